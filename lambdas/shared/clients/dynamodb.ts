@@ -1,0 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { once } from './once';
+
+/**
+ * One DynamoDB document client per container. No region or endpoint here: the SDK reads
+ * AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB, which is how tests point it at dynalite.
+ * Undefined attribute values are an error, never silently dropped.
+ */
+export const dynamoDocumentClient = once(() =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: false, convertClassInstanceToMap: false },
+  }),
+);

@@ -1,0 +1,13 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+
+const clients = new Map<string, ApiGatewayManagementApiClient>();
+
+/** One management client per WebSocket endpoint (`WEBSOCKET_ENDPOINT`, https://.../<stage>). */
+export function websocketClient(endpoint: string): ApiGatewayManagementApiClient {
+  let client = clients.get(endpoint);
+  if (!client) {
+    client = new ApiGatewayManagementApiClient({ endpoint });
+    clients.set(endpoint, client);
+  }
+  return client;
+}

@@ -1,0 +1,7 @@
+/** The shared contract: the only module `src/` and `lambdas/` both import. */
+export * from './env';
+export * from './tables';
+export * from './identity';
+export * from './responses';
+export * from './protocol';
+export * from './events';

@@ -1,0 +1,109 @@
+import type { BuildPhase, BuildStatus } from './protocol';
+
+/**
+ * DynamoDB key layout of DESIGN.md section 5: the one definition used by the stack (to create
+ * the tables) and by the tests (to create the same tables on dynalite).
+ */
+export interface GlobalIndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Component name: the table is `fable-<stage>-<component>`. */
+  readonly component: 'connections' | 'conversations' | 'builds' | 'tools';
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly globalIndexes: readonly GlobalIndexDefinition[];
+  readonly ttlAttribute?: string;
+  readonly pointInTimeRecovery: boolean;
+}
+
+export const CONNECTIONS_TABLE: TableDefinition = {
+  component: 'connections',
+  partitionKey: 'connectionId',
+  globalIndexes: [{ name: 'userId-index', partitionKey: 'userId' }],
+  ttlAttribute: 'ttl',
+  // Connections are ephemeral (2 h TTL): restoring them would resurrect dead sockets.
+  pointInTimeRecovery: false,
+};
+
+export const CONVERSATIONS_TABLE: TableDefinition = {
+  component: 'conversations',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+  ttlAttribute: 'ttl',
+  pointInTimeRecovery: true,
+};
+
+export const BUILDS_TABLE: TableDefinition = {
+  component: 'builds',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+  pointInTimeRecovery: true,
+};
+
+export const TOOLS_TABLE: TableDefinition = {
+  component: 'tools',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+  pointInTimeRecovery: true,
+};
+
+export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE, CONVERSATIONS_TABLE, BUILDS_TABLE, TOOLS_TABLE];
+
+/** Attribute names every key schema of a table uses (all strings, DESIGN.md section 5). */
+export function keyAttributes(table: TableDefinition): string[] {
+  const names = [table.partitionKey, table.sortKey];
+  for (const index of table.globalIndexes) names.push(index.partitionKey, index.sortKey);
+  return [...new Set(names.filter((n): n is string => n !== undefined))].sort();
+}
+
+/** Key builders, so no handler spells a key prefix by hand. */
+export const keys = {
+  conversation: (conversationId: string) => `CONV#${conversationId}`,
+  message: (isoTime: string, seq: number) => `MSG#${isoTime}#${String(seq).padStart(4, '0')}`,
+  build: (buildId: string) => `BUILD#${buildId}`,
+  tool: (toolName: string) => `TOOL#${toolName}`,
+  user: (userId: string) => `USER#${userId}`,
+  org: (orgId: string) => `ORG#${orgId}`,
+  meta: 'META',
+} as const;
+
+/**
+ * A build item (`PK = BUILD#<buildId>`, `SK = META`): created `pending` by build-kickoff, moved
+ * forward only by update-build-status. The full request lives in S3 (`builds/<id>/spec.json`).
+ */
+export interface BuildItem {
+  readonly PK: string;
+  readonly SK: string;
+  readonly GSI1PK: string;
+  readonly GSI1SK: string;
+  readonly buildId: string;
+  readonly status: BuildStatus;
+  readonly phase?: BuildPhase;
+  readonly userId: string;
+  readonly orgId: string;
+  /** The request, cut to a preview length; `requestTruncated` says whether it was cut. */
+  readonly request: string;
+  readonly requestTruncated: boolean;
+  readonly conversationId?: string;
+  readonly connectionId?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly completedAt?: string;
+  readonly failedAt?: string;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/** S3 keys of DESIGN.md section 5 (artifacts bucket). */
+export const artifactKeys = {
+  buildSpec: (buildId: string) => `builds/${buildId}/spec.json`,
+  buildOutput: (buildId: string, phase: 'core' | 'oi') => `builds/${buildId}/${phase}-output.json`,
+} as const;

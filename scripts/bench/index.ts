@@ -1,0 +1,22 @@
+import { renderTable, type BenchRow } from './table';
+import * as synth from './synth';
+
+/** Each benchmark module measures one concern and returns rows; this prints one table. */
+const BENCHMARKS: { name: string; run: () => Promise<BenchRow[]> }[] = [{ name: 'synth', run: synth.run }];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const rows: BenchRow[] = [];
+  for (const bench of BENCHMARKS) {
+    if (only.length > 0 && !only.includes(bench.name)) continue;
+    process.stderr.write(`running ${bench.name}...\n`);
+    rows.push(...(await bench.run()));
+  }
+  console.log(renderTable(rows));
+  if (rows.some((r) => r.ok === false)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { Construct } from 'constructs';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { SecureBucket } from '../storage/secure-bucket';
+import { useAwsProvider } from './aws-provider';
+
+export const BOOTSTRAP_STACK_ID = 'fable-bootstrap';
+
+export interface BootstrapStackProps {
+  readonly stateBucket: string;
+  readonly region: string;
+}
+
+/**
+ * Creates the S3 bucket that holds every stage's Terraform state. Its own state is local
+ * (terraform.fable-bootstrap.tfstate), since the bucket cannot hold the state that creates it.
+ */
+export class BootstrapStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: BootstrapStackProps) {
+    super(scope, id);
+    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    useAwsProvider(this, props.region, 'bootstrap');
+    const state = new SecureBucket(this, 'state', {
+      bucketName: props.stateBucket,
+      forceDestroy: false,
+      lifecycle: { noncurrentVersionDays: 90, abortMultipartDays: 7 },
+    });
+    // Losing the state bucket orphans every stage; make `terraform destroy` refuse.
+    state.bucket.addOverride('lifecycle.prevent_destroy', true);
+    new TerraformOutput(this, 'StateBucketName', { value: state.name }).overrideLogicalId('StateBucketName');
+  }
+}
