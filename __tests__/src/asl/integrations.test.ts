@@ -1,0 +1,110 @@
+/** Service integration helpers: ARNs from the given partition, opaque values placed verbatim. */
+import {
+  LAMBDA_PAYLOAD_ONLY,
+  StateMachine,
+  ecsRunTaskSync,
+  format,
+  jsonPath,
+  lambdaInvoke,
+  renderPayload,
+  s3GetObject,
+  serviceIntegrationArn,
+} from '../../../src/asl';
+
+const TOKEN = (n: number) => `\${TfToken[TOKEN.${n}]}`;
+
+describe('serviceIntegrationArn', () => {
+  it('uses the partition it is given (never a hard-coded aws)', () => {
+    expect(serviceIntegrationArn('aws-cn', 'lambda:invoke')).toBe('arn:aws-cn:states:::lambda:invoke');
+    expect(serviceIntegrationArn(TOKEN(1), 'ecs:runTask.sync')).toBe(`arn:${TOKEN(1)}:states:::ecs:runTask.sync`);
+    expect(() => serviceIntegrationArn('', 'lambda:invoke')).toThrow(/partition must be a non-empty string/);
+  });
+});
+
+describe('lambdaInvoke', () => {
+  it('passes FunctionName and the payload template through', () => {
+    const integration = lambdaInvoke({ partition: 'aws-us-gov', functionArn: TOKEN(2), payload: { buildId: jsonPath('$.buildId'), status: 'running' } });
+    expect(integration.resource).toBe('arn:aws-us-gov:states:::lambda:invoke');
+    expect(renderPayload(integration.parameters!, 'Parameters')).toEqual({
+      FunctionName: TOKEN(2),
+      Payload: { 'buildId.$': '$.buildId', status: 'running' },
+    });
+  });
+
+  it('can pass the whole input, or nothing', () => {
+    expect(renderPayload(lambdaInvoke({ partition: 'aws', functionArn: 'f', payload: jsonPath('$') }).parameters!, 'P')).toEqual({
+      FunctionName: 'f',
+      'Payload.$': '$',
+    });
+    expect(lambdaInvoke({ partition: 'aws', functionArn: 'f' }).parameters).toEqual({ FunctionName: 'f' });
+    expect(() => lambdaInvoke({ partition: 'aws', functionArn: '' })).toThrow(/functionArn/);
+  });
+
+  it('offers the standard Payload-only ResultSelector', () => {
+    expect(renderPayload(LAMBDA_PAYLOAD_ONLY, 'ResultSelector')).toEqual({ 'Payload.$': '$.Payload' });
+  });
+});
+
+describe('ecsRunTaskSync', () => {
+  it('runs a pinned task definition on Fargate in private subnets with no public IP', () => {
+    const integration = ecsRunTaskSync({
+      partition: TOKEN(1),
+      clusterArn: TOKEN(3),
+      taskDefinitionArn: TOKEN(4),
+      subnetIds: [TOKEN(5), TOKEN(6)],
+      securityGroupIds: [TOKEN(7)],
+      containerOverrides: [{ name: 'fable-build', environment: { FABLE_PHASE: 'core', FABLE_BUILD_ID: jsonPath('$.buildId') } }],
+    });
+    expect(integration.resource).toBe(`arn:${TOKEN(1)}:states:::ecs:runTask.sync`);
+    expect(renderPayload(integration.parameters!, 'Parameters')).toEqual({
+      Cluster: TOKEN(3),
+      TaskDefinition: TOKEN(4),
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { Subnets: [TOKEN(5), TOKEN(6)], SecurityGroups: [TOKEN(7)], AssignPublicIp: 'DISABLED' },
+      },
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: 'fable-build',
+            Environment: [
+              { Name: 'FABLE_PHASE', Value: 'core' },
+              { Name: 'FABLE_BUILD_ID', 'Value.$': '$.buildId' },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('omits Overrides when there are none, and needs subnets and security groups', () => {
+    const base = { partition: 'aws', clusterArn: 'c', taskDefinitionArn: 't', subnetIds: ['s'], securityGroupIds: ['g'] };
+    expect(ecsRunTaskSync(base).parameters).not.toHaveProperty('Overrides');
+    expect(ecsRunTaskSync({ ...base, assignPublicIp: true }).parameters).toMatchObject({
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' } },
+    });
+    expect(() => ecsRunTaskSync({ ...base, subnetIds: [] })).toThrow(/subnetIds needs at least one entry/);
+    expect(() => ecsRunTaskSync({ ...base, securityGroupIds: [''] })).toThrow(/securityGroupIds\[0\]/);
+  });
+});
+
+describe('s3GetObject', () => {
+  it('reads a bucket given as a token with a computed key', () => {
+    const integration = s3GetObject({ partition: 'aws', bucket: TOKEN(8), key: format('builds/{}/core-output.json', jsonPath('$.buildId')) });
+    expect(integration.resource).toBe('arn:aws:states:::aws-sdk:s3:getObject');
+    expect(renderPayload(integration.parameters!, 'Parameters')).toEqual({
+      Bucket: TOKEN(8),
+      'Key.$': "States.Format('builds/{}/core-output.json', $.buildId)",
+    });
+  });
+});
+
+describe('in a machine', () => {
+  it('places tokens verbatim in the rendered definition', () => {
+    const sm = new StateMachine();
+    sm.startAt(sm.task('Call', lambdaInvoke({ partition: TOKEN(1), functionArn: TOKEN(2), payload: { a: 1 } }))).end();
+    const json = JSON.stringify(sm);
+    expect(json).toContain(`"Resource":"arn:${TOKEN(1)}:states:::lambda:invoke"`);
+    expect(json).toContain(`"FunctionName":"${TOKEN(2)}"`);
+  });
+});
