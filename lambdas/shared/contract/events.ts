@@ -64,6 +64,8 @@ export interface ToolDeployEvent {
     readonly userId?: string;
     readonly memorySize?: number;
     readonly timeout?: number;
+    /** Extra environment for the tool; `TOOL_NAME` and `STAGE` are set by the deployer and rejected here. */
+    readonly environment?: Readonly<Record<string, string>>;
   };
 }
 export interface ToolUndeployEvent {
@@ -85,6 +87,35 @@ export interface DeployedTool {
 }
 
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9-]{1,39}$/;
+/**
+ * Tool names that would collide with FABLE's own resources: tool functions are
+ * `fable-<stage>-tool-<toolName>`, and the deployer itself is `fable-<stage>-tool-deployer`.
+ */
+export const RESERVED_TOOL_NAMES: readonly string[] = ['deployer'];
+
+/** Tags on every tool function: who owns it (the deployer checks them before adopting a function) and IAM conditions. */
+export const TOOL_TAGS = { stage: 'fable:stage', org: 'fable:org', tool: 'fable:tool' } as const;
+
+/** One deployed tool in the tools table (PK `TOOL#<toolName>`, SK `META`, GSI1 by org). */
+export interface ToolRecord {
+  readonly PK: string;
+  readonly SK: string;
+  readonly GSI1PK: string;
+  readonly GSI1SK: string;
+  readonly toolName: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly functionUrl: string;
+  readonly s3Key: string;
+  readonly schema: ToolSchema;
+  readonly memorySize: number;
+  readonly timeout: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
 
 export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list'] as const;
 export type MemoryAction = (typeof MEMORY_ACTIONS)[number];
@@ -95,4 +126,19 @@ export interface MemoryEvent {
 
 export interface DbInitEvent {
   readonly action?: 'migrate' | 'check';
+  /**
+   * Throw instead of answering `{success:false}`. Terraform's aws_lambda_invocation fails the
+   * apply only on a function error, so the deploy-time migrate sets this.
+   */
+  readonly failOnError?: boolean;
+}
+
+/** What the router hands to chat (async invoke); requestId is always set so retries are idempotent. */
+export interface ChatEvent {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly orgId: string;
+  readonly requestId: string;
+  readonly conversationId: string;
+  readonly content: string;
 }

@@ -5,3 +5,4 @@ export * from './identity';
 export * from './responses';
 export * from './protocol';
 export * from './events';
+export * from './memory';

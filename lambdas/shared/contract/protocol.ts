@@ -1,5 +1,17 @@
 /** WebSocket protocol of DESIGN.md section 7. */
+import type { ErrorCode } from './responses';
+
 export const MAX_FRAME_BYTES = 32 * 1024;
+
+/** Client-chosen ids (requestId, conversationId): they end up inside table keys, so no `#` or spaces. */
+export const FRAME_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** What the router decides a `message` frame asks for (sent back in `ack.intent`). */
+export const INTENTS = ['CHAT', 'BUILD', 'MEMORY'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+/** `error` frame codes: the direct-invoke codes plus the ones only a live connection sees. */
+export type FrameErrorCode = ErrorCode | 'THROTTLED' | 'UNAVAILABLE';
 
 export type ClientFrame =
   | { readonly type: 'ping' }

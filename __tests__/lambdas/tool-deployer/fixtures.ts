@@ -1,0 +1,92 @@
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../../lambdas/tool-deployer/settings';
+import { ACCOUNT, FakeLambda } from './fake-lambda';
+
+/** Polls a few milliseconds apart; the generous bound keeps a loaded machine from timing out a wait that succeeds. */
+export const FAST_WAITER = { minDelay: 0.001, maxDelay: 0.002, maxWaitTime: 10 };
+/** For waits meant to time out: "never ready" costs 50 ms instead of minutes. */
+export const SHORT_WAITER = { ...FAST_WAITER, maxWaitTime: 0.05 };
+
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/fable-test-tool-execution`;
+export const BUCKET = `fable-test-artifacts-${ACCOUNT}`;
+
+export function testSettings(tableName: string): DeployerSettings {
+  return deployerSettings(
+    {
+      TOOLS_TABLE: tableName,
+      ARTIFACTS_BUCKET: BUCKET,
+      TOOL_ROLE_ARN: ROLE_ARN,
+      TOOL_FUNCTION_PREFIX: 'fable-test-tool-',
+      TOOL_RUNTIME: 'nodejs24.x',
+      TOOL_BOUNDARY_ARN: `arn:aws:iam::${ACCOUNT}:policy/fable-test-tool-boundary`,
+    },
+    FAST_WAITER,
+  );
+}
+
+export const WEATHER_SCHEMA = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  inputSchema: {
+    type: 'object',
+    properties: { city: { type: 'string', description: 'City name' }, units: { type: 'string', enum: ['c', 'f'] } },
+    required: ['city'],
+  },
+};
+
+export function deployPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    toolName: 'weather',
+    s3Key: 'tools/weather/3f2a9c.zip',
+    schema: WEATHER_SCHEMA,
+    orgId: 'org-a',
+    userId: 'user-1',
+    ...overrides,
+  };
+}
+
+/** dynalite + the fake control plane, wired like the handler wires the real clients. */
+export interface Harness {
+  readonly dynamo: LocalDynamo;
+  /** Same marshalling as production: an undefined attribute is an error, never dropped. */
+  readonly doc: DynamoDBDocumentClient;
+  lambda: FakeLambda;
+  deps: DeployerDeps;
+  readonly tableName: string;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const dynamo = await startDynalite();
+  const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: false } });
+  const tableName = dynamo.tableName('tools');
+  const lambda = new FakeLambda();
+  return { dynamo, doc, lambda, tableName, deps: { lambda: lambda.client, dynamo: doc, settings: testSettings(tableName) } };
+}
+
+/** A fresh control plane and an empty tools table for the next test. */
+export async function resetHarness(harness: Harness): Promise<void> {
+  harness.lambda.mock.restore();
+  harness.lambda = new FakeLambda();
+  harness.deps = { ...harness.deps, lambda: harness.lambda.client, settings: testSettings(harness.tableName) };
+  const items = await harness.doc.send(new ScanCommand({ TableName: harness.tableName }));
+  for (const item of items.Items ?? []) {
+    await harness.doc.send(new DeleteCommand({ TableName: harness.tableName, Key: { PK: item.PK, SK: item.SK } }));
+  }
+}
+
+/** Run work whose waits give up after 50 ms (for functions that never become ready), then restore the waits. */
+export async function withShortWaits<T>(harness: Harness, work: () => Promise<T>): Promise<T> {
+  const deps = harness.deps;
+  harness.deps = { ...deps, settings: { ...deps.settings, waiter: SHORT_WAITER } };
+  try {
+    return await work();
+  } finally {
+    harness.deps = deps;
+  }
+}
+
+export async function toolItem(harness: Harness, toolName: string): Promise<Record<string, unknown> | undefined> {
+  const result = await harness.doc.send(new GetCommand({ TableName: harness.tableName, Key: { PK: `TOOL#${toolName}`, SK: 'META' } }));
+  return result.Item;
+}

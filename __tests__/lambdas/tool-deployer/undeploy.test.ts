@@ -1,0 +1,93 @@
+import { ServiceException } from '@aws-sdk/client-lambda';
+import { deployTool } from '../../../lambdas/tool-deployer/deploy';
+import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
+import { HandlerError } from '../../../lambdas/shared/responses';
+import { deployPayload, resetHarness, startHarness, toolItem, type Harness } from './fixtures';
+
+const FUNCTION = 'fable-test-tool-weather';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  h.lambda.mock.restore();
+  await h.dynamo.stop();
+});
+beforeEach(() => resetHarness(h));
+
+async function errorOf(work: Promise<unknown>): Promise<HandlerError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HandlerError);
+  return error as HandlerError;
+}
+
+describe('undeploy', () => {
+  it('deletes the Function URL, the function, then the record', async () => {
+    await deployTool(h.deps, deployPayload());
+    h.lambda.clearHistory();
+
+    const result = await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+
+    expect(result).toEqual({ toolName: 'weather', functionName: FUNCTION });
+    expect(h.lambda.sent()).toEqual([
+      { name: 'DeleteFunctionUrlConfig', input: { FunctionName: FUNCTION } },
+      { name: 'DeleteFunction', input: { FunctionName: FUNCTION } },
+    ]);
+    expect(h.lambda.functions.has(FUNCTION)).toBe(false);
+    expect(await toolItem(h, 'weather')).toBeUndefined();
+  });
+
+  it('is refused with FORBIDDEN for another org, and nothing is deleted', async () => {
+    await deployTool(h.deps, deployPayload());
+    const before = await toolItem(h, 'weather');
+    h.lambda.clearHistory();
+
+    const error = await errorOf(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-b' }));
+
+    expect(error.code).toBe('FORBIDDEN');
+    expect(h.lambda.sent()).toEqual([]);
+    expect(h.lambda.functions.has(FUNCTION)).toBe(true);
+    expect(await toolItem(h, 'weather')).toEqual(before);
+  });
+
+  it('uses the default org when none is given, so another org cannot remove it that way either', async () => {
+    await deployTool(h.deps, deployPayload());
+    expect((await errorOf(undeployTool(h.deps, { toolName: 'weather' }))).code).toBe('FORBIDDEN');
+
+    await deployTool(h.deps, deployPayload({ toolName: 'clock', s3Key: 'tools/clock/1.zip', orgId: undefined }));
+    await expect(undeployTool(h.deps, { toolName: 'clock' })).resolves.toEqual({ toolName: 'clock', functionName: 'fable-test-tool-clock' });
+  });
+
+  it('answers NOT_FOUND for a tool that was never deployed, without calling Lambda', async () => {
+    const error = await errorOf(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' }));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(h.lambda.sent()).toEqual([]);
+  });
+
+  it('tolerates a function and URL already gone, and still removes the record', async () => {
+    await deployTool(h.deps, deployPayload());
+    h.lambda.functions.delete(FUNCTION);
+    h.lambda.clearHistory();
+
+    await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+
+    expect(h.lambda.sentNames()).toEqual(['DeleteFunctionUrlConfig', 'DeleteFunction']);
+    expect(await toolItem(h, 'weather')).toBeUndefined();
+  });
+
+  it('keeps the record when deleting the function fails, so the undeploy can simply run again', async () => {
+    await deployTool(h.deps, deployPayload());
+    h.lambda.failNext('DeleteFunction', new ServiceException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
+
+    await expect(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' })).rejects.toMatchObject({ name: 'ServiceException' });
+    expect(await toolItem(h, 'weather')).toMatchObject({ toolName: 'weather' });
+
+    await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+    expect(h.lambda.functions.has(FUNCTION)).toBe(false);
+    expect(await toolItem(h, 'weather')).toBeUndefined();
+  });
+});

@@ -1,0 +1,257 @@
+import { App, TerraformStack } from 'cdktf';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stageConfig } from '../../../src/config';
+import { useAwsProvider } from '../../../src/stacks/aws-provider';
+import { AwsEnvironment } from '../../../src/platform/aws-environment';
+import { FableTables } from '../../../src/data/tables';
+import { createArtifactsBucket } from '../../../src/data/artifacts-bucket';
+import { FableRole } from '../../../src/iam/fable-role';
+import type { InvokableFunction } from '../../../src/compute/node-lambda';
+import { ToolHosting } from '../../../src/tools/tool-hosting';
+import { findResource, policyDocuments, resourcesOf, synthJson, testBundles, type StackJson } from '../../helpers/synth';
+import { isAllowed, type Request } from './policy-evaluator';
+
+const ACCOUNT = '123456789012';
+const MEMORY_ARN = `arn:aws:lambda:us-west-2:${ACCOUNT}:function:fable-dev-memory`;
+
+/** Resolve the data-source tokens of ARNs so policies can be evaluated like IAM would see them. */
+function resolveTokens(text: string): string {
+  return text
+    .replace(/\$\{data\.aws_partition\.[^}]+\.partition\}/g, 'aws')
+    .replace(/\$\{data\.aws_region\.[^}]+\.region\}/g, 'us-west-2')
+    .replace(/\$\{data\.aws_caller_identity\.[^}]+\.account_id\}/g, ACCOUNT);
+}
+
+const lambdaArn = (name: string) => `arn:aws:lambda:us-west-2:${ACCOUNT}:function:${name}`;
+const TOOL_PATTERN = lambdaArn('fable-dev-tool-*');
+
+let json: StackJson;
+let hosting: ToolHosting;
+
+beforeAll(async () => {
+  const bundles = await testBundles(['tool-deployer']);
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'fable-tools-synth-')) });
+  const stack = new TerraformStack(app, 'tools-test');
+  const config = stageConfig('dev');
+  useAwsProvider(stack, config.region, config.stage);
+  const env = new AwsEnvironment(stack, 'env');
+  const tables = new FableTables(stack, 'tables', { config });
+  const artifacts = createArtifactsBucket(stack, config, env);
+  // Stand-in for the memory construct: only its ARN and grant matter here.
+  const memory: InvokableFunction = {
+    functionName: 'fable-dev-memory',
+    arn: MEMORY_ARN,
+    grantInvoke: (role) => role.addStatements({ actions: ['lambda:InvokeFunction'], resources: [MEMORY_ARN] }),
+  };
+  hosting = new ToolHosting(stack, 'tools', { config, env, bundles, tables, artifacts, memory });
+  const chat = new FableRole(stack, 'chat-role', {
+    name: 'fable-dev-chat',
+    description: 'chat stand-in',
+    service: 'lambda.amazonaws.com',
+    accountId: env.accountId,
+  });
+  hosting.grantInvokeTools(chat);
+  json = JSON.parse(resolveTokens(JSON.stringify(synthJson(stack)))) as StackJson;
+});
+
+function roleId(name: string): string {
+  const entry = Object.entries(json.resource.aws_iam_role).find(([, r]) => r.name === name);
+  if (!entry) throw new Error(`no role ${name}`);
+  return entry[0];
+}
+
+function rolePolicy(roleName: string): { Statement: any[] } {
+  const id = roleId(roleName);
+  const policy = findResource(json, 'aws_iam_role_policy', (p) => p.role === `\${aws_iam_role.${id}.id}`);
+  return JSON.parse(policy.policy as string);
+}
+
+function boundaryPolicy(): { address: string; document: { Statement: any[] } } {
+  const boundaries = policyDocuments(json).filter((d) => d.address.startsWith('aws_iam_policy.'));
+  expect(boundaries).toHaveLength(1);
+  return boundaries[0];
+}
+
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
+describe('tool execution role', () => {
+  it('is fable-dev-tool-execution, assumable only by Lambda in this account, with the boundary attached', () => {
+    const id = roleId('fable-dev-tool-execution');
+    const role = json.resource.aws_iam_role[id];
+    const boundaryId = Object.keys(json.resource.aws_iam_policy)[0];
+    expect(json.resource.aws_iam_policy[boundaryId].name).toBe('fable-dev-tool-boundary');
+    expect(role.permissions_boundary).toBe(`\${aws_iam_policy.${boundaryId}.arn}`);
+    expect(JSON.parse(role.assume_role_policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
+      ],
+    });
+  });
+
+  it('may only write tool logs, trace, read tool bundles and invoke memory', () => {
+    const statements = rolePolicy('fable-dev-tool-execution').Statement;
+    const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)).sort();
+    expect(allowed).toEqual([
+      'lambda:InvokeFunction',
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const resourcesOfAction = (action: string) => statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+    expect(resourcesOfAction('lambda:InvokeFunction')).toEqual([MEMORY_ARN]);
+    expect(resourcesOfAction('logs:PutLogEvents')).toEqual([
+      `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*`,
+      `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*:log-stream:*`,
+    ]);
+    expect(resourcesOfAction('s3:GetObject')).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/tools\/\*$/)]);
+  });
+
+  it('has a boundary that allows exactly what the role policy allows, so nothing attached later can exceed it', () => {
+    expect(boundaryPolicy().document).toEqual(rolePolicy('fable-dev-tool-execution'));
+  });
+
+  it.each<[string, boolean, Request]>([
+    ['invoke memory', true, { action: 'lambda:InvokeFunction', resource: MEMORY_ARN }],
+    ['write its own logs', true, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-weather:log-stream:x` }],
+    ['invoke another tool', false, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-other') }],
+    ['invoke the deployer', false, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-deployer') }],
+    ['write into the deployer log group', false, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-deployer:log-stream:x` }],
+    ['write another Lambda log group', false, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-chat:log-stream:x` }],
+    ['write to the artifacts bucket', false, { action: 's3:PutObject', resource: 'arn:aws:s3:::fable-dev-artifacts-x/tools/a.zip' }],
+    ['pass a role', false, { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/admin` }],
+  ])('the boundary lets a tool %s: %s', (_name, expected, request) => {
+    expect(isAllowed(boundaryPolicy().document, request)).toBe(expected);
+  });
+});
+
+describe('tool-deployer', () => {
+  const deployerPolicy = () => rolePolicy('fable-dev-tool-deployer');
+
+  it('is an ESM nodejs24.x Lambda outside the VPC, with time for its waiters and the tool settings', () => {
+    const fn = findResource(json, 'aws_lambda_function', (f) => f.function_name === 'fable-dev-tool-deployer');
+    expect(fn).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], handler: 'index.handler', timeout: 600 });
+    expect(fn.vpc_config).toBeUndefined();
+    const boundaryId = Object.keys(json.resource.aws_iam_policy)[0];
+    expect(fn.environment.variables).toEqual({
+      TOOLS_TABLE: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.name\}$/),
+      ARTIFACTS_BUCKET: expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.bucket\}$/),
+      TOOL_ROLE_ARN: `\${aws_iam_role.${roleId('fable-dev-tool-execution')}.arn}`,
+      TOOL_FUNCTION_PREFIX: 'fable-dev-tool-',
+      TOOL_RUNTIME: 'nodejs24.x',
+      TOOL_BOUNDARY_ARN: `\${aws_iam_policy.${boundaryId}.arn}`,
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('allows exactly the Lambda actions it calls, each only on fable-dev-tool-*', () => {
+    const allows = deployerPolicy().Statement.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a: string) => a.startsWith('lambda:')));
+    for (const statement of allows) expect(list(statement.Resource)).toEqual([TOOL_PATTERN]);
+    expect(allows.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'lambda:CreateFunction',
+      'lambda:CreateFunctionUrlConfig',
+      'lambda:DeleteFunction',
+      'lambda:DeleteFunctionUrlConfig',
+      'lambda:GetFunction',
+      'lambda:GetFunctionUrlConfig',
+      'lambda:ListTags',
+      'lambda:TagResource',
+      'lambda:UpdateFunctionCode',
+      'lambda:UpdateFunctionConfiguration',
+      'lambda:UpdateFunctionUrlConfig',
+    ]);
+  });
+
+  it('conditions Function URL creation and update on AWS_IAM auth', () => {
+    const urlStatements = deployerPolicy().Statement.filter((s) =>
+      list(s.Action).some((a: string) => a === 'lambda:CreateFunctionUrlConfig' || a === 'lambda:UpdateFunctionUrlConfig'),
+    );
+    expect(urlStatements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['lambda:CreateFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig'],
+        Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+      }),
+    ]);
+  });
+
+  it('passes only the tool execution role, and only to Lambda', () => {
+    const passRole = deployerPolicy().Statement.filter((s) => list(s.Action).some((a: string) => a.startsWith('iam:')));
+    expect(passRole).toEqual([
+      {
+        Sid: 'PassOnlyTheToolExecutionRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: `\${aws_iam_role.${roleId('fable-dev-tool-execution')}.arn}`,
+        Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('reads and writes only the tools table and reads only tool bundles', () => {
+    const statements = deployerPolicy().Statement;
+    const dynamo = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0].Action).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(list(dynamo[0].Resource)).toEqual([
+      expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}\/index\/\*$/),
+    ]);
+    const s3 = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('s3:')));
+    expect(s3).toEqual([{ Effect: 'Allow', Action: 's3:GetObject', Resource: expect.stringMatching(/\.arn\}\/tools\/\*$/) }]);
+  });
+
+  const TOOL = lambdaArn('fable-dev-tool-weather');
+  const OWN_TAGS = { 'aws:RequestTag/fable:stage': 'dev', 'aws:TagKeys': ['fable:stage', 'fable:org', 'fable:tool'] };
+  it.each<[string, boolean, Request]>([
+    ['create a tagged tool function', true, { action: 'lambda:CreateFunction', resource: TOOL, context: OWN_TAGS }],
+    ['create an untagged function', false, { action: 'lambda:CreateFunction', resource: TOOL }],
+    ['create a function tagged for prod', false, { action: 'lambda:CreateFunction', resource: TOOL, context: { ...OWN_TAGS, 'aws:RequestTag/fable:stage': 'prod' } }],
+    ['add foreign tag keys', false, { action: 'lambda:TagResource', resource: TOOL, context: { ...OWN_TAGS, 'aws:TagKeys': ['fable:stage', 'Owner'] } }],
+    ['create a function outside the prefix', false, { action: 'lambda:CreateFunction', resource: lambdaArn('fable-dev-chat'), context: OWN_TAGS }],
+    ['create an AWS_IAM Function URL', true, { action: 'lambda:CreateFunctionUrlConfig', resource: TOOL, context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } }],
+    ['create a public (NONE) Function URL', false, { action: 'lambda:CreateFunctionUrlConfig', resource: TOOL, context: { 'lambda:FunctionUrlAuthType': 'NONE' } }],
+    ['open an existing URL to NONE', false, { action: 'lambda:UpdateFunctionUrlConfig', resource: TOOL, context: { 'lambda:FunctionUrlAuthType': 'NONE' } }],
+    ['add a resource policy (AddPermission)', false, { action: 'lambda:AddPermission', resource: TOOL }],
+    ['update a tool function', true, { action: 'lambda:UpdateFunctionCode', resource: TOOL }],
+    ['update its own code', false, { action: 'lambda:UpdateFunctionCode', resource: lambdaArn('fable-dev-tool-deployer') }],
+    ['delete itself', false, { action: 'lambda:DeleteFunction', resource: lambdaArn('fable-dev-tool-deployer') }],
+    ['update another FABLE Lambda', false, { action: 'lambda:UpdateFunctionCode', resource: lambdaArn('fable-dev-chat') }],
+    ['update a prod tool', false, { action: 'lambda:UpdateFunctionCode', resource: lambdaArn('fable-prod-tool-weather') }],
+    ['invoke a tool', false, { action: 'lambda:InvokeFunction', resource: TOOL }],
+    ['pass the execution role to Lambda', true, { action: 'iam:PassRole', resource: '${aws_iam_role.EXEC.arn}', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
+    ['pass the execution role to EC2', false, { action: 'iam:PassRole', resource: '${aws_iam_role.EXEC.arn}', context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }],
+    ['pass its own role', false, { action: 'iam:PassRole', resource: '${aws_iam_role.SELF.arn}', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
+  ])('the deployer may %s: %s', (_name, expected, request) => {
+    const resource = request.resource
+      .replace('EXEC', roleId('fable-dev-tool-execution'))
+      .replace('SELF', roleId('fable-dev-tool-deployer'));
+    expect(isAllowed(deployerPolicy(), { ...request, resource })).toBe(expected);
+  });
+});
+
+describe('grantInvokeTools', () => {
+  it('lets a role invoke tools and never the deployer', () => {
+    const policy = rolePolicy('fable-dev-chat');
+    expect(isAllowed(policy, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-weather') })).toBe(true);
+    expect(isAllowed(policy, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-deployer') })).toBe(false);
+    expect(isAllowed(policy, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-memory') })).toBe(false);
+    const allowed = policy.Statement.filter((s) => s.Effect === 'Allow');
+    expect(allowed).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: TOOL_PATTERN }]);
+  });
+
+  it('exposes the prefix every tool function starts with', () => {
+    expect(hosting.functionPrefix).toBe('fable-dev-tool-');
+    expect(resourcesOf(json, 'aws_lambda_function')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,52 @@
+import type { DeployedTool } from '../shared/contract';
+import { conflict } from '../shared/responses';
+import type { DeployerDeps } from './settings';
+import { validateDeployRequest } from './validate';
+import { assertAdoptable, createFunctionUrl, createToolFunction, ensureFunctionUrl, findFunction, updateToolFunction } from './functions';
+import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment } from './records';
+
+/**
+ * Deploy (or redeploy) a tool as `<prefix><toolName>` behind an AWS_IAM Function URL.
+ *
+ * The record is written last, once the function is ready: a failure anywhere before leaves the
+ * record as it was (absent on a first deploy, the last good version on a redeploy), and running the
+ * same deploy again resumes, adopting a function a crashed deploy left behind.
+ */
+export async function deployTool(deps: DeployerDeps, payload: unknown): Promise<{ tool: DeployedTool }> {
+  const request = validateDeployRequest(payload);
+  const { settings } = deps;
+  const functionName = settings.functionPrefix + request.toolName;
+
+  const record = await getToolRecord(deps.dynamo, settings.tableName, request.toolName);
+  if (record && record.orgId !== request.orgId) throw conflict(`Tool ${request.toolName} belongs to another organization`);
+
+  const existing = await findFunction(deps.lambda, functionName);
+  let functionArn: string;
+  let functionUrl: string;
+  if (existing) {
+    assertAdoptable(existing, request, settings.stage);
+    functionArn = await updateToolFunction(deps, functionName, request, existing);
+    functionUrl = await ensureFunctionUrl(deps.lambda, functionName);
+  } else {
+    functionArn = await createToolFunction(deps, functionName, request);
+    functionUrl = await createFunctionUrl(deps.lambda, functionName);
+  }
+
+  const deployment: ToolDeployment = {
+    toolName: request.toolName,
+    orgId: request.orgId,
+    userId: request.userId,
+    functionName,
+    functionArn,
+    functionUrl,
+    s3Key: request.s3Key,
+    schema: request.schema,
+    memorySize: request.memorySize,
+    timeout: request.timeout,
+  };
+  const now = new Date().toISOString();
+  const version = record
+    ? await updateToolRecord(deps.dynamo, settings.tableName, deployment, now)
+    : await putNewToolRecord(deps.dynamo, settings.tableName, deployment, now);
+  return { tool: { toolName: request.toolName, functionName, functionArn, functionUrl, version } };
+}

@@ -1,0 +1,59 @@
+import { Runtime, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LambdaEnvironment } from '../shared/contract';
+
+/** Polling of the SDK waiters, in seconds (tests pass fractions of a second). */
+export interface WaiterSettings {
+  readonly minDelay: number;
+  readonly maxDelay: number;
+  readonly maxWaitTime: number;
+}
+
+export interface DeployerSettings {
+  readonly tableName: string;
+  readonly bucket: string;
+  /** The one role every tool runs as (bounded by the tool permissions boundary). */
+  readonly roleArn: string;
+  /** `fable-<stage>-tool-`: the only function names the deployer's IAM policy allows. */
+  readonly functionPrefix: string;
+  readonly runtime: Runtime;
+  readonly stage: string;
+  readonly waiter: WaiterSettings;
+}
+
+/** Everything the plain functions need: their clients and settings, injected so tests can pass local engines. */
+export interface DeployerDeps {
+  readonly lambda: LambdaClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly settings: DeployerSettings;
+}
+
+/**
+ * Three waits at most per deploy (settle an adopted function, code, configuration), each bounded,
+ * so a deploy fits well inside the deployer's own timeout.
+ */
+export const WAITER_DEFAULTS: WaiterSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 120 };
+
+const FUNCTION_PREFIX_PATTERN = /^fable-([a-z][a-z0-9]{1,9})-tool-$/;
+
+/**
+ * Settings from the Lambda's environment. The stage is read back from the prefix (the contract has
+ * no STAGE variable), so a prefix that is not `fable-<stage>-tool-` is a deployment mistake.
+ * TOOL_BOUNDARY_ARN is required by the contract but unused: the deployer never creates roles; every
+ * tool runs as TOOL_ROLE_ARN, which already carries that boundary.
+ */
+export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter: WaiterSettings = WAITER_DEFAULTS): DeployerSettings {
+  const match = FUNCTION_PREFIX_PATTERN.exec(env.TOOL_FUNCTION_PREFIX);
+  if (!match) throw new Error(`TOOL_FUNCTION_PREFIX must look like fable-<stage>-tool-, got "${env.TOOL_FUNCTION_PREFIX}".`);
+  const runtime = Object.values(Runtime).find((known) => known === env.TOOL_RUNTIME);
+  if (!runtime) throw new Error(`TOOL_RUNTIME "${env.TOOL_RUNTIME}" is not a Lambda runtime.`);
+  return {
+    tableName: env.TOOLS_TABLE,
+    bucket: env.ARTIFACTS_BUCKET,
+    roleArn: env.TOOL_ROLE_ARN,
+    functionPrefix: env.TOOL_FUNCTION_PREFIX,
+    runtime,
+    stage: match[1],
+    waiter,
+  };
+}
