@@ -1,0 +1,487 @@
+/**
+ * End to end, offline: the synthesized build-pipeline definition (Terraform references resolved
+ * to realistic ARNs) runs in aws-local-stepfunctions, started by the REAL build-kickoff handler
+ * and reporting through the REAL update-build-status handler, both on dynalite. ECS tasks and S3
+ * reads are local handlers over an in-memory bucket; the tool-deployer is a stand-in.
+ */
+import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createTableInput, startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { findResource } from '../helpers/synth';
+import { synthPipelineStack } from '../src/pipeline/pipeline-stack';
+import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../src/pipeline/terraform-tokens';
+import { BUILD_PIPELINE_STATES } from '../../src/asl/build-pipeline';
+import { TABLES, type DeployedTool, type ToolDeployEvent } from '../../lambdas/shared/contract';
+import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
+import type * as KickoffModule from '../../lambdas/build-kickoff/index';
+import type * as UpdateBuildStatusModule from '../../lambdas/update-build-status/index';
+
+// The package is ESM with a CommonJS build; jest runs CommonJS, so it loads that build.
+const { StateMachine: LocalStateMachine } = require('aws-local-stepfunctions') as { StateMachine: typeof LocalStateMachineClass };
+
+type Json = any;
+type Handler = (event: unknown) => Promise<any>;
+
+// ---------------------------------------------------------------- simulated AWS around the handlers
+
+/** The artifacts bucket: `<bucket>/<key>` -> body. */
+const bucket = new Map<string, string>();
+const s3Mock = mockClient(S3Client);
+const sfnMock = mockClient(SFNClient);
+const websocketMock = mockClient(ApiGatewayManagementApiClient);
+
+/** An error as Step Functions names it (`name` is what Retry / Catch match, `message` the Cause). */
+function stepFunctionsError(name: string, cause: string): Error {
+  return Object.assign(new Error(cause), { name });
+}
+
+/** A container outcome: the record it uploads (if it gets that far) and its exit code. */
+interface ContainerOutcome {
+  readonly output?: Record<string, Json>;
+  readonly exitCode: number;
+}
+interface ContainerRun {
+  readonly phase: string;
+  readonly env: Record<string, string>;
+  readonly params: Record<string, Json>;
+  /** The spec the container fetched from S3 (as entrypoint.sh does). */
+  readonly spec: Record<string, Json>;
+}
+type Container = (run: ContainerRun) => ContainerOutcome;
+
+const succeeding =
+  (extra: Record<string, Json> = {}): Container =>
+  ({ phase, env }) => ({ output: { status: 'success', phase, buildId: env.FABLE_BUILD_ID, ...extra }, exitCode: 0 });
+/** Like entrypoint.sh: the EXIT trap uploads a failure record, then the container exits non-zero. */
+const failing =
+  (error: string): Container =>
+  ({ phase, env }) => ({ output: { status: 'failed', phase, buildId: env.FABLE_BUILD_ID, error }, exitCode: 1 });
+/** Killed before the trap could upload anything (e.g. out of memory). */
+const killed: Container = () => ({ exitCode: 137 });
+
+const toolEntry = (toolName: string) => ({
+  toolName,
+  s3Key: `tools/${toolName}/3f9a0c.zip`,
+  schema: { name: toolName, description: `The ${toolName} tool`, inputSchema: { type: 'object' } },
+});
+
+const deployedTool = (toolName: string): DeployedTool => ({
+  toolName,
+  functionName: `fable-dev-tool-${toolName}`,
+  functionArn: `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:fable-dev-tool-${toolName}`,
+  functionUrl: `https://${toolName}.lambda-url.${FAKE_REGION}.on.aws/`,
+  version: 1,
+});
+
+/**
+ * Stand-in for the tool-deployer Lambda (src/tools owns the real one): answers `deploy` the way
+ * the contract says, failing for the tool names it is told to.
+ */
+function toolDeployerStandIn(failFor: readonly string[] = []) {
+  return async (event: ToolDeployEvent) =>
+    failFor.includes(event.payload.toolName)
+      ? { success: false, error: { code: 'INTERNAL', message: `could not create fable-dev-tool-${event.payload.toolName}` } }
+      : { success: true, tool: deployedTool(event.payload.toolName) };
+}
+
+interface Scenario {
+  readonly core?: Container;
+  readonly oi?: Container;
+  readonly deployer?: (event: ToolDeployEvent) => Promise<Json>;
+  /** Wraps an update-build-status call of one state (to inject faults). */
+  readonly statusFault?: { readonly state: string; readonly fault: 'dynamo-throttled' | 'response-lost' };
+}
+
+/** What the simulated services saw during one execution. */
+interface Trace {
+  readonly containerRuns: ContainerRun[];
+  readonly statusCalls: { state: string; payload: Json; answer?: Json }[];
+  readonly deployCalls: ToolDeployEvent[];
+}
+
+let definition: Json;
+let machine: InstanceType<typeof LocalStateMachineClass>;
+let retryIntervalOverrides: Record<string, number>;
+let artifactsBucket: string;
+let kickoff: Handler;
+let updateBuildStatus: Handler;
+let dynamo: LocalDynamo;
+let scenario: Scenario = {};
+let trace: Trace;
+
+/** Executions by name, as Step Functions keeps them. */
+const executions = new Map<string, { input: string; arn: string; running: boolean; outcome: Promise<{ status: string; error?: string }> }>();
+
+/** The optimized lambda:invoke integration around a handler: `{Payload, StatusCode}`, or the function's error. */
+async function invokeLambda(handler: Handler, payload: Json): Promise<Json> {
+  try {
+    return { ExecutedVersion: '$LATEST', Payload: await handler(payload), StatusCode: 200 };
+  } catch (error) {
+    const { name, message } = error as Error;
+    throw stepFunctionsError(name, JSON.stringify({ errorType: name, errorMessage: message }));
+  }
+}
+
+function statusUpdateState(state: string) {
+  return async (input: Json) => {
+    const call: Trace['statusCalls'][number] = { state, payload: input.Payload };
+    trace.statusCalls.push(call);
+    const fault = scenario.statusFault?.state === state && trace.statusCalls.filter((c) => c.state === state).length === 1;
+    if (fault && scenario.statusFault?.fault === 'dynamo-throttled') {
+      // The handler's first DynamoDB call is throttled: it must throw, so Step Functions retries.
+      jest
+        .spyOn(dynamoDocumentClient(), 'send')
+        .mockImplementationOnce(() =>
+          Promise.reject(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })),
+        );
+    }
+    const result = await invokeLambda(updateBuildStatus, input.Payload);
+    call.answer = result.Payload;
+    // The handler ran and stored the status, but its answer never reached Step Functions.
+    if (fault && scenario.statusFault?.fault === 'response-lost') throw stepFunctionsError('Lambda.ServiceException', 'Service unavailable');
+    return result;
+  };
+}
+
+function runTaskState() {
+  return async (params: Json) => {
+    const override = params.Overrides.ContainerOverrides.find((o: Json) => o.Name === 'fable-build');
+    const env: Record<string, string> = Object.fromEntries(override.Environment.map((e: Json) => [e.Name, e.Value]));
+    const specBody = bucket.get(`${artifactsBucket}/${env.FABLE_SPEC_KEY}`);
+    const run: ContainerRun = { phase: env.FABLE_PHASE, env, params, spec: specBody ? JSON.parse(specBody) : undefined };
+    trace.containerRuns.push(run);
+    const container = (run.phase === 'core' ? scenario.core : scenario.oi) ?? succeeding(run.phase === 'oi' ? { tools: [] } : {});
+    const outcome: ContainerOutcome = specBody ? container(run) : failing('the spec is missing')(run);
+    if (outcome.output) {
+      bucket.set(`${artifactsBucket}/builds/${env.FABLE_BUILD_ID}/${run.phase}-output.json`, JSON.stringify(outcome.output));
+    }
+    const task = {
+      TaskArn: `arn:aws:ecs:${FAKE_REGION}:${FAKE_ACCOUNT}:task/fable-dev-builds/0123456789abcdef`,
+      LastStatus: 'STOPPED',
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+      Containers: [{ Name: 'fable-build', ExitCode: outcome.exitCode }],
+    };
+    // ecs:runTask.sync fails the state when the container exits non-zero; the Cause is the task.
+    if (outcome.exitCode !== 0) throw stepFunctionsError('States.TaskFailed', JSON.stringify(task));
+    return { Tasks: [task] };
+  };
+}
+
+function getObjectState() {
+  return async ({ Bucket, Key }: Json) => {
+    const body = bucket.get(`${Bucket}/${Key}`);
+    if (body === undefined) throw stepFunctionsError('S3.NoSuchKeyException', 'The specified key does not exist.');
+    return { Body: body, ContentType: 'application/json', ContentLength: body.length };
+  };
+}
+
+function deployToolState() {
+  return async (input: Json) => {
+    trace.deployCalls.push(input.Payload);
+    return invokeLambda((event) => (scenario.deployer ?? toolDeployerStandIn())(event as ToolDeployEvent), input.Payload);
+  };
+}
+
+function localHandlers(): Record<string, (input: Json) => Promise<Json>> {
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const state of BUILD_PIPELINE_STATES.statusUpdates) handlers[state] = statusUpdateState(state);
+  for (const state of BUILD_PIPELINE_STATES.containerRuns) handlers[state] = runTaskState();
+  for (const state of BUILD_PIPELINE_STATES.outputReads) handlers[state] = getObjectState();
+  for (const state of BUILD_PIPELINE_STATES.toolDeploys) handlers[state] = deployToolState();
+  return handlers;
+}
+
+/** StartExecution as Step Functions answers it: a name runs at most once. */
+async function startExecution(input: StartExecutionCommandInput) {
+  const name = input.name as string;
+  const existing = executions.get(name);
+  if (existing) {
+    if (existing.running && existing.input === input.input) return { executionArn: existing.arn, startDate: new Date() };
+    throw new ExecutionAlreadyExists({ $metadata: { httpStatusCode: 400 }, message: `Execution Already Exists: '${existing.arn}'` });
+  }
+  const arn = `${input.stateMachineArn!.replace(':stateMachine:', ':execution:')}:${name}`;
+  const execution = machine.run(JSON.parse(input.input as string), {
+    overrides: { taskResourceLocalHandlers: localHandlers(), retryIntervalOverrides },
+  });
+  const entry = { input: input.input as string, arn, running: true, outcome: Promise.resolve({ status: 'RUNNING' }) };
+  entry.outcome = execution.result
+    .then(
+      () => ({ status: 'SUCCEEDED' }),
+      (error: Error & { cause?: Error }) => ({ status: 'FAILED', error: (error.cause ?? error).name }),
+    )
+    .finally(() => (entry.running = false));
+  executions.set(name, entry);
+  return { executionArn: arn, startDate: new Date() };
+}
+
+function retryingStates(states: Record<string, Json>): string[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Retry ? [name] : []),
+    ...(state.Type === 'Map' ? retryingStates(state.ItemProcessor.States) : []),
+  ]);
+}
+
+beforeAll(async () => {
+  const { json } = await synthPipelineStack('dev');
+  definition = JSON.parse(resolveTokens(json, findResource(json, 'aws_sfn_state_machine', () => true).definition));
+  machine = new LocalStateMachine(definition);
+  retryIntervalOverrides = Object.fromEntries(retryingStates(definition.States).map((name) => [name, 0]));
+
+  // The handlers get exactly the environment the stack gives them.
+  const lambdaEnv = (name: string) =>
+    Object.entries(findResource(json, 'aws_lambda_function', (f) => f.function_name === name).environment.variables as Record<string, string>);
+  for (const [key, value] of [...lambdaEnv('fable-dev-build-kickoff'), ...lambdaEnv('fable-dev-update-build-status')]) {
+    if (key !== 'NODE_OPTIONS') process.env[key] = resolveTokens(json, value);
+  }
+  artifactsBucket = process.env.ARTIFACTS_BUCKET as string;
+
+  dynamo = await startDynalite();
+  for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
+
+  // Loaded only now: a handler reads its environment when its module loads.
+  kickoff = (require('../../lambdas/build-kickoff/index') as typeof KickoffModule).handler;
+  updateBuildStatus = (require('../../lambdas/update-build-status/index') as typeof UpdateBuildStatusModule).handler;
+});
+
+afterAll(async () => {
+  dynamoDocumentClient().destroy();
+  await dynamo.stop();
+});
+
+beforeEach(() => {
+  scenario = {};
+  trace = { containerRuns: [], statusCalls: [], deployCalls: [] };
+  s3Mock.reset().on(PutObjectCommand).callsFake(async (input) => {
+    const key = `${input.Bucket}/${input.Key}`;
+    if (input.IfNoneMatch === '*' && bucket.has(key)) {
+      throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+    }
+    bucket.set(key, input.Body as string);
+    return { ETag: '"etag"' };
+  });
+  sfnMock.reset().on(StartExecutionCommand).callsFake(startExecution);
+  websocketMock.reset().on(PostToConnectionCommand).resolves({});
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+// ---------------------------------------------------------------- helpers
+
+let userCounter = 0;
+
+/** A user with one open WebSocket connection. */
+async function connectedUser(): Promise<{ userId: string; connectionId: string }> {
+  userCounter += 1;
+  const user = { userId: `user-${userCounter}`, connectionId: `conn-${userCounter}` };
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-connections', Item: { ...user, orgId: 'org-1' } }));
+  return user;
+}
+
+async function startBuild(scenarioForBuild: Scenario, payload: Record<string, string> = {}) {
+  scenario = scenarioForBuild;
+  const user = await connectedUser();
+  const started = await kickoff({
+    action: 'start',
+    payload: { request: 'Build a tool that rolls dice', userId: user.userId, orgId: 'org-1', connectionId: user.connectionId, ...payload },
+  });
+  expect(started).toEqual({ success: true, buildId: expect.any(String), status: 'pending' });
+  const execution = executions.get(started.buildId);
+  if (!execution) throw new Error('build-kickoff did not start an execution');
+  return { ...user, buildId: started.buildId as string, execution: await execution.outcome };
+}
+
+async function buildItem(buildId: string) {
+  const { Item } = await dynamo.doc.send(new GetCommand({ TableName: 'fable-dev-builds', Key: { PK: `BUILD#${buildId}`, SK: 'META' } }));
+  return Item;
+}
+
+/** build_status frames the connection received, as {status, phase}. */
+function framesTo(connectionId: string) {
+  return websocketMock
+    .commandCalls(PostToConnectionCommand)
+    .filter((c) => c.args[0].input.ConnectionId === connectionId)
+    .map((c) => JSON.parse(Buffer.from(c.args[0].input.Data as Uint8Array).toString('utf8')));
+}
+
+const frame = (buildId: string, status: string, phase?: string) => ({
+  type: 'build_status',
+  payload: { buildId, status, ...(phase ? { phase } : {}) },
+});
+
+// ---------------------------------------------------------------- scenarios
+
+describe('build pipeline, end to end', () => {
+  test('both phases succeed and the tools deploy: the build completes with the deployed tools', async () => {
+    const { buildId, userId, connectionId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice'), toolEntry('coin')] }),
+    });
+
+    expect(execution).toEqual({ status: 'SUCCEEDED' });
+    const status = await kickoff({ action: 'status', payload: { buildId } });
+    expect(status).toEqual({
+      success: true,
+      build: {
+        buildId,
+        status: 'completed',
+        phase: 'deploy',
+        userId,
+        orgId: 'org-1',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        result: { tools: [deployedTool('dice'), deployedTool('coin')] },
+      },
+    });
+    expect(await buildItem(buildId)).toMatchObject({ startedAt: expect.any(String), completedAt: expect.any(String) });
+    expect(framesTo(connectionId)).toEqual([
+      frame(buildId, 'running', 'core'),
+      frame(buildId, 'running', 'oi'),
+      frame(buildId, 'running', 'deploy'),
+      frame(buildId, 'completed', 'deploy'),
+    ]);
+
+    // Each container got its phase, the build and the spec key only, and found the spec in S3.
+    expect(trace.containerRuns.map((r) => r.env)).toEqual(
+      ['core', 'oi'].map((phase) => ({ FABLE_PHASE: phase, FABLE_BUILD_ID: buildId, FABLE_SPEC_KEY: `builds/${buildId}/spec.json` })),
+    );
+    expect(trace.containerRuns[0].spec).toMatchObject({ buildId, request: 'Build a tool that rolls dice', userId, orgId: 'org-1' });
+    expect(trace.containerRuns[0].params).toMatchObject({
+      Cluster: `arn:aws:ecs:${FAKE_REGION}:${FAKE_ACCOUNT}:cluster/fable-dev-builds`,
+      TaskDefinition: `arn:aws:ecs:${FAKE_REGION}:${FAKE_ACCOUNT}:task-definition/fable-dev-build:1`,
+      LaunchType: 'FARGATE',
+    });
+    expect(trace.deployCalls).toEqual(
+      ['dice', 'coin'].map((toolName) => {
+        const { s3Key, schema } = toolEntry(toolName);
+        return { action: 'deploy', payload: { toolName, s3Key, schema, orgId: 'org-1', userId } };
+      }),
+    );
+  });
+
+  test.each([
+    ['exits non-zero after uploading its failure record', failing('the tests did not pass')],
+    ['exits zero but reports a failure', ({ phase, env }: ContainerRun) => ({ output: { status: 'failed', phase, buildId: env.FABLE_BUILD_ID, error: 'the tests did not pass' }, exitCode: 0 })],
+  ])('the core phase %s: the build fails in core with its reason, oi never runs', async (_label, core) => {
+    const { buildId, connectionId, execution } = await startBuild({ core });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.CorePhaseFailed' });
+    expect(await buildItem(buildId)).toMatchObject({
+      status: 'failed',
+      phase: 'core',
+      error: 'FABLE.CorePhaseFailed: the tests did not pass',
+      failedAt: expect.any(String),
+    });
+    expect(trace.containerRuns.map((r) => r.phase)).toEqual(['core']);
+    expect(framesTo(connectionId)).toEqual([frame(buildId, 'running', 'core'), frame(buildId, 'failed', 'core')]);
+  });
+
+  test('the oi container is killed before it can upload anything: the build fails in oi with the ECS reason', async () => {
+    const { buildId, connectionId, execution } = await startBuild({ oi: killed });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'States.TaskFailed' });
+    expect(await buildItem(buildId)).toMatchObject({
+      status: 'failed',
+      phase: 'oi',
+      error: 'States.TaskFailed: Essential container in task exited',
+    });
+    expect(trace.deployCalls).toEqual([]);
+    expect(framesTo(connectionId)).toEqual([
+      frame(buildId, 'running', 'core'),
+      frame(buildId, 'running', 'oi'),
+      frame(buildId, 'failed', 'oi'),
+    ]);
+  });
+
+  test('a tool fails to deploy: the build fails in deploy and names the tool', async () => {
+    const { buildId, connectionId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice'), toolEntry('coin')] }),
+      deployer: toolDeployerStandIn(['coin']),
+    });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.ToolDeployFailed' });
+    const item = await buildItem(buildId);
+    expect(item).toMatchObject({ status: 'failed', phase: 'deploy' });
+    expect(item?.error).toMatch(/^FABLE\.ToolDeployFailed: tool coin was not deployed: .*could not create fable-dev-tool-coin/);
+    expect(item).not.toHaveProperty('result');
+    expect(framesTo(connectionId)).toEqual([
+      frame(buildId, 'running', 'core'),
+      frame(buildId, 'running', 'oi'),
+      frame(buildId, 'running', 'deploy'),
+      frame(buildId, 'failed', 'deploy'),
+    ]);
+  });
+
+  test('a status update whose first call is throttled is retried and the build completes', async () => {
+    const { buildId, connectionId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice')] }),
+      statusFault: { state: 'MarkOiRunning', fault: 'dynamo-throttled' },
+    });
+
+    expect(execution).toEqual({ status: 'SUCCEEDED' });
+    const oiCalls = trace.statusCalls.filter((c) => c.state === 'MarkOiRunning');
+    expect(oiCalls.map((c) => c.answer)).toEqual([
+      undefined,
+      { success: true, build: { buildId, status: 'running', phase: 'oi' }, notified: { sent: 1, gone: 0, failed: 0 } },
+    ]);
+    expect(await buildItem(buildId)).toMatchObject({ status: 'completed', phase: 'deploy' });
+    expect(framesTo(connectionId)).toHaveLength(4);
+  });
+
+  test('a status update whose answer was lost is retried, its CONFLICT counts as done, and the build completes', async () => {
+    const { buildId, connectionId, execution } = await startBuild({
+      statusFault: { state: 'MarkCoreRunning', fault: 'response-lost' },
+    });
+
+    expect(execution).toEqual({ status: 'SUCCEEDED' });
+    const answers = trace.statusCalls.filter((c) => c.state === 'MarkCoreRunning').map((c) => c.answer);
+    expect(answers).toEqual([
+      expect.objectContaining({ success: true }),
+      { success: false, error: { code: 'CONFLICT', message: `Build ${buildId} is running (core); it cannot move to running (core)` } },
+    ]);
+    expect(await buildItem(buildId)).toMatchObject({ status: 'completed', result: { tools: [] } });
+    // The frame for core was sent once, by the call that stored the status.
+    expect(framesTo(connectionId)).toEqual([
+      frame(buildId, 'running', 'core'),
+      frame(buildId, 'running', 'oi'),
+      frame(buildId, 'running', 'deploy'),
+      frame(buildId, 'completed', 'deploy'),
+    ]);
+  });
+
+  test('a duplicate kickoff returns the same build and never runs a second execution', async () => {
+    const payload = { idempotencyKey: 'request-7' };
+    const first = await startBuild({ oi: succeeding({ tools: [toolEntry('dice')] }) }, payload);
+    const again = await kickoff({
+      action: 'start',
+      payload: { request: 'Build a tool that rolls dice', userId: first.userId, orgId: 'org-1', ...payload },
+    });
+
+    expect(first.execution).toEqual({ status: 'SUCCEEDED' });
+    expect(again).toEqual({ success: true, buildId: first.buildId, status: 'completed' });
+    expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([first.buildId]);
+    expect(trace.containerRuns.map((r) => r.phase)).toEqual(['core', 'oi']);
+    expect(trace.deployCalls).toHaveLength(1);
+  });
+
+  test('concurrent duplicate kickoffs name one build and run one execution', async () => {
+    scenario = {};
+    const user = await connectedUser();
+    const payload = { request: 'Build a tool that flips coins', userId: user.userId, orgId: 'org-1', idempotencyKey: 'request-8' };
+    const [first, second] = await Promise.all([kickoff({ action: 'start', payload }), kickoff({ action: 'start', payload })]);
+
+    expect(second.buildId).toBe(first.buildId);
+    const outcome = await executions.get(first.buildId)?.outcome;
+    expect(outcome).toEqual({ status: 'SUCCEEDED' });
+    // Whichever kickoff lost the race either saw the build running or re-sent the identical start.
+    const starts = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(starts.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(starts.map((s) => `${s.name}|${s.input}`))).toEqual(new Set([`${first.buildId}|${starts[0].input}`]));
+    expect(trace.containerRuns.map((r) => r.phase)).toEqual(['core', 'oi']);
+    expect(await buildItem(first.buildId)).toMatchObject({ status: 'completed' });
+  });
+});

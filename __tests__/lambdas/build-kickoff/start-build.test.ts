@@ -1,0 +1,234 @@
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startBuild, REQUEST_PREVIEW_CHARS, type KickoffDeps } from '../../../lambdas/build-kickoff/start-build';
+import { buildIdFor } from '../../../lambdas/build-kickoff/build-id';
+import type { StartBuildInput } from '../../../lambdas/build-kickoff/parse-event';
+import { respond } from '../../../lambdas/shared/responses';
+import { UUID_PATTERN } from '../../../lambdas/shared/validation';
+
+const BUCKET = 'fable-test-artifacts-123456789012';
+const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
+const NOW = new Date('2026-01-02T03:04:05.000Z');
+
+let dynamo: LocalDynamo;
+const s3 = new S3Client({ region: 'us-west-2' });
+const sfn = new SFNClient({ region: 'us-west-2' });
+const s3Mock = mockClient(s3);
+const sfnMock = mockClient(sfn);
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.stop());
+beforeEach(() => {
+  s3Mock.reset();
+  sfnMock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: NOW }));
+});
+
+function deps(): KickoffDeps {
+  return {
+    builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
+    s3,
+    sfn,
+    artifactsBucket: BUCKET,
+    stateMachineArn: STATE_MACHINE_ARN,
+    now: () => NOW,
+    sleep: async () => undefined,
+  };
+}
+
+const input = (overrides: Partial<StartBuildInput> = {}): StartBuildInput => ({
+  request: 'Build a tool that converts Celsius to Fahrenheit',
+  userId: 'user-1',
+  orgId: 'org-1',
+  ...overrides,
+});
+
+async function item(buildId: string) {
+  const { Item } = await dynamo.doc.send(
+    new GetCommand({ TableName: dynamo.tableName('builds'), Key: { PK: `BUILD#${buildId}`, SK: 'META' } }),
+  );
+  return Item;
+}
+
+async function setStatus(buildId: string, status: string) {
+  await dynamo.doc.send(
+    new UpdateCommand({
+      TableName: dynamo.tableName('builds'),
+      Key: { PK: `BUILD#${buildId}`, SK: 'META' },
+      UpdateExpression: 'SET #s = :status',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+}
+
+const awsError = <T extends Error>(error: T, status: number): T => Object.assign(error, { $metadata: { httpStatusCode: status } });
+const throttled = () =>
+  awsError(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'Rate exceeded' }), 400);
+const accessDenied = () =>
+  awsError(new SFNServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'denied' }), 400);
+
+describe('startBuild', () => {
+  test('writes the spec, creates the pending item, and starts the execution named after the build', async () => {
+    const started = await startBuild(deps(), input({ conversationId: 'conv-1', connectionId: 'conn-1' }));
+
+    expect(started.status).toBe('pending');
+    expect(started.buildId).toMatch(UUID_PATTERN);
+    const { buildId } = started;
+
+    expect(s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Bucket: BUCKET,
+        Key: `builds/${buildId}/spec.json`,
+        Body: JSON.stringify({
+          buildId,
+          request: 'Build a tool that converts Celsius to Fahrenheit',
+          userId: 'user-1',
+          orgId: 'org-1',
+          conversationId: 'conv-1',
+          connectionId: 'conn-1',
+          createdAt: NOW.toISOString(),
+        }),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      },
+    ]);
+    expect(await item(buildId)).toEqual({
+      PK: `BUILD#${buildId}`,
+      SK: 'META',
+      GSI1PK: 'USER#user-1',
+      GSI1SK: `BUILD#${NOW.toISOString()}`,
+      buildId,
+      status: 'pending',
+      userId: 'user-1',
+      orgId: 'org-1',
+      request: 'Build a tool that converts Celsius to Fahrenheit',
+      requestTruncated: false,
+      conversationId: 'conv-1',
+      connectionId: 'conn-1',
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        stateMachineArn: STATE_MACHINE_ARN,
+        name: buildId,
+        input: JSON.stringify({ buildId, userId: 'user-1', orgId: 'org-1', connectionId: 'conn-1' }),
+      },
+    ]);
+  });
+
+  test('keeps a preview of a long request on the item and the whole request in the spec', async () => {
+    const request = 'x'.repeat(REQUEST_PREVIEW_CHARS + 500);
+    const { buildId } = await startBuild(deps(), input({ request }));
+
+    const stored = await item(buildId);
+    expect(stored).toMatchObject({ request: 'x'.repeat(REQUEST_PREVIEW_CHARS), requestTruncated: true });
+    const spec = JSON.parse(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(spec.request).toBe(request);
+    const executionInput = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.input as string);
+    expect(executionInput).toEqual({ buildId, userId: 'user-1', orgId: 'org-1' });
+  });
+
+  test('treats ExecutionAlreadyExists as started', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ $metadata: {}, message: 'exists' }));
+    const { buildId, status } = await startBuild(deps(), input());
+    expect(status).toBe('pending');
+    expect((await item(buildId))?.status).toBe('pending');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  test('retries a throttled StartExecution with the same execution name', async () => {
+    sfnMock.on(StartExecutionCommand).rejectsOnce(throttled()).resolves({ executionArn: 'arn', startDate: NOW });
+    const { buildId } = await startBuild(deps(), input());
+    const calls = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(calls).toEqual([buildId, buildId]);
+    expect((await item(buildId))?.status).toBe('pending');
+  });
+
+  test.each([
+    ['a non-transient error', accessDenied, 1],
+    ['a transient error that outlasts the retries', throttled, 3],
+  ])('marks the build failed and reports INTERNAL on %s', async (_label, error, attempts) => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    sfnMock.on(StartExecutionCommand).rejects(error());
+    const response = await respond(() => startBuild(deps(), input()));
+
+    expect(response).toEqual({
+      success: false,
+      error: { code: 'INTERNAL', message: 'The build pipeline could not be started; the build is marked failed.' },
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(attempts);
+    const buildId = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.name as string;
+    expect(await item(buildId)).toMatchObject({
+      status: 'failed',
+      error: 'The build pipeline could not be started.',
+      failedAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining(buildId));
+    logged.mockRestore();
+  });
+
+  test('counts a failed StartExecution as started when the pipeline already moved the build on', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    sfnMock.on(StartExecutionCommand).callsFake(async (command) => {
+      await setStatus(command.name as string, 'running');
+      throw accessDenied();
+    });
+    const { buildId, status } = await startBuild(deps(), input());
+    expect(status).toBe('pending');
+    expect(await item(buildId)).toMatchObject({ status: 'running' });
+    expect(await item(buildId)).not.toHaveProperty('error');
+    logged.mockRestore();
+  });
+});
+
+describe('a duplicate kickoff (same idempotency key)', () => {
+  test('returns the same build, keeps the first spec, and re-sends the identical StartExecution', async () => {
+    const first = await startBuild(deps(), input({ idempotencyKey: 'req-42', connectionId: 'conn-1' }));
+    const second = await startBuild(deps(), input({ idempotencyKey: 'req-42', connectionId: 'conn-2', request: 'changed' }));
+
+    expect(second).toEqual(first);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+    const starts = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    // Same name and same input: Step Functions answers with the running execution, never a second one.
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toEqual(starts[0]);
+    expect(JSON.parse(starts[1].input as string).connectionId).toBe('conn-1');
+    const builds = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tableName('builds') }));
+    expect(builds.Items?.filter((i) => i.buildId === first.buildId)).toHaveLength(1);
+  });
+
+  test('of a build that is already running starts nothing and changes nothing', async () => {
+    const { buildId } = await startBuild(deps(), input({ idempotencyKey: 'moved-on' }));
+    await setStatus(buildId, 'running');
+    sfnMock.resetHistory();
+    expect(await startBuild(deps(), input({ idempotencyKey: 'moved-on' }))).toEqual({ buildId, status: 'running' });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect((await item(buildId))?.status).toBe('running');
+  });
+
+  test('names different builds for different users with the same key', () => {
+    expect(buildIdFor('user-1', 'k')).toBe(buildIdFor('user-1', 'k'));
+    expect(buildIdFor('user-1', 'k')).not.toBe(buildIdFor('user-2', 'k'));
+    expect(buildIdFor('user-1', 'k')).toMatch(UUID_PATTERN);
+  });
+
+  test('accepts a spec already written by a concurrent duplicate', async () => {
+    s3Mock.on(PutObjectCommand).rejects(
+      awsError(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: {}, message: 'exists' }), 412),
+    );
+    const { buildId, status } = await startBuild(deps(), input({ idempotencyKey: 'concurrent' }));
+    expect(status).toBe('pending');
+    expect((await item(buildId))?.status).toBe('pending');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApiGatewayManagementApiClient,
+  ApiGatewayManagementApiServiceException,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
+import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, parseStatusUpdate } from '../../../lambdas/update-build-status/parse-event';
+import { respond } from '../../../lambdas/shared/responses';
+
+let dynamo: LocalDynamo;
+const websocket = new ApiGatewayManagementApiClient({ region: 'us-west-2', endpoint: 'https://example.com/test' });
+const websocketMock = mockClient(websocket);
+let clock: Date;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.stop());
+beforeEach(() => {
+  websocketMock.reset().on(PostToConnectionCommand).resolves({});
+  clock = new Date('2026-03-01T10:00:00.000Z');
+});
+
+const deps = (overrides: Partial<UpdateStatusDeps> = {}): UpdateStatusDeps => ({
+  builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
+  sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
+  now: () => clock,
+  sleep: async () => undefined,
+  ...overrides,
+});
+const update = (event: unknown) => respond(() => updateBuildStatus(deps(), parseStatusUpdate(event)));
+const key = (buildId: string) => ({ PK: `BUILD#${buildId}`, SK: 'META' });
+const read = async (buildId: string) =>
+  (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('builds'), Key: key(buildId) }))).Item;
+
+async function pendingBuild(userId = `user-${randomUUID()}`): Promise<string> {
+  const buildId = randomUUID();
+  await dynamo.doc.send(
+    new PutCommand({
+      TableName: dynamo.tableName('builds'),
+      Item: {
+        ...key(buildId),
+        buildId,
+        status: 'pending',
+        userId,
+        orgId: 'default',
+        createdAt: '2026-03-01T09:59:00.000Z',
+        updatedAt: '2026-03-01T09:59:00.000Z',
+      },
+    }),
+  );
+  return buildId;
+}
+
+async function connect(connectionId: string, userId: string) {
+  await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId, userId, orgId: 'default' } }));
+}
+
+const at = (iso: string) => {
+  clock = new Date(iso);
+};
+
+describe('recording a build moving through its phases', () => {
+  test('keeps the first startedAt, the latest phase, and stamps completion with the result', async () => {
+    const buildId = await pendingBuild();
+    at('2026-03-01T10:00:00.000Z');
+    expect(await update({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
+    at('2026-03-01T10:20:00.000Z');
+    await update({ buildId, status: 'running', phase: 'oi' });
+    at('2026-03-01T10:50:00.000Z');
+    await update({ buildId, status: 'running', phase: 'deploy' });
+    at('2026-03-01T10:51:00.000Z');
+    const tools = [{ toolName: 'dice', functionName: 'fable-test-tool-dice', version: 1 }];
+    expect(await update({ buildId, status: 'completed', result: { tools } })).toEqual({
+      success: true,
+      build: { buildId, status: 'completed', phase: 'deploy' },
+      notified: { sent: 0, gone: 0, failed: 0 },
+    });
+
+    expect(await read(buildId)).toMatchObject({
+      status: 'completed',
+      phase: 'deploy',
+      startedAt: '2026-03-01T10:00:00.000Z',
+      completedAt: '2026-03-01T10:51:00.000Z',
+      updatedAt: '2026-03-01T10:51:00.000Z',
+      result: { tools },
+    });
+  });
+
+  test('records a Step Functions error as one line, keeping only the message of a Lambda cause', async () => {
+    const buildId = await pendingBuild();
+    await update({ buildId, status: 'running', phase: 'core' });
+    at('2026-03-01T10:05:00.000Z');
+    const cause = JSON.stringify({ errorType: 'Error', errorMessage: 'container exited 1', trace: ['at x (/var/task/index.mjs:1:1)'] });
+    expect(await update({ buildId, status: 'failed', error: { Error: 'States.TaskFailed', Cause: cause } })).toMatchObject({
+      success: true,
+      build: { buildId, status: 'failed', phase: 'core' },
+    });
+    expect(await read(buildId)).toMatchObject({
+      status: 'failed',
+      phase: 'core',
+      error: 'States.TaskFailed: container exited 1',
+      failedAt: '2026-03-01T10:05:00.000Z',
+    });
+  });
+
+  test('a pending build can fail before it ever ran', async () => {
+    const buildId = await pendingBuild();
+    await update({ buildId, status: 'failed', error: 'could not start' });
+    const item = await read(buildId);
+    expect(item).toMatchObject({ status: 'failed', error: 'could not start' });
+    expect(item).not.toHaveProperty('startedAt');
+  });
+
+  test('caps an oversized result and error instead of failing the update', async () => {
+    const buildId = await pendingBuild();
+    await update({ buildId, status: 'running', phase: 'core' });
+    const result = { log: 'r'.repeat(MAX_RESULT_BYTES) };
+    expect(await update({ buildId, status: 'failed', result, error: 'e'.repeat(MAX_ERROR_CHARS + 10) })).toMatchObject({ success: true });
+    const item = await read(buildId);
+    expect(item?.result).toEqual({ truncated: true, sizeBytes: Buffer.byteLength(JSON.stringify(result)) });
+    expect(item?.error).toHaveLength(MAX_ERROR_CHARS);
+    expect(item?.error.endsWith('…')).toBe(true);
+  });
+
+  test('a repeated update is a CONFLICT and leaves the item as it was', async () => {
+    const buildId = await pendingBuild();
+    await update({ buildId, status: 'running', phase: 'core' });
+    const before = await read(buildId);
+    at('2026-03-01T11:00:00.000Z');
+    expect(await update({ buildId, status: 'running', phase: 'core' })).toEqual({
+      success: false,
+      error: { code: 'CONFLICT', message: `Build ${buildId} is running (core); it cannot move to running (core)` },
+    });
+    expect(await read(buildId)).toEqual(before);
+  });
+
+  test('an unknown build is NOT_FOUND and is not created', async () => {
+    const buildId = randomUUID();
+    expect(await update({ buildId, status: 'failed', error: 'x' })).toEqual({
+      success: false,
+      error: { code: 'NOT_FOUND', message: `Build ${buildId} not found` },
+    });
+    expect(await read(buildId)).toBeUndefined();
+  });
+
+  test('a transient DynamoDB error is thrown, so Step Functions retries the update', async () => {
+    const throttled = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' }));
+    mockClient(throttled)
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const buildId = await pendingBuild();
+    await expect(
+      respond(() =>
+        updateBuildStatus(deps({ builds: { dynamo: throttled, tableName: dynamo.tableName('builds') } }), {
+          buildId,
+          status: 'running',
+          phase: 'core',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect((await read(buildId))?.status).toBe('pending');
+  });
+});
+
+describe('notifying the user', () => {
+  const frameSent = (connectionId: string) =>
+    websocketMock
+      .commandCalls(PostToConnectionCommand)
+      .filter((c) => c.args[0].input.ConnectionId === connectionId)
+      .map((c) => JSON.parse(Buffer.from(c.args[0].input.Data as Uint8Array).toString('utf8')));
+
+  test('sends build_status to every open connection of the build owner only', async () => {
+    const userId = `user-${randomUUID()}`;
+    const buildId = await pendingBuild(userId);
+    await connect(`a-${buildId}`, userId);
+    await connect(`b-${buildId}`, userId);
+    await connect(`other-${buildId}`, 'someone-else');
+
+    expect(await update({ buildId, status: 'running', phase: 'core' })).toMatchObject({ notified: { sent: 2, gone: 0, failed: 0 } });
+    const expected = { type: 'build_status', payload: { buildId, status: 'running', phase: 'core' } };
+    expect(frameSent(`a-${buildId}`)).toEqual([expected]);
+    expect(frameSent(`b-${buildId}`)).toEqual([expected]);
+    expect(frameSent(`other-${buildId}`)).toEqual([]);
+  });
+
+  test('deletes a vanished connection and still records the status', async () => {
+    const userId = `user-${randomUUID()}`;
+    const buildId = await pendingBuild(userId);
+    await connect(`live-${buildId}`, userId);
+    await connect(`gone-${buildId}`, userId);
+    websocketMock
+      .on(PostToConnectionCommand, { ConnectionId: `gone-${buildId}` })
+      .rejects(new GoneException({ $metadata: { httpStatusCode: 410 }, message: 'gone' }));
+
+    expect(await update({ buildId, status: 'running', phase: 'core' })).toMatchObject({
+      success: true,
+      notified: { sent: 1, gone: 1, failed: 0 },
+    });
+    const { Items } = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tableName('connections') }));
+    const ids = Items?.map((i) => i.connectionId);
+    expect(ids).toContain(`live-${buildId}`);
+    expect(ids).not.toContain(`gone-${buildId}`);
+  });
+
+  test('retries a throttled send and logs, but survives, a connection that keeps failing', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const userId = `user-${randomUUID()}`;
+    const buildId = await pendingBuild(userId);
+    await connect(`flaky-${buildId}`, userId);
+    await connect(`broken-${buildId}`, userId);
+    const serviceError = (name: string, status: number) =>
+      new ApiGatewayManagementApiServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+    websocketMock
+      .on(PostToConnectionCommand, { ConnectionId: `flaky-${buildId}` })
+      .rejectsOnce(serviceError('LimitExceededException', 429))
+      .resolves({});
+    websocketMock.on(PostToConnectionCommand, { ConnectionId: `broken-${buildId}` }).rejects(serviceError('ForbiddenException', 403));
+
+    expect(await update({ buildId, status: 'running', phase: 'core' })).toMatchObject({
+      success: true,
+      notified: { sent: 1, gone: 0, failed: 1 },
+    });
+    expect(frameSent(`flaky-${buildId}`)).toHaveLength(2);
+    expect((await read(buildId))?.status).toBe('running');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('ForbiddenException'));
+    warn.mockRestore();
+  });
+});

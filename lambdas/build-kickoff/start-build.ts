@@ -1,0 +1,184 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { artifactKeys, keys, type BuildItem, type BuildStatus, type PipelineInput } from '../shared/contract';
+import { errorName, isTransientAwsError } from '../shared/aws-errors';
+import { HandlerError, describeError } from '../shared/responses';
+import { withRetry } from '../shared/retry';
+import { buildKey, getBuildItem, type BuildsTable } from './build-items';
+import { buildIdFor } from './build-id';
+import type { StartBuildInput } from './parse-event';
+
+/** The build item keeps a preview of the request; the whole text is in the S3 spec. */
+export const REQUEST_PREVIEW_CHARS = 1_000;
+
+export interface KickoffDeps {
+  readonly builds: BuildsTable;
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  readonly artifactsBucket: string;
+  readonly stateMachineArn: string;
+  readonly now?: () => Date;
+  /** Pause between StartExecution / cleanup retries (tests pass a no-op). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface StartedBuild {
+  readonly buildId: string;
+  readonly status: BuildStatus;
+}
+
+const RETRY = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetryable: isTransientAwsError } as const;
+
+/**
+ * Start a build: write the spec to S3, create the `pending` item, start the pipeline execution
+ * named after the build. A kickoff repeated with the same idempotency key finds the build and
+ * only makes sure its execution was started (the execution name makes that idempotent).
+ */
+export async function startBuild(deps: KickoffDeps, input: StartBuildInput): Promise<StartedBuild> {
+  const buildId = buildIdFor(input.userId, input.idempotencyKey);
+  if (input.idempotencyKey !== undefined) {
+    const existing = await getBuildItem(deps.builds, buildId);
+    if (existing) return resume(deps, existing);
+  }
+  const createdAt = nowIso(deps);
+  await putSpec(deps, buildId, input, createdAt);
+  const item = pendingItem(buildId, input, createdAt);
+  if (!(await putPendingItem(deps, item))) {
+    const existing = await getBuildItem(deps.builds, buildId);
+    if (!existing) throw new Error(`Build ${buildId} vanished after a conditional put failed`);
+    return resume(deps, existing);
+  }
+  await startPipeline(deps, item);
+  return { buildId, status: 'pending' };
+}
+
+/** A duplicate kickoff: report the build as it is, starting its execution if that never happened. */
+async function resume(deps: KickoffDeps, item: BuildItem): Promise<StartedBuild> {
+  if (item.status === 'pending') await startPipeline(deps, item);
+  return { buildId: item.buildId, status: item.status };
+}
+
+async function putSpec(deps: KickoffDeps, buildId: string, input: StartBuildInput, createdAt: string): Promise<void> {
+  const spec = {
+    buildId,
+    request: input.request,
+    userId: input.userId,
+    orgId: input.orgId,
+    ...definedOnly({ conversationId: input.conversationId, connectionId: input.connectionId }),
+    createdAt,
+  };
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: deps.artifactsBucket,
+        Key: artifactKeys.buildSpec(buildId),
+        Body: JSON.stringify(spec),
+        ContentType: 'application/json',
+        // Write-once: a concurrent duplicate kickoff never replaces the spec a container may be reading.
+        IfNoneMatch: '*',
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'PreconditionFailed') throw error;
+  }
+}
+
+function pendingItem(buildId: string, input: StartBuildInput, createdAt: string): BuildItem {
+  return {
+    ...buildKey(buildId),
+    GSI1PK: keys.user(input.userId),
+    GSI1SK: keys.build(createdAt),
+    buildId,
+    status: 'pending',
+    userId: input.userId,
+    orgId: input.orgId,
+    request: input.request.slice(0, REQUEST_PREVIEW_CHARS),
+    requestTruncated: input.request.length > REQUEST_PREVIEW_CHARS,
+    ...definedOnly({ conversationId: input.conversationId, connectionId: input.connectionId }),
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+/** Create the item unless it exists; false when another kickoff created it first. */
+async function putPendingItem(deps: KickoffDeps, item: BuildItem): Promise<boolean> {
+  try {
+    await deps.builds.dynamo.send(
+      new PutCommand({
+        TableName: deps.builds.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+function pipelineInput(item: BuildItem): PipelineInput {
+  return {
+    buildId: item.buildId,
+    userId: item.userId,
+    orgId: item.orgId,
+    ...definedOnly({ connectionId: item.connectionId }),
+  };
+}
+
+/**
+ * Start the execution named after the build. The name makes a repeated start harmless:
+ * `ExecutionAlreadyExists` means it already runs (or ran). If it cannot be started, the build
+ * is marked failed so no `pending` item is left behind, and the caller gets an error.
+ */
+async function startPipeline(deps: KickoffDeps, item: BuildItem): Promise<void> {
+  const command = new StartExecutionCommand({
+    stateMachineArn: deps.stateMachineArn,
+    name: item.buildId,
+    input: JSON.stringify(pipelineInput(item)),
+  });
+  try {
+    await withRetry(() => deps.sfn.send(command), { ...RETRY, sleep: deps.sleep });
+  } catch (error) {
+    if (errorName(error) === 'ExecutionAlreadyExists') return;
+    console.error(JSON.stringify({ level: 'ERROR', message: 'StartExecution failed', buildId: item.buildId, error: describeError(error) }));
+    if (await markStartFailed(deps, item.buildId)) {
+      throw new HandlerError('INTERNAL', 'The build pipeline could not be started; the build is marked failed.');
+    }
+  }
+}
+
+/** Mark a build that never started as failed; false if the pipeline already moved it (so it did start). */
+async function markStartFailed(deps: KickoffDeps, buildId: string): Promise<boolean> {
+  const now = nowIso(deps);
+  const command = new UpdateCommand({
+    TableName: deps.builds.tableName,
+    Key: buildKey(buildId),
+    UpdateExpression: 'SET #status = :failed, #error = :error, failedAt = :now, updatedAt = :now',
+    ConditionExpression: '#status = :pending',
+    ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+    ExpressionAttributeValues: {
+      ':failed': 'failed',
+      ':pending': 'pending',
+      ':error': 'The build pipeline could not be started.',
+      ':now': now,
+    },
+  });
+  try {
+    await withRetry(() => deps.builds.dynamo.send(command), { ...RETRY, sleep: deps.sleep });
+    return true;
+  } catch (error) {
+    if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    return false;
+  }
+}
+
+function nowIso(deps: KickoffDeps): string {
+  return (deps.now?.() ?? new Date()).toISOString();
+}
+
+/** Optional fields present only when set (the document client rejects undefined values). */
+function definedOnly<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>;
+}

@@ -1,0 +1,28 @@
+import type { BuildPhase, BuildStatus } from '../shared/contract';
+import type { ConnectionSender } from '../shared/websocket';
+import { applyStatusUpdate, type BuildsTable } from './apply-update';
+import { notifyBuildStatus, type Notified } from './notify';
+import type { StatusUpdate } from './parse-event';
+
+export interface UpdateStatusDeps {
+  readonly builds: BuildsTable;
+  readonly sender: ConnectionSender;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface UpdatedBuild {
+  readonly build: { readonly buildId: string; readonly status: BuildStatus; readonly phase?: BuildPhase };
+  readonly notified: Notified;
+}
+
+/** Move the build forward, then tell the user's open connections. */
+export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUpdate): Promise<UpdatedBuild> {
+  const now = (deps.now?.() ?? new Date()).toISOString();
+  const item = await applyStatusUpdate(deps.builds, update, now);
+  const notified = await notifyBuildStatus(deps.sender, item, deps.sleep);
+  return {
+    build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },
+    notified,
+  };
+}
