@@ -1,0 +1,167 @@
+/**
+ * docker/build/entrypoint.sh under bash with stub `claude` and `aws` executables (see
+ * entrypoint-harness.ts): the core and worker phases, streaming, and environment validation.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUCKET, BUILD_ID, CORE_KEY, CORE_SUCCESS, Harness, SPEC, SPEC_KEY, WORKER_KEY, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from './entrypoint-harness';
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => {
+  h.cleanup();
+});
+
+describe('core phase', () => {
+  test('success: runs Claude Code non-interactively and uploads the success record', () => {
+    const result = runCore(h);
+
+    expect(h.readRecord(CORE_KEY)).toEqual({
+      status: 'success',
+      phase: 'core',
+      buildId: BUILD_ID,
+      summary: 'Built c-to-f',
+      tools: [{ toolName: 'c-to-f', description: 'Celsius to Fahrenheit', path: 'project/tools/c-to-f', inputSchema: { type: 'object' } }],
+      notes: 'none',
+      workspaceKey: WORKSPACE_KEY,
+      finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
+    expect(h.hasObject(WORKSPACE_KEY)).toBe(true);
+
+    // Claude Code in print mode, streaming JSON, without permission prompts.
+    const args = h.log('claude.args').trim().split('\n');
+    expect(args).toEqual(expect.arrayContaining(['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions']));
+    expect(args[args.indexOf('--output-format') + 1]).toBe('stream-json');
+    // The prompt (stdin) is the core template, rendered, with the spec inlined.
+    const prompt = h.log('claude.stdin');
+    expect(prompt).toContain('# FABLE build: core phase');
+    expect(prompt).toContain(SPEC.request);
+    expect(prompt).toContain(join(h.workDir, 'core', 'output.json'));
+    expect(prompt).not.toMatch(/\{\{[A-Z_]+\}\}/);
+    expect(h.log('claude.cwd').trim()).toBe(join(h.workDir, 'core'));
+    expect(readFileSync(join(h.workDir, 'core', 'input', 'spec.json'), 'utf8')).toBe(JSON.stringify(SPEC));
+    expect(readFileSync(join(h.workDir, 'core', 'TASK.md'), 'utf8')).toBe(prompt);
+
+    // The stub's stream reaches stdout.
+    expect(result.stdout).toContain('"subtype":"init"');
+    expect(result.stdout).toContain('Writing the tool');
+    expect(h.log('aws.log')).toContain(`s3 cp s3://${BUCKET}/${SPEC_KEY}`);
+    expectNoSecrets(h, result);
+  });
+
+  test('the agent log is streamed to stdout while the agent runs, not after it exits', async () => {
+    const release = join(h.root, 'release');
+    h.stubClaude(String.raw`
+echo "STREAM-MARKER agent is working"
+for _ in $(seq 1 100); do [[ -f "${release}" ]] && break; sleep 0.1; done
+[[ -f "${release}" ]] || { echo "never released: output was buffered" >&2; exit 7; }
+${CORE_SUCCESS}`);
+    let sawMarkerWhileRunning = false;
+    const result = await h.runAsync({}, (_chunk, child) => {
+      if (!sawMarkerWhileRunning && child.exitCode === null && /STREAM-MARKER/.test(_chunk)) {
+        sawMarkerWhileRunning = true;
+        writeFileSync(release, 'go');
+      }
+    });
+    expect(result.stderr).not.toContain('never released');
+    expect(sawMarkerWhileRunning).toBe(true);
+    expect(result.code).toBe(0);
+  });
+
+  test('refuses a core result without a project/ directory', () => {
+    h.stubClaude(`echo '{"status":"success","summary":"s","tools":[{"toolName":"a-tool"}]}' > output.json`);
+    const result = h.run();
+    expect(result.code).toBe(5);
+    expectFailureRecord(h, CORE_KEY, 'core', /no project\/ directory/);
+  });
+});
+
+describe('worker phase', () => {
+  test('runs the sub-task in its own workspace and uploads worker-<id>-output.json', () => {
+    const taskFile = join(h.root, 'task-w1.md');
+    writeFileSync(taskFile, 'Add input validation to the c-to-f tool.\n');
+    h.stubClaude(`echo '{"status":"success","summary":"validated","files":["/x"]}' > output.json`);
+    const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1', FABLE_WORKER_TASK_FILE: taskFile });
+    expect(result.code).toBe(0);
+    expect(h.readRecord(WORKER_KEY)).toMatchObject({ status: 'success', phase: 'worker', workerId: 'w1', summary: 'validated' });
+    expect(h.log('claude.cwd').trim()).toBe(join(h.workDir, 'worker-w1'));
+    expect(h.log('claude.stdin')).toContain('Add input validation to the c-to-f tool.');
+    expect(h.log('claude.env')).toContain('FABLE_IN_WORKER=1');
+    expect(h.objectKeys()).not.toContain(CORE_KEY);
+  });
+
+  test('a worker cannot start another worker', () => {
+    const taskFile = join(h.root, 'task.md');
+    writeFileSync(taskFile, 'task');
+    h.stubClaude('exit 0');
+    const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1', FABLE_WORKER_TASK_FILE: taskFile, FABLE_IN_WORKER: '1' });
+    expect(result.code).toBe(2);
+    expectFailureRecord(h, WORKER_KEY, 'worker', /cannot start further workers/);
+  });
+
+  test('needs a task file', () => {
+    h.stubClaude('exit 0');
+    const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1' });
+    expect(result.code).toBe(2);
+    expectFailureRecord(h, WORKER_KEY, 'worker', /FABLE_WORKER_TASK_FILE is required/);
+  });
+});
+
+describe('environment validation', () => {
+  beforeEach(() => h.stubClaude(CORE_SUCCESS));
+
+  test.each(['FABLE_PHASE', 'FABLE_BUILD_ID', 'ARTIFACTS_BUCKET'])(
+    'missing %s: no way to name the record, so nothing is uploaded; exits 2',
+    (name) => {
+      const result = h.run({ [name]: undefined });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${name} is required`);
+      expect(result.stderr).toContain('no failure record uploaded');
+      expect(h.objectKeys()).toEqual([SPEC_KEY]);
+      expect(h.log('claude.args')).toBe('');
+    },
+  );
+
+  test.each([
+    ['FABLE_PHASE', 'deploy', /FABLE_PHASE must be one of core, oi, worker/],
+    ['FABLE_BUILD_ID', '../../etc', /FABLE_BUILD_ID must match/],
+    ['FABLE_BUILD_ID', 'x'.repeat(81), /FABLE_BUILD_ID must match/],
+    ['ARTIFACTS_BUCKET', 'Not_A_Bucket', /ARTIFACTS_BUCKET is not a valid bucket name/],
+  ])('invalid %s=%s: exits 2 without uploading', (name, value, error) => {
+    const result = h.run({ [name]: value });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(error);
+    expect(h.objectKeys()).toEqual([SPEC_KEY]);
+  });
+
+  test.each([
+    ['FABLE_SPEC_KEY', undefined, /FABLE_SPEC_KEY is required/],
+    ['FABLE_SPEC_KEY', '../secrets.json', /FABLE_SPEC_KEY is not a valid object key/],
+    ['AWS_REGION', undefined, /AWS_REGION is required/],
+    ['FABLE_PHASE_TIMEOUT_SECONDS', '0', /FABLE_PHASE_TIMEOUT_SECONDS must be a positive integer/],
+    ['FABLE_PHASE_TIMEOUT_SECONDS', 'soon', /FABLE_PHASE_TIMEOUT_SECONDS must be a positive integer/],
+    ['FABLE_PHASE_TIMEOUT_SECONDS', '-5', /FABLE_PHASE_TIMEOUT_SECONDS must be a positive integer/],
+    ['FABLE_MAX_TURNS', 'many', /FABLE_MAX_TURNS must be a positive integer/],
+  ])('%s=%s: exits 2 and uploads a failure record', (name, value, error) => {
+    const result = h.run({ [name]: value });
+    expect(result.code).toBe(2);
+    expectFailureRecord(h, CORE_KEY, 'core', error);
+    expect(h.log('claude.args')).toBe('');
+  });
+
+  test('FABLE_PHASE_TIMEOUT_SECONDS defaults to 2700', () => {
+    const result = h.run({ FABLE_PHASE_TIMEOUT_SECONDS: undefined });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('timeout 2700s');
+  });
+
+  test('a work directory that cannot be created fails with a clear error', () => {
+    const file = join(h.root, 'not-a-dir');
+    writeFileSync(file, '');
+    const result = h.run({ FABLE_WORK_DIR: file });
+    expect(result.code).toBe(2);
+    expectFailureRecord(h, CORE_KEY, 'core', /cannot create directories under .*not-a-dir/);
+  });
+});
