@@ -13,7 +13,7 @@ const RUNS = 5;
 const BUDGET = { wallMs: 2000, rssMb: 300, ratio: 4, bundlingMs: 1000 };
 
 function timeScript(script: string, extraEnv: NodeJS.ProcessEnv = {}): RunMeasurement {
-  const env = { ...process.env, CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), 'fable-bench-')), ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), 'fable-bench-')), ...extraEnv };
   // The node_modules/.bin first on PATH makes tsx run on the pinned Node 24, as `npm run synth` does.
   env.PATH = `${join(ROOT, 'node_modules', '.bin')}:${env.PATH ?? ''}`;
   return measureCommand(TSX, [script], env, ROOT);
