@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listContextFiles } from '../../src/build-image/context-hash';
 import { BUILD_DIR, ENTRYPOINT, PROMPTS_DIR, STUB_AWS, commandExists } from './entrypoint-harness';
+import { WRITABLE_MOUNTS } from '../../src/pipeline/build-tasks';
 
 interface Instruction {
   readonly keyword: string;
@@ -134,7 +135,8 @@ describe('Dockerfile', () => {
     expect(env.get('TMPDIR')).toBe('/work/tmp');
     expect(env.get('FABLE_WORK_DIR')).toBe('/work');
     expect(env.get('FABLE_PROMPTS_DIR')).toBe('/opt/fable/prompts');
-    expect(finalStage.find((ins) => ins.keyword === 'VOLUME')?.args).toBe('["/work"]');
+    // Every writable mount of the read-only task definition is a VOLUME, so ECS copies its ownership.
+    expect(JSON.parse(finalStage.find((ins) => ins.keyword === 'VOLUME')!.args)).toEqual(WRITABLE_MOUNTS.map((m) => m.containerPath));
     expect(dockerfileText).not.toMatch(/AWS_(DEFAULT_)?REGION/);
   });
 

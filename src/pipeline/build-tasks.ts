@@ -24,6 +24,7 @@ export const WRITABLE_MOUNTS = [
  * still has time to upload its failure record before Step Functions stops the task.
  */
 export const PHASE_TIMEOUT_MARGIN_SECONDS = 300;
+export const STOP_TIMEOUT_SECONDS = 120;
 
 /**
  * `FABLE_PHASE_TIMEOUT_SECONDS` of the container. The pipeline may override only the phase,
@@ -112,6 +113,8 @@ export class BuildTasks extends Construct {
       essential: true,
       user: BUILD_CONTAINER_USER,
       readonlyRootFilesystem: true,
+      // Fargate's maximum: a stopped task gets this long after SIGTERM to upload its failure record.
+      stopTimeout: STOP_TIMEOUT_SECONDS,
       environment: Object.keys(environment)
         .sort()
         .map((name) => ({ name, value: environment[name] })),

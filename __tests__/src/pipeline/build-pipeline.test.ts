@@ -108,6 +108,7 @@ describe('ECS cluster and task definition', () => {
         essential: true,
         user: '10001',
         readonlyRootFilesystem: true,
+        stopTimeout: 120,
         environment: [
           { name: 'ANTHROPIC_MODEL', value: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' },
           { name: 'ARTIFACTS_BUCKET', value: reference(dev, 'aws_s3_bucket', () => true, 'bucket') },
