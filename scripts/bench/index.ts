@@ -1,8 +1,16 @@
 import { renderTable, type BenchRow } from './table';
 import * as synth from './synth';
+import * as lambdas from './lambdas';
+import * as chatStream from './chat-stream';
+import * as memorySearch from './memory-search';
 
 /** Each benchmark module measures one concern and returns rows; this prints one table. */
-const BENCHMARKS: { name: string; run: () => Promise<BenchRow[]> }[] = [{ name: 'synth', run: synth.run }];
+const BENCHMARKS: { name: string; run: () => Promise<BenchRow[]> }[] = [
+  { name: 'synth', run: synth.run },
+  { name: 'lambdas', run: lambdas.run },
+  { name: 'chat-stream', run: chatStream.run },
+  { name: 'memory-search', run: memorySearch.run },
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { SecureBucket } from '../storage/secure-bucket';
+import { AwsEnvironment } from '../platform/aws-environment';
+import { ApiGatewayLogging } from '../api/api-gateway-logging';
 import { useAwsProvider } from './aws-provider';
 
 export const BOOTSTRAP_STACK_ID = 'fable-bootstrap';
@@ -11,8 +13,9 @@ export interface BootstrapStackProps {
 }
 
 /**
- * Creates the S3 bucket that holds every stage's Terraform state. Its own state is local
- * (terraform.fable-bootstrap.tfstate), since the bucket cannot hold the state that creates it.
+ * Per-account, per-region setup shared by every stage: the S3 bucket that holds each stage's
+ * Terraform state, and API Gateway's CloudWatch role (WebSocket access logs need it). Its own
+ * state is local (terraform.fable-bootstrap.tfstate): the bucket cannot hold the state that creates it.
  */
 export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
@@ -26,6 +29,7 @@ export class BootstrapStack extends TerraformStack {
     });
     // Losing the state bucket orphans every stage; make `terraform destroy` refuse.
     state.bucket.addOverride('lifecycle.prevent_destroy', true);
+    new ApiGatewayLogging(this, 'apigateway-logging', { env: new AwsEnvironment(this, 'env') });
     new TerraformOutput(this, 'StateBucketName', { value: state.name }).overrideLogicalId('StateBucketName');
   }
 }

@@ -31,6 +31,12 @@ describe('fable-bootstrap', () => {
     );
   });
 
+  it('names the account-wide CloudWatch role API Gateway needs for WebSocket access logs', () => {
+    expect(resourcesOf(bootstrap, 'aws_api_gateway_account')).toEqual([
+      expect.objectContaining({ cloudwatch_role_arn: expect.stringMatching(/^\$\{aws_iam_role\.apigateway-logging_role_[\w]+\.arn\}$/) }),
+    ]);
+  });
+
   it('outputs the bucket name', () => {
     expect(bootstrap.output!.StateBucketName.value).toMatch(/aws_s3_bucket\.state_bucket/);
   });

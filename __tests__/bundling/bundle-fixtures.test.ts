@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { bundleLambda } from '../../src/bundling/lambda-bundle';
+import { loadBundle } from './load-bundle';
+import { readZip } from './unzip';
+import { stop as stopEsbuild } from 'esbuild';
+
+/** A throwaway project root: `lambdas/<name>/index.ts` plus whatever node_modules it needs. */
+function fixtureProject(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'fable-bundle-fixture-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+/** A CommonJS package that requires Node built-ins at load time, as many SDK dependencies do. */
+const CJS_DEPENDENCY = {
+  'node_modules/legacy-cjs/package.json': JSON.stringify({ name: 'legacy-cjs', version: '1.0.0', main: 'index.js' }),
+  'node_modules/legacy-cjs/index.js': [
+    "const { EventEmitter } = require('events');",
+    "const os = require('os');",
+    'exports.describe = () => `${typeof EventEmitter}:${typeof os.platform()}`;',
+  ].join('\n'),
+};
+
+const handlerSource = (greeting: string) =>
+  [
+    "import { describe } from 'legacy-cjs';",
+    `export const handler = async () => ({ greeting: '${greeting}', runtime: describe() });`,
+  ].join('\n');
+
+const outDir = () => mkdtempSync(join(tmpdir(), 'fable-bundle-out-'));
+
+// esbuild keeps a service process per worker; stop it so the worker exits cleanly.
+afterAll(() => stopEsbuild());
+
+describe('bundleLambda on a fixture project', () => {
+  it('lets an ESM bundle require a CommonJS dependency (no "Dynamic require of X is not supported")', async () => {
+    const root = fixtureProject({ ...CJS_DEPENDENCY, 'lambdas/router/index.ts': handlerSource('hello') });
+    const bundle = await bundleLambda('router', outDir(), root);
+    expect(bundle.format).toBe('esm');
+    expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+
+  it('is deterministic: two builds give identical bytes and hash; one changed character changes the hash', async () => {
+    const root = fixtureProject({ ...CJS_DEPENDENCY, 'lambdas/chat/index.ts': handlerSource('hello') });
+    const first = await bundleLambda('chat', outDir(), root);
+    const second = await bundleLambda('chat', outDir(), root);
+    const firstBytes = readFileSync(first.zipPath);
+    expect(readFileSync(second.zipPath).equals(firstBytes)).toBe(true);
+    expect(second.sourceCodeHash).toBe(first.sourceCodeHash);
+    expect(first.sourceCodeHash).toBe(createHash('sha256').update(firstBytes).digest('base64'));
+    expect(first.sizeBytes).toBe(firstBytes.length);
+
+    writeFileSync(join(root, 'lambdas/chat/index.ts'), handlerSource('hellO'));
+    const changed = await bundleLambda('chat', outDir(), root);
+    expect(changed.sourceCodeHash).not.toBe(first.sourceCodeHash);
+  });
+
+  it('writes sorted entries with fixed timestamps and 0644 modes', async () => {
+    const root = fixtureProject({ ...CJS_DEPENDENCY, 'lambdas/memory/index.ts': handlerSource('cjs') });
+    const bundle = await bundleLambda('memory', outDir(), root);
+    const records = readZip(readFileSync(bundle.zipPath));
+    expect(records.map((r) => r.name)).toEqual(['index.js', 'index.js.map']);
+    for (const record of records) {
+      expect([record.dosTime, record.dosDate]).toEqual([0, 0x21]);
+      expect(record.externalAttributes >>> 16).toBe(0o100644);
+    }
+    expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+});

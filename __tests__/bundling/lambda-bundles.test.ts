@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE_FORMATS, bundleLambda, type LambdaBundle } from '../../src/bundling/lambda-bundle';
+import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
+import { loadBundle } from './load-bundle';
+import { readZip } from './unzip';
+import { stop as stopEsbuild } from 'esbuild';
+
+const bundles = new Map<LambdaName, Promise<LambdaBundle>>();
+const outDir = mkdtempSync(join(tmpdir(), 'fable-lambda-bundles-'));
+
+beforeAll(() => {
+  // Each Lambda bundles on its own, so one that fails to build fails only its own test.
+  for (const name of LAMBDA_NAMES) {
+    const bundle = bundleLambda(name, outDir);
+    bundle.catch(() => undefined);
+    bundles.set(name, bundle);
+  }
+});
+
+// esbuild keeps a service process per worker; stop it so the worker exits cleanly.
+afterAll(() => stopEsbuild());
+
+describe.each(LAMBDA_NAMES)('the %s bundle', (name) => {
+  it(`loads in a fresh Node 24 process as ${BUNDLE_FORMATS[name].toUpperCase()} and exports a handler function`, async () => {
+    const bundle = await bundles.get(name)!;
+    expect(bundle.handler).toBe('index.handler');
+    const entries = readZip(readFileSync(bundle.zipPath)).map((r) => r.name);
+    const main = BUNDLE_FORMATS[name] === 'esm' ? 'index.mjs' : 'index.js';
+    expect(entries).toEqual([main, `${main}.map`]);
+    expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+});
+
+describe('bundling a real Lambda', () => {
+  it('twice gives the same zip bytes and source code hash', async () => {
+    const first = await bundles.get('connection-manager')!;
+    const again = await bundleLambda('connection-manager', mkdtempSync(join(tmpdir(), 'fable-lambda-again-')));
+    expect(again.sourceCodeHash).toBe(first.sourceCodeHash);
+    expect(readFileSync(again.zipPath).equals(readFileSync(first.zipPath))).toBe(true);
+  });
+});

@@ -1,0 +1,242 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { handler } from '../../../lambdas/chat';
+import { HISTORY_MESSAGES } from '../../../lambdas/chat/history';
+import {
+  answerWith,
+  CHAT_MODEL,
+  chatEnvironment,
+  chatEvent,
+  CONNECTION,
+  conversationItems,
+  framesSent,
+  invokeResult,
+  textAnswer,
+} from './fixtures';
+
+const bedrock = mockClient(BedrockRuntimeClient);
+const lambda = mockClient(LambdaClient);
+const websocket = mockClient(ApiGatewayManagementApiClient);
+let dynamo: LocalDynamo;
+const lambdaContext = { getRemainingTimeInMillis: () => 120_000 };
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  Object.assign(process.env, chatEnvironment(dynamo));
+});
+
+afterAll(() => dynamo.stop());
+
+beforeEach(async () => {
+  bedrock.reset();
+  lambda.reset();
+  websocket.reset();
+  websocket.on(PostToConnectionCommand).resolves({});
+  lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  await dynamo.doc.send(
+    new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: CONNECTION, userId: 'user-1', orgId: 'org-1' } }),
+  );
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+const messages = (items: Record<string, any>[]) => items.filter((item) => item.SK.startsWith('MSG#'));
+
+describe('chat: a reply', () => {
+  it('streams chunks, completes with the full text and stores both turns with the conversation META', async () => {
+    answerWith(bedrock, textAnswer(['Hello', ' there', ', friend.']));
+    const event = chatEvent({ conversationId: 'conv-happy', requestId: 'req-happy', content: 'Hi!' });
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'completed' });
+
+    const frames = framesSent(websocket);
+    const chunks = frames.filter((f) => f.type === 'chat_chunk');
+    expect(chunks[0].payload.text).toBe('Hello'); // the first token leaves on its own
+    expect(chunks.map((f) => f.payload.text).join('')).toBe('Hello there, friend.');
+    const complete = frames[frames.length - 1];
+    expect(complete).toEqual({
+      type: 'chat_complete',
+      requestId: 'req-happy',
+      conversationId: 'conv-happy',
+      payload: { messageId: expect.any(String), text: 'Hello there, friend.' },
+    });
+    expect(frames.every((f) => f.requestId === 'req-happy' && f.conversationId === 'conv-happy')).toBe(true);
+    expect(websocket.commandCalls(PostToConnectionCommand).every((c) => c.args[0].input.ConnectionId === CONNECTION)).toBe(true);
+
+    const items = await conversationItems(dynamo, 'conv-happy');
+    const [user, assistant] = messages(items);
+    expect(user).toMatchObject({ role: 'user', content: 'Hi!', requestId: 'req-happy', userId: 'user-1', SK: expect.stringMatching(/^MSG#.+#0000$/) });
+    expect(assistant).toMatchObject({ role: 'assistant', content: 'Hello there, friend.', messageId: complete.payload.messageId });
+    expect(assistant.ttl).toBeGreaterThan(Date.now() / 1000);
+    expect(items.find((i) => i.SK === 'META')).toMatchObject({
+      userId: 'user-1',
+      orgId: 'org-1',
+      GSI1PK: 'USER#user-1',
+      GSI1SK: expect.stringMatching(/^CONV#\d{4}-/),
+    });
+    expect(items.find((i) => i.SK === 'REQ#req-happy')).toMatchObject({ status: 'completed', messageId: complete.payload.messageId });
+  });
+
+  it('sends the chat model the recent history, oldest first, then the new message', async () => {
+    const put = (sk: string, role: string, content: string) =>
+      dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('conversations'), Item: { PK: 'CONV#conv-hist', SK: sk, role, content } }));
+    await dynamo.doc.send(
+      new PutCommand({ TableName: dynamo.tableName('conversations'), Item: { PK: 'CONV#conv-hist', SK: 'META', userId: 'user-1' } }),
+    );
+    for (let i = 0; i < 30; i++) {
+      await put(`MSG#2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z#${String(i % 2).padStart(4, '0')}`, i % 2 ? 'assistant' : 'user', `turn ${i}`);
+    }
+    answerWith(bedrock, textAnswer(['ok']));
+    await handler(chatEvent({ conversationId: 'conv-hist', requestId: 'req-hist', content: 'next' }), lambdaContext);
+
+    const input = bedrock.commandCalls(ConverseStreamCommand)[0].args[0].input;
+    expect(input.modelId).toBe(CHAT_MODEL);
+    const texts = input.messages!.map((m) => `${m.role}:${m.content!.map((c) => c.text).join('|')}`);
+    expect(texts).toHaveLength(HISTORY_MESSAGES + 1);
+    expect(texts[0]).toBe('user:turn 10');
+    expect(texts[HISTORY_MESSAGES - 1]).toBe('assistant:turn 29');
+    expect(texts[HISTORY_MESSAGES]).toBe('user:next');
+  });
+
+  it('puts the memories found for the message into the system prompt', async () => {
+    lambda
+      .on(InvokeCommand, { FunctionName: 'fable-test-memory' })
+      .resolves(invokeResult({ success: true, memories: [{ content: 'The user lives in Paris', similarity: 0.9 }] }));
+    answerWith(bedrock, textAnswer(['Sunny.']));
+    await handler(chatEvent({ conversationId: 'conv-mem', requestId: 'req-mem' }), lambdaContext);
+
+    const search = lambda.commandCalls(InvokeCommand, { FunctionName: 'fable-test-memory' })[0].args[0].input;
+    expect(JSON.parse(Buffer.from(search.Payload as Uint8Array).toString())).toEqual({
+      action: 'search',
+      payload: { query: 'What is the weather in Paris?', limit: 5, userId: 'user-1', orgId: 'org-1' },
+    });
+    const system = bedrock.commandCalls(ConverseStreamCommand)[0].args[0].input.system![0].text!;
+    expect(system).toContain('- The user lives in Paris');
+  });
+
+  it('answers without memories when the memory function fails', async () => {
+    lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).rejects(new Error('memory is down'));
+    answerWith(bedrock, textAnswer(['Still here.']));
+    expect(await handler(chatEvent({ conversationId: 'conv-nomem', requestId: 'req-nomem' }), lambdaContext)).toEqual({
+      outcome: 'completed',
+    });
+    const system = bedrock.commandCalls(ConverseStreamCommand)[0].args[0].input.system![0].text!;
+    expect(system).not.toContain('remember that may be relevant');
+    expect(framesSent(websocket).pop()).toMatchObject({ type: 'chat_complete', payload: { text: 'Still here.' } });
+  });
+
+  it('refuses another user\'s conversation without calling the model or storing anything', async () => {
+    await dynamo.doc.send(
+      new PutCommand({ TableName: dynamo.tableName('conversations'), Item: { PK: 'CONV#conv-theirs', SK: 'META', userId: 'user-2' } }),
+    );
+    expect(await handler(chatEvent({ conversationId: 'conv-theirs', requestId: 'req-theirs' }), lambdaContext)).toEqual({
+      outcome: 'forbidden',
+    });
+    expect(framesSent(websocket)).toEqual([
+      expect.objectContaining({ type: 'error', payload: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(await conversationItems(dynamo, 'conv-theirs')).toHaveLength(1);
+  });
+
+  it('rejects a malformed event without touching anything', async () => {
+    expect(await handler({ connectionId: CONNECTION, requestId: 'bad id' }, lambdaContext)).toEqual({ outcome: 'rejected' });
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(websocket.calls()).toHaveLength(0);
+  });
+});
+
+describe('chat: idempotency', () => {
+  it('does nothing when the same request is delivered again after it was answered', async () => {
+    answerWith(bedrock, textAnswer(['Once.']));
+    const event = chatEvent({ conversationId: 'conv-dup', requestId: 'req-dup' });
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'completed' });
+    const framesAfterFirst = framesSent(websocket).length;
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'duplicate' });
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(1);
+    expect(framesSent(websocket)).toHaveLength(framesAfterFirst);
+    expect(messages(await conversationItems(dynamo, 'conv-dup'))).toHaveLength(2);
+  });
+
+  it('leaves a request alone while another attempt holds its lease, and takes it over once the lease expired', async () => {
+    const marker = (leaseUntil: number) =>
+      dynamo.doc.send(
+        new PutCommand({
+          TableName: dynamo.tableName('conversations'),
+          Item: { PK: 'CONV#conv-lease', SK: 'REQ#req-lease', status: 'in_progress', attemptId: 'crashed', leaseUntil },
+        }),
+      );
+    answerWith(bedrock, textAnswer(['Recovered.']));
+    const event = chatEvent({ conversationId: 'conv-lease', requestId: 'req-lease' });
+    await marker(Date.now() + 60_000);
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'duplicate' });
+    expect(bedrock.calls()).toHaveLength(0);
+
+    await marker(Date.now() - 1);
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'completed' });
+    expect(messages(await conversationItems(dynamo, 'conv-lease')).map((m) => m.content)).toEqual(['What is the weather in Paris?', 'Recovered.']);
+  });
+
+  it('finishes a turn that was committed but not fully written, without calling the model again', async () => {
+    const turn = {
+      conversationId: 'conv-roll',
+      requestId: 'req-roll',
+      userId: 'user-1',
+      orgId: 'org-1',
+      userText: 'question',
+      assistantText: 'answer',
+      messageId: 'msg-roll',
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      completedAt: '2026-01-01T00:00:05.000Z',
+    };
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tableName('conversations'),
+        Item: { PK: 'CONV#conv-roll', SK: 'REQ#req-roll', status: 'storing', attemptId: 'crashed', turn },
+      }),
+    );
+    // The crashed attempt had written the user turn already: rewriting it is harmless.
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tableName('conversations'),
+        Item: { PK: 'CONV#conv-roll', SK: 'MSG#2026-01-01T00:00:00.000Z#0000', role: 'user', content: 'question', requestId: 'req-roll' },
+      }),
+    );
+    expect(await handler(chatEvent({ conversationId: 'conv-roll', requestId: 'req-roll' }), lambdaContext)).toEqual({ outcome: 'completed' });
+    expect(bedrock.calls()).toHaveLength(0);
+    const items = await conversationItems(dynamo, 'conv-roll');
+    expect(messages(items).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'question'],
+      ['assistant', 'answer'],
+    ]);
+    expect(items.find((i) => i.SK === 'REQ#req-roll')).toMatchObject({ status: 'completed' });
+    expect(items.find((i) => i.SK === 'REQ#req-roll')!.turn).toBeUndefined();
+    expect(framesSent(websocket)).toEqual([expect.objectContaining({ type: 'chat_complete', payload: { messageId: 'msg-roll', text: 'answer' } })]);
+  });
+});
+
+describe('chat: a vanished connection', () => {
+  it('stops the reply, deletes the connection and stores nothing', async () => {
+    websocket.on(PostToConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+    answerWith(bedrock, textAnswer(['Nobody', ' is', ' listening', '.']));
+    const event = chatEvent({ conversationId: 'conv-gone', requestId: 'req-gone' });
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'gone' });
+
+    expect(websocket.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(1);
+    const connection = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('connections'), Key: { connectionId: CONNECTION } }));
+    expect(connection.Item).toBeUndefined();
+    const items = await conversationItems(dynamo, 'conv-gone');
+    expect(messages(items)).toHaveLength(0);
+    expect(items.find((i) => i.SK === 'REQ#req-gone')).toMatchObject({ status: 'failed', reason: 'connection-gone' });
+
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'duplicate' });
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,343 @@
+import { Pool, type Client } from 'pg';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BedrockRuntimeClient, InvokeModelCommand, ThrottlingException } from '@aws-sdk/client-bedrock-runtime';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { startPglite, PGLITE_USER, type PgliteServer } from '../../helpers/pglite';
+import { handler } from '../../../lambdas/memory';
+import { migrate } from '../../../lambdas/db-init/migrator';
+import { encodeCursor } from '../../../lambdas/memory/cursor';
+import type { DirectResponse, Memory, MemoryResponses } from '../../../lambdas/shared/contract';
+import { bagOfWordsEmbedding, titanResponse } from './fake-embeddings';
+
+const DIMENSIONS = 256;
+const MODEL_ID = 'amazon.titan-embed-text-v2:0';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!cluster-abc-123456';
+const context = { getRemainingTimeInMillis: () => 30_000 };
+
+const ALICE = { userId: 'alice', orgId: 'acme' };
+const BOB = { userId: 'bob', orgId: 'acme' };
+const CAROL = { userId: 'carol', orgId: 'globex' };
+/** The same user id in another org is another identity: user memories do not follow it. */
+const ALICE_AT_GLOBEX = { userId: 'alice', orgId: 'globex' };
+type Caller = typeof ALICE;
+
+const bedrock = mockClient(BedrockRuntimeClient);
+const secrets = mockClient(SecretsManagerClient);
+
+let server: PgliteServer;
+let db: Client;
+
+function call<A extends keyof MemoryResponses>(action: A, caller: Caller, payload: Record<string, unknown> = {}, ctx = context) {
+  return handler({ action, payload: { ...caller, ...payload } }, ctx) as Promise<DirectResponse<MemoryResponses[A]>>;
+}
+
+/** The success body of a call, failing the test with the error otherwise. */
+async function ok<A extends keyof MemoryResponses>(action: A, caller: Caller, payload: Record<string, unknown> = {}) {
+  const response = await call(action, caller, payload);
+  if (!response.success) throw new Error(`${action} failed: ${JSON.stringify(response.error)}`);
+  return response;
+}
+
+const create = async (caller: Caller, content: string, extra: Record<string, unknown> = {}) =>
+  (await ok('create', caller, { content, ...extra })).memory;
+
+const errorCode = async (response: Promise<DirectResponse>) => {
+  const r = await response;
+  return r.success ? 'SUCCESS' : r.error.code;
+};
+
+const embeddedTexts = () => bedrock.commandCalls(InvokeModelCommand).map((c) => JSON.parse(String(c.args[0].input.body)).inputText);
+
+beforeAll(async () => {
+  server = await startPglite();
+  db = await server.client();
+  await migrate(db as never, DIMENSIONS);
+  Object.assign(process.env, server.env, {
+    AWS_REGION: 'us-west-2',
+    DB_SECRET_ARN: SECRET_ARN,
+    EMBEDDING_MODEL_ID: MODEL_ID,
+    EMBEDDING_DIMENSIONS: String(DIMENSIONS),
+  });
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
+    SecretString: JSON.stringify({ username: PGLITE_USER, password: 'from-secrets-manager' }),
+  });
+});
+
+beforeEach(() => {
+  bedrock.reset();
+  bedrock.on(InvokeModelCommand).callsFake(titanResponse);
+});
+
+afterAll(async () => {
+  // The handler's pooled connections are cut by the stop; their warnings are expected here.
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  await server.stop();
+  bedrock.restore();
+  secrets.restore();
+});
+
+describe('create', () => {
+  it('stores a user memory with defaults, embedded by Titan V2 (normalized, configured dimensions)', async () => {
+    const memory = await create(ALICE, 'Alice prefers green tea in the morning');
+    expect(memory).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      userId: 'alice',
+      orgId: 'acme',
+      scope: 'user',
+      type: 'note',
+      content: 'Alice prefers green tea in the morning',
+      importance: 0.5,
+      tags: [],
+      createdAt: expect.any(String),
+      updatedAt: memory.createdAt,
+    });
+    expect(bedrock.commandCalls(InvokeModelCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        modelId: MODEL_ID,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify({ inputText: 'Alice prefers green tea in the morning', dimensions: DIMENSIONS, normalize: true }),
+      },
+    ]);
+    const stored = await db.query('SELECT embedding <=> $2::vector AS distance FROM memories WHERE id = $1', [
+      memory.id,
+      `[${bagOfWordsEmbedding(memory.content, DIMENSIONS).join(',')}]`,
+    ]);
+    expect(stored.rows[0].distance).toBeCloseTo(0, 6);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('keeps scope, type, importance and de-duplicated tags as given', async () => {
+    const memory = await create(ALICE, 'The acme deploy window is Tuesday', {
+      scope: 'org',
+      type: 'fact',
+      importance: 0.9,
+      tags: ['deploy', 'schedule', 'deploy'],
+    });
+    expect(memory).toMatchObject({ scope: 'org', type: 'fact', importance: 0.9, tags: ['deploy', 'schedule'] });
+  });
+});
+
+describe('visibility', () => {
+  let personal: Memory;
+  let team: Memory;
+  let everyone: Memory;
+
+  beforeAll(async () => {
+    await db.query('DELETE FROM memories');
+    personal = await create(ALICE, 'alice personal reminder about the dentist');
+    team = await create(ALICE, 'acme team uses trunk based development', { scope: 'org' });
+    everyone = await create(ALICE, 'the company holiday is in december', { scope: 'global' });
+  });
+
+  it.each([
+    ['alice (owner)', ALICE, ['personal', 'team', 'everyone']],
+    ['bob (same org)', BOB, ['team', 'everyone']],
+    ['carol (other org)', CAROL, ['everyone']],
+    ['alice in another org', ALICE_AT_GLOBEX, ['everyone']],
+  ])('%s gets and lists exactly what it may see', async (_who, caller, visible) => {
+    const byName: Record<string, Memory> = { personal, team, everyone };
+    for (const [name, memory] of Object.entries(byName)) {
+      expect(await errorCode(call('get', caller, { id: memory.id }))).toBe(visible.includes(name) ? 'SUCCESS' : 'NOT_FOUND');
+    }
+    const listed = (await ok('list', caller)).memories.map((m) => m.id);
+    expect(listed.sort()).toEqual(visible.map((name) => byName[name].id).sort());
+  });
+
+  it('search never returns a memory the caller may not see, even the closest one', async () => {
+    const bobHits = (await ok('search', BOB, { query: 'alice personal reminder about the dentist' })).memories;
+    expect(bobHits.map((m) => m.id)).not.toContain(personal.id);
+    expect(bobHits.map((m) => m.id).sort()).toEqual([team.id, everyone.id].sort());
+    const aliceHits = (await ok('search', ALICE, { query: 'alice personal reminder about the dentist' })).memories;
+    expect(aliceHits[0].id).toBe(personal.id);
+  });
+
+  it('only the creator may update or delete; invisible ids are NOT_FOUND, visible-but-not-owned FORBIDDEN', async () => {
+    expect(await errorCode(call('update', BOB, { id: team.id, tags: ['hijack'] }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('update', CAROL, { id: everyone.id, content: 'rewritten' }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('update', CAROL, { id: team.id, tags: ['x'] }))).toBe('NOT_FOUND');
+    expect(await errorCode(call('update', BOB, { id: personal.id, tags: ['x'] }))).toBe('NOT_FOUND');
+    expect(await errorCode(call('delete', BOB, { id: team.id }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('delete', CAROL, { id: team.id }))).toBe('NOT_FOUND');
+    expect(await errorCode(call('delete', ALICE_AT_GLOBEX, { id: everyone.id }))).toBe('FORBIDDEN');
+    // A refused change never reaches Bedrock and leaves the row as it was.
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
+    expect((await ok('get', ALICE, { id: team.id })).memory).toEqual(team);
+    expect((await ok('get', ALICE, { id: everyone.id })).memory).toEqual(everyone);
+  });
+
+  it('unknown ids are NOT_FOUND for every action', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const action of ['get', 'delete'] as const) expect(await errorCode(call(action, ALICE, { id: unknown }))).toBe('NOT_FOUND');
+    expect(await errorCode(call('update', ALICE, { id: unknown, importance: 1 }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('update', () => {
+  it('changes metadata without re-embedding', async () => {
+    const memory = await create(ALICE, 'alice drinks espresso');
+    bedrock.resetHistory();
+    const { memory: updated } = await ok('update', ALICE, { id: memory.id, tags: ['coffee'], importance: 0.8, type: 'preference' });
+    expect(updated).toMatchObject({ content: 'alice drinks espresso', tags: ['coffee'], importance: 0.8, type: 'preference' });
+    expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(memory.updatedAt));
+    expect(updated.createdAt).toBe(memory.createdAt);
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
+  });
+
+  it('re-embeds only when the content really changes', async () => {
+    const memory = await create(ALICE, 'alice walks to work');
+    bedrock.resetHistory();
+    await ok('update', ALICE, { id: memory.id, content: 'alice walks to work' });
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
+
+    const { memory: updated } = await ok('update', ALICE, { id: memory.id, content: 'alice cycles to the office' });
+    expect(updated.content).toBe('alice cycles to the office');
+    expect(embeddedTexts()).toEqual(['alice cycles to the office']);
+    const hits = (await ok('search', ALICE, { query: 'cycles office', limit: 1 })).memories;
+    expect(hits[0].id).toBe(memory.id);
+  });
+});
+
+describe('delete', () => {
+  it('removes an owned memory for good', async () => {
+    const memory = await create(BOB, 'bob temporary note');
+    expect(await ok('delete', BOB, { id: memory.id })).toEqual({ success: true, deleted: memory.id });
+    expect(await errorCode(call('get', BOB, { id: memory.id }))).toBe('NOT_FOUND');
+    expect(await errorCode(call('delete', BOB, { id: memory.id }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('search', () => {
+  const DANA = { userId: 'dana', orgId: 'initech' };
+  let coffee: Memory;
+  let hiking: Memory;
+  let cat: Memory;
+
+  beforeAll(async () => {
+    // Global memories from earlier tests would be visible to dana too.
+    await db.query('DELETE FROM memories');
+    hiking = await create(DANA, 'dana loves hiking in the alps every summer', { type: 'hobby' });
+    coffee = await create(DANA, 'dana prefers dark roast coffee with oat milk', { type: 'preference' });
+    cat = await create(DANA, 'the cat of dana is called pixel', { type: 'fact' });
+  });
+
+  it('ranks by similarity, best first, with similarity = 1 - cosine distance', async () => {
+    const { memories } = await ok('search', DANA, { query: 'which coffee roast does dana prefer' });
+    expect(memories.map((m) => m.id)).toEqual([coffee.id, expect.any(String), expect.any(String)]);
+    const similarities = memories.map((m) => m.similarity);
+    expect([...similarities].sort((a, b) => b - a)).toEqual(similarities);
+    const expected = bagOfWordsEmbedding('which coffee roast does dana prefer', DIMENSIONS).reduce(
+      (sum, x, i) => sum + x * bagOfWordsEmbedding(coffee.content, DIMENSIONS)[i],
+      0,
+    );
+    expect(memories[0].similarity).toBeCloseTo(expected, 5);
+    expect(memories[0]).not.toHaveProperty('embedding');
+  });
+
+  it('applies limit, minSimilarity and the type filter', async () => {
+    expect((await ok('search', DANA, { query: 'dana', limit: 2 })).memories).toHaveLength(2);
+    const strict = await ok('search', DANA, { query: 'pixel the cat', minSimilarity: 0.5 });
+    expect(strict.memories.map((m) => m.id)).toEqual([cat.id]);
+    const hobbies = await ok('search', DANA, { query: 'coffee', types: ['hobby', 'fact'] });
+    expect(hobbies.memories.map((m) => m.id).sort()).toEqual([hiking.id, cat.id].sort());
+  });
+});
+
+describe('list', () => {
+  it('pages newest first with an opaque cursor until the end', async () => {
+    const ERIN = { userId: 'erin', orgId: 'umbrella' };
+    await db.query('DELETE FROM memories');
+    const created: Memory[] = [];
+    for (let i = 1; i <= 5; i++) created.push(await create(ERIN, `erin note number ${i}`));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ok('list', ERIN, { limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.memories.map((m) => m.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(created.map((m) => m.id).reverse());
+  });
+});
+
+describe('bad input', () => {
+  const id = '7b2d0c8e-4a5f-4c1e-9f7a-2b3c4d5e6f70';
+  const payload = (extra: Record<string, unknown>) => ({ ...ALICE, ...extra });
+  const badEvents: [string, unknown, string][] = [
+    ['event not an object', 'create', 'event must be an object'],
+    ['unknown action', { action: 'forget', payload: payload({}) }, 'action must be one of'],
+    ['missing payload', { action: 'list' }, 'payload must be an object'],
+    ['missing userId', { action: 'list', payload: { orgId: 'acme' } }, 'userId'],
+    ['orgId not a string', { action: 'list', payload: { userId: 'alice', orgId: 7 } }, 'orgId'],
+    ['userId with spaces', { action: 'list', payload: { userId: 'a b', orgId: 'acme' } }, 'userId'],
+    ['create without content', { action: 'create', payload: payload({}) }, 'content'],
+    ['create with blank content', { action: 'create', payload: payload({ content: '   ' }) }, 'content'],
+    ['content over 32 KB', { action: 'create', payload: payload({ content: 'a'.repeat(32 * 1024 + 1) }) }, '32768 bytes'],
+    ['content over 32 KB of UTF-8', { action: 'create', payload: payload({ content: 'é'.repeat(16_385) }) }, '32768 bytes'],
+    ['unknown scope', { action: 'create', payload: payload({ content: 'x', scope: 'team' }) }, 'scope'],
+    ['importance above 1', { action: 'create', payload: payload({ content: 'x', importance: 2 }) }, 'importance'],
+    ['importance as text', { action: 'create', payload: payload({ content: 'x', importance: '0.5' }) }, 'importance'],
+    ['tags not an array', { action: 'create', payload: payload({ content: 'x', tags: 'a,b' }) }, 'tags'],
+    ['too many tags', { action: 'create', payload: payload({ content: 'x', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }) }, 'tags'],
+    ['unknown field', { action: 'create', payload: payload({ content: 'x', embedding: [1] }) }, 'unknown fields'],
+    ['search without query', { action: 'search', payload: payload({}) }, 'query'],
+    ['search limit 0', { action: 'search', payload: payload({ query: 'x', limit: 0 }) }, 'limit'],
+    ['search limit 51', { action: 'search', payload: payload({ query: 'x', limit: 51 }) }, 'limit'],
+    ['search limit not an integer', { action: 'search', payload: payload({ query: 'x', limit: 2.5 }) }, 'limit'],
+    ['minSimilarity above 1', { action: 'search', payload: payload({ query: 'x', minSimilarity: 1.5 }) }, 'minSimilarity'],
+    ['empty type filter', { action: 'search', payload: payload({ query: 'x', types: [] }) }, 'types'],
+    ['type filter of numbers', { action: 'search', payload: payload({ query: 'x', types: [1] }) }, 'types'],
+    ['get without id', { action: 'get', payload: payload({}) }, 'id'],
+    ['get with a non-uuid id', { action: 'get', payload: payload({ id: '42' }) }, 'id'],
+    ['update with nothing to change', { action: 'update', payload: payload({ id }) }, 'at least one'],
+    ['update of the scope', { action: 'update', payload: payload({ id, scope: 'global' }) }, 'unknown fields'],
+    ['delete with a numeric id', { action: 'delete', payload: payload({ id: 42 }) }, 'id'],
+    ['list limit 101', { action: 'list', payload: payload({ limit: 101 }) }, 'limit'],
+    ['list cursor not base64url', { action: 'list', payload: payload({ cursor: 'not a cursor!' }) }, 'cursor'],
+    ['list cursor with a forged body', { action: 'list', payload: payload({ cursor: Buffer.from('x.y').toString('base64url') }) }, 'cursor'],
+  ];
+
+  it.each(badEvents)('%s: BAD_REQUEST, and neither Bedrock nor the database is touched', async (_name, event, message) => {
+    const connects = jest.spyOn(Pool.prototype, 'connect');
+    const secretFetches = secrets.commandCalls(GetSecretValueCommand).length;
+    const response = await handler(event, context);
+    expect(response).toEqual({ success: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining(message) } });
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(secretFetches);
+    expect(connects).not.toHaveBeenCalled();
+    connects.mockRestore();
+  });
+
+  it('accepts a cursor it issued (the forged-cursor check is not over-strict)', async () => {
+    const cursor = encodeCursor({ createdMicros: '1700000000000000', id });
+    expect(await errorCode(call('list', ALICE, { cursor }))).toBe('SUCCESS');
+  });
+});
+
+describe('Bedrock throttling', () => {
+  const throttled = () => new ThrottlingException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } });
+
+  it('is retried with backoff, and the memory is stored once', async () => {
+    bedrock.reset();
+    bedrock.on(InvokeModelCommand).rejectsOnce(throttled()).callsFake(titanResponse);
+    const memory = await create(CAROL, 'carol remembers the throttled write');
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(2);
+    const rows = await db.query("SELECT count(*)::int AS n FROM memories WHERE content = 'carol remembers the throttled write'");
+    expect(rows.rows[0].n).toBe(1);
+    expect(memory.content).toBe('carol remembers the throttled write');
+  });
+
+  it('that outlasts the invocation is thrown (for the caller to retry) and writes nothing', async () => {
+    bedrock.reset();
+    bedrock.on(InvokeModelCommand).rejects(throttled());
+    const shortContext = { getRemainingTimeInMillis: () => 5_300 };
+    await expect(call('create', CAROL, { content: 'carol never stored' }, shortContext)).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    const rows = await db.query("SELECT count(*)::int AS n FROM memories WHERE content = 'carol never stored'");
+    expect(rows.rows[0].n).toBe(0);
+  });
+});

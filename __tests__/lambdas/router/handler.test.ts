@@ -1,0 +1,270 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BedrockRuntimeClient, ConverseCommand, ThrottlingException } from '@aws-sdk/client-bedrock-runtime';
+import { InvokeCommand, LambdaClient, TooManyRequestsException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { handler } from '../../../lambdas/router';
+import { routeFrame } from '../../../lambdas/router/route-frame';
+import { MAX_FRAME_BYTES } from '../../../lambdas/shared/contract';
+
+const bedrock = mockClient(BedrockRuntimeClient);
+const lambda = mockClient(LambdaClient);
+const websocket = mockClient(ApiGatewayManagementApiClient);
+let dynamo: LocalDynamo;
+
+const CONNECTION = 'conn-router=';
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  Object.assign(process.env, {
+    CONNECTIONS_TABLE: dynamo.tableName('connections'),
+    WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.us-west-2.amazonaws.com/test',
+    ROUTER_MODEL_ID: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+    CHAT_FUNCTION_NAME: 'fable-test-chat',
+    BUILD_KICKOFF_FUNCTION_NAME: 'fable-test-build-kickoff',
+    MEMORY_FUNCTION_NAME: 'fable-test-memory',
+  });
+});
+
+afterAll(() => dynamo.stop());
+
+beforeEach(async () => {
+  bedrock.reset();
+  lambda.reset();
+  websocket.reset();
+  websocket.on(PostToConnectionCommand).resolves({});
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  await dynamo.doc.send(
+    new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: CONNECTION, userId: 'user-1', orgId: 'org-1' } }),
+  );
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+const receive = (body: string | undefined, connectionId = CONNECTION) =>
+  handler({ requestContext: { routeKey: '$default', eventType: 'MESSAGE', connectionId }, body });
+
+const framesSent = () =>
+  websocket.commandCalls(PostToConnectionCommand).map((call) => ({
+    connectionId: call.args[0].input.ConnectionId,
+    ...JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')),
+  }));
+
+const classifiedAs = (intent: string) =>
+  bedrock.on(ConverseCommand).resolves({
+    output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't-1', name: 'classify_intent', input: { intent } } }] } },
+    stopReason: 'tool_use',
+  });
+
+const invokeResult = (body: unknown, extra: Partial<InvokeCommandOutput> = {}): InvokeCommandOutput => ({
+  $metadata: {},
+  StatusCode: 200,
+  Payload: Buffer.from(JSON.stringify(body)) as unknown as InvokeCommandOutput['Payload'],
+  ...extra,
+});
+const invokedPayload = (index = 0) => JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[index].args[0].input.Payload as Uint8Array).toString());
+
+describe('router: frame validation', () => {
+  it.each([
+    ['malformed JSON', '{"type": "message", "content": ', 'frame is not valid JSON'],
+    ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message'],
+    ['empty content', '{"type":"message","content":"   "}', 'content must be a non-empty string'],
+    ['a malformed requestId', '{"type":"message","content":"hi","requestId":"has space"}', 'requestId has an invalid format'],
+    ['a JSON array', '[1,2]', 'frame must be an object'],
+    ['no body', undefined, 'frame is empty'],
+  ])('answers %s with an error frame and 400, touching nothing else', async (_, body, message) => {
+    expect(await receive(body)).toEqual({ statusCode: 400 });
+    expect(framesSent()).toEqual([
+      expect.objectContaining({ connectionId: CONNECTION, type: 'error', payload: { code: 'BAD_REQUEST', message } }),
+    ]);
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it('echoes the well-formed ids of a rejected frame', async () => {
+    await receive('{"type":"shout","requestId":"r-9","conversationId":"c-9"}');
+    expect(framesSent()[0]).toMatchObject({ type: 'error', requestId: 'r-9', conversationId: 'c-9' });
+  });
+
+  it('measures the 32 KB limit in bytes, not characters', async () => {
+    const content = 'é'.repeat(MAX_FRAME_BYTES / 2); // 2 bytes each: over the limit, though fewer characters
+    expect(content.length).toBeLessThan(MAX_FRAME_BYTES);
+    expect(await receive(JSON.stringify({ type: 'message', content }))).toEqual({ statusCode: 400 });
+    expect(framesSent()[0].payload).toEqual({ code: 'BAD_REQUEST', message: `frame exceeds ${MAX_FRAME_BYTES} bytes` });
+    expect(bedrock.calls()).toHaveLength(0);
+  });
+
+  it('refuses frames from a connection the table does not know', async () => {
+    expect(await receive('{"type":"message","content":"hello","requestId":"r-2"}', 'conn-unknown')).toEqual({ statusCode: 403 });
+    expect(framesSent()).toEqual([
+      expect.objectContaining({ connectionId: 'conn-unknown', type: 'error', requestId: 'r-2', payload: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it('answers ping with pong without calling the model', async () => {
+    expect(await receive('{"type":"ping"}')).toEqual({ statusCode: 200 });
+    expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'pong', payload: {} }]);
+    expect(bedrock.calls()).toHaveLength(0);
+  });
+});
+
+describe('router: intents', () => {
+  it('classifies with a forced classify_intent tool call on the router model', async () => {
+    classifiedAs('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive('{"type":"message","content":"how are you?"}');
+    const input = bedrock.commandCalls(ConverseCommand)[0].args[0].input;
+    expect(input.modelId).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
+    expect(input.toolConfig?.toolChoice).toEqual({ tool: { name: 'classify_intent' } });
+    expect(input.toolConfig?.tools?.[0].toolSpec?.inputSchema?.json).toMatchObject({
+      properties: { intent: { enum: ['CHAT', 'BUILD', 'MEMORY'] } },
+    });
+    expect(input.messages).toEqual([{ role: 'user', content: [{ text: 'how are you?' }] }]);
+  });
+
+  it('hands CHAT to chat asynchronously with generated ids, and acks with them', async () => {
+    classifiedAs('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    expect(await receive('{"type":"message","content":"tell me a joke"}')).toEqual({ statusCode: 200 });
+    const invoke = lambda.commandCalls(InvokeCommand)[0].args[0].input;
+    expect(invoke).toMatchObject({ FunctionName: 'fable-test-chat', InvocationType: 'Event' });
+    const payload = invokedPayload();
+    expect(payload).toEqual({
+      connectionId: CONNECTION,
+      userId: 'user-1',
+      orgId: 'org-1',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      conversationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      content: 'tell me a joke',
+    });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'ack', requestId: payload.requestId, conversationId: payload.conversationId, payload: { intent: 'CHAT' } },
+    ]);
+  });
+
+  it('keeps the client\'s requestId and conversationId', async () => {
+    classifiedAs('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive('{"type":"message","content":"and another","requestId":"req-1","conversationId":"conv-1"}');
+    expect(invokedPayload()).toMatchObject({ requestId: 'req-1', conversationId: 'conv-1' });
+    expect(framesSent()[0]).toMatchObject({ requestId: 'req-1', conversationId: 'conv-1' });
+  });
+
+  it('starts a BUILD through build-kickoff and acks with the buildId', async () => {
+    classifiedAs('BUILD');
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: 'b-1', status: 'pending' }));
+    await receive('{"type":"message","content":"build a weather tool","requestId":"req-b","conversationId":"conv-b"}');
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input).toMatchObject({
+      FunctionName: 'fable-test-build-kickoff',
+      InvocationType: 'RequestResponse',
+    });
+    expect(invokedPayload()).toEqual({
+      action: 'start',
+      payload: {
+        request: 'build a weather tool',
+        userId: 'user-1',
+        orgId: 'org-1',
+        connectionId: CONNECTION,
+        conversationId: 'conv-b',
+        idempotencyKey: 'req-b',
+      },
+    });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'ack', requestId: 'req-b', conversationId: 'conv-b', payload: { intent: 'BUILD', buildId: 'b-1' } },
+    ]);
+  });
+
+  it('stores a MEMORY through memory create and acks with the memoryId', async () => {
+    classifiedAs('MEMORY');
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: { id: 'm-1', content: 'I like tea' } }));
+    await receive('{"type":"message","content":"I like tea","requestId":"req-m"}');
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-memory');
+    expect(invokedPayload()).toEqual({
+      action: 'create',
+      payload: { content: 'I like tea', scope: 'user', type: 'fact', userId: 'user-1', orgId: 'org-1' },
+    });
+    expect(framesSent()[0]).toMatchObject({ type: 'ack', requestId: 'req-m', payload: { intent: 'MEMORY', memoryId: 'm-1' } });
+  });
+
+  it('falls back to keywords when the model fails', async () => {
+    bedrock.on(ConverseCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: { id: 'm-2' } }));
+    await receive('{"type":"message","content":"Please remember that my cat is called Miso"}');
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-memory');
+    expect(framesSent()[0].payload).toEqual({ intent: 'MEMORY', memoryId: 'm-2' });
+  });
+
+  it('falls back to keywords when the model answers off-schema', async () => {
+    classifiedAs('SING');
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: 'b-2', status: 'pending' }));
+    await receive('{"type":"message","content":"Can you build me a tool that converts currencies?"}');
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-build-kickoff');
+  });
+
+  it('falls back to keywords when the model is slower than the classification budget', async () => {
+    bedrock.on(ConverseCommand).callsFake(() => new Promise(() => undefined));
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const started = Date.now();
+    const status = await routeFrame(
+      {
+        dynamo: dynamo.doc,
+        websocket: new ApiGatewayManagementApiClient({ endpoint: 'https://abc123.execute-api.us-west-2.amazonaws.com/test' }),
+        bedrock: new BedrockRuntimeClient({}),
+        lambda: new LambdaClient({}),
+        newId: () => 'generated-id',
+        settings: {
+          connectionsTable: dynamo.tableName('connections'),
+          routerModelId: 'router-model',
+          classifyTimeoutMs: 50,
+          chatFunctionName: 'fable-test-chat',
+          buildKickoffFunctionName: 'fable-test-build-kickoff',
+          memoryFunctionName: 'fable-test-memory',
+        },
+      },
+      { connectionId: CONNECTION, body: '{"type":"message","content":"what is the capital of France?"}' },
+    );
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input).toMatchObject({ FunctionName: 'fable-test-chat', InvocationType: 'Event' });
+    expect(framesSent()[0]).toMatchObject({ type: 'ack', requestId: 'generated-id', conversationId: 'generated-id' });
+  });
+});
+
+describe('router: failures', () => {
+  it('passes a callee\'s own error to the client', async () => {
+    classifiedAs('BUILD');
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: false, error: { code: 'BAD_REQUEST', message: 'request is too long' } }));
+    expect(await receive('{"type":"message","content":"build a tool","requestId":"req-x"}')).toEqual({ statusCode: 400 });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'error', requestId: 'req-x', payload: { code: 'BAD_REQUEST', message: 'request is too long' } },
+    ]);
+  });
+
+  it('reports a throttled hand-off as THROTTLED without SDK details', async () => {
+    classifiedAs('CHAT');
+    lambda.on(InvokeCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded for arn:aws:lambda:...', $metadata: {} }));
+    expect(await receive('{"type":"message","content":"hi","requestId":"req-t"}')).toEqual({ statusCode: 503 });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'error', requestId: 'req-t', payload: { code: 'THROTTLED', message: 'FABLE is busy; try again shortly.' } },
+    ]);
+  });
+
+  it('reports a crashed callee as INTERNAL', async () => {
+    classifiedAs('MEMORY');
+    lambda.on(InvokeCommand).resolves(invokeResult({ errorMessage: 'boom' }, { FunctionError: 'Unhandled' }));
+    expect(await receive('{"type":"message","content":"remember this"}')).toEqual({ statusCode: 502 });
+    expect(framesSent()[0].payload).toEqual({ code: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it('deletes a connection that is gone when its reply is posted', async () => {
+    websocket.on(PostToConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+    expect(await receive('{"type":"ping"}')).toEqual({ statusCode: 410 });
+    const item = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('connections'), Key: { connectionId: CONNECTION } }));
+    expect(item.Item).toBeUndefined();
+  });
+});

@@ -1,0 +1,170 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { stageConfig } from '../../../src/config';
+import { AwsEnvironment } from '../../../src/platform/aws-environment';
+import { useAwsProvider } from '../../../src/stacks/aws-provider';
+import { FableTables } from '../../../src/data/tables';
+import type { FableRole } from '../../../src/iam/fable-role';
+import type { InvokableFunction } from '../../../src/compute/node-lambda';
+import { WebSocketApi } from '../../../src/api/websocket-api';
+import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
+import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
+import { stubBundles } from './stub-bundles';
+
+const config = stageConfig('dev');
+let json: StackJson;
+
+/** Stand-ins for functions other constructs own: a name and an invoke grant on their ARN. */
+function otherFunction(name: string): InvokableFunction {
+  const arn = `arn:aws:lambda:us-west-2:123456789012:function:${name}`;
+  return {
+    functionName: name,
+    arn,
+    grantInvoke: (role: FableRole) => role.addStatements({ actions: ['lambda:InvokeFunction'], resources: [arn] }),
+  };
+}
+
+beforeAll(() => {
+  const bundles = stubBundles(['connection-manager', 'router', 'chat']);
+  const stack = new TerraformStack(Testing.app(), 'conversation-test');
+  useAwsProvider(stack, config.region, config.stage);
+  const env = new AwsEnvironment(stack, 'env');
+  const tables = new FableTables(stack, 'tables', { config });
+  const websocket = new WebSocketApi(stack, 'websocket', { config, env });
+  new ConversationFunctions(stack, 'conversation', {
+    config,
+    env,
+    bundles,
+    tables,
+    websocket,
+    memory: otherFunction('fable-dev-memory'),
+    buildKickoff: otherFunction('fable-dev-build-kickoff'),
+    tools: {
+      grantInvokeTools: (role) =>
+        role.addStatements({ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*'] }),
+    },
+  });
+  json = synthJson(stack);
+});
+
+const fn = (name: string) => findResource(json, 'aws_lambda_function', (f) => f.function_name === `fable-dev-${name}`);
+
+/** The statements of a function's role policy, keyed by action for easy lookup. */
+function statements(name: string): { Action: string | string[]; Resource: string | string[] }[] {
+  const role = findResource(json, 'aws_iam_role', (r) => r.name === `fable-dev-${name}`);
+  const roleRef = Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0];
+  const policy = findResource(json, 'aws_iam_role_policy', (p) => p.role === `\${aws_iam_role.${roleRef}.id}`);
+  return JSON.parse(policy.policy).Statement;
+}
+
+const actionsOf = (name: string) =>
+  statements(name)
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))
+    .sort();
+
+const tableRef = (component: string) => new RegExp(`^\\$\\{aws_dynamodb_table\\.[\\w-]*${component}[\\w-]*\\.arn\\}`);
+
+describe('ConversationFunctions', () => {
+  it('creates the three functions outside the VPC with timeouts fit for their work', () => {
+    expect(fn('connection-manager').timeout).toBe(10);
+    expect(fn('router').timeout).toBe(20);
+    expect(fn('chat').timeout).toBe(120);
+    for (const name of ['connection-manager', 'router', 'chat']) expect(fn(name).vpc_config).toBeUndefined();
+  });
+
+  it('gives each function exactly its contract environment variables', () => {
+    const variables = (name: string) => Object.keys(fn(name).environment.variables).filter((k) => k !== 'NODE_OPTIONS').sort();
+    expect(variables('connection-manager')).toEqual(['CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS']);
+    expect(variables('router')).toEqual([
+      'BUILD_KICKOFF_FUNCTION_NAME',
+      'CHAT_FUNCTION_NAME',
+      'CONNECTIONS_TABLE',
+      'MEMORY_FUNCTION_NAME',
+      'ROUTER_MODEL_ID',
+      'WEBSOCKET_ENDPOINT',
+    ]);
+    const router = fn('router').environment.variables;
+    expect(router).toMatchObject({
+      CHAT_FUNCTION_NAME: 'fable-dev-chat',
+      BUILD_KICKOFF_FUNCTION_NAME: 'fable-dev-build-kickoff',
+      MEMORY_FUNCTION_NAME: 'fable-dev-memory',
+      ROUTER_MODEL_ID: config.models.routerModelId,
+    });
+    expect(router.WEBSOCKET_ENDPOINT).toMatch(/^https:\/\/\$\{aws_apigatewayv2_api\.[\w-]+\.id\}\.execute-api\..+\/dev$/);
+    expect(fn('chat').environment.variables).toMatchObject({ CHAT_MODEL_ID: config.models.chatModelId, MEMORY_FUNCTION_NAME: 'fable-dev-memory' });
+    expect(fn('connection-manager').environment.variables.CONNECTION_TTL_SECONDS).toBe(String(config.connectionTtlSeconds));
+  });
+
+  it('lets connection-manager only put and delete connections', () => {
+    expect(actionsOf('connection-manager')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    const dynamo = statements('connection-manager').find((s) => String(s.Action).includes('dynamodb'))!;
+    expect(dynamo.Resource).toMatch(tableRef('connections'));
+  });
+
+  it('lets the router read connections, call the router model, invoke chat, build-kickoff and memory, and post frames', () => {
+    expect(actionsOf('router')).toEqual([
+      'bedrock:InvokeModel',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'execute-api:ManageConnections',
+      'lambda:InvokeFunction',
+      'lambda:InvokeFunction',
+      'lambda:InvokeFunction',
+    ]);
+    const invoked = statements('router')
+      .filter((s) => s.Action === 'lambda:InvokeFunction')
+      .map((s) => s.Resource);
+    expect(invoked).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\$\{aws_lambda_function\.[\w-]*chat[\w-]*\.arn\}$/),
+        'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-build-kickoff',
+        'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory',
+      ]),
+    );
+    const bedrock = statements('router').find((s) => s.Action === 'bedrock:InvokeModel')!;
+    expect(JSON.stringify(bedrock.Resource)).toContain('claude-haiku');
+  });
+
+  it('lets chat stream from the chat model, use conversations and tools, invoke memory and only fable-<stage>-tool-* functions', () => {
+    expect(actionsOf('chat')).toEqual([
+      'bedrock:InvokeModelWithResponseStream',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'execute-api:ManageConnections',
+      'lambda:InvokeFunction',
+      'lambda:InvokeFunction',
+    ]);
+    const chat = statements('chat');
+    const bedrock = chat.find((s) => s.Action === 'bedrock:InvokeModelWithResponseStream')!;
+    expect(JSON.stringify(bedrock.Resource)).toContain('claude-sonnet');
+    const conversations = chat.find((s) => Array.isArray(s.Action) && s.Action.includes('dynamodb:UpdateItem'))!;
+    expect(conversations.Resource[0]).toMatch(tableRef('conversations'));
+    expect(conversations.Resource[1]).toMatch(/\/index\/\*$/);
+    expect(chat.map((s) => s.Resource)).toContain('arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*');
+  });
+
+  it('routes $connect and $disconnect to connection-manager and $default to the router', () => {
+    const routes = resourcesOf(json, 'aws_apigatewayv2_route').map((r) => r.route_key).sort();
+    expect(routes).toEqual(['$connect', '$default', '$disconnect']);
+    const integrationTarget = (routeKey: string) => {
+      const route = findResource(json, 'aws_apigatewayv2_route', (r) => r.route_key === routeKey);
+      const id = /aws_apigatewayv2_integration\.([\w-]+)\.id/.exec(route.target)![1];
+      return json.resource.aws_apigatewayv2_integration[id].integration_uri as string;
+    };
+    expect(integrationTarget('$connect')).toMatch(/connection-manager/);
+    expect(integrationTarget('$disconnect')).toMatch(/connection-manager/);
+    expect(integrationTarget('$default')).toMatch(/router/);
+    const sources = resourcesOf(json, 'aws_lambda_permission').map((p) => p.source_arn.replace(/^\$\{[^}]+\}/, ''));
+    expect(sources.sort()).toEqual(['/dev/$connect', '/dev/$default', '/dev/$disconnect']);
+  });
+
+  it('bounds chat async retries so a late retry never answers a stale message', () => {
+    const [invokeConfig] = resourcesOf(json, 'aws_lambda_function_event_invoke_config');
+    expect(invokeConfig).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 600 });
+    expect(invokeConfig.function_name).toMatch(/^\$\{aws_lambda_function\.[\w-]*chat[\w-]*\.function_name\}$/);
+  });
+});

@@ -1,0 +1,165 @@
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChatEvent, ServerFrame } from '../shared/contract';
+import { isTransientAwsError } from '../shared/aws-errors';
+import { errorPayload } from '../shared/frame-errors';
+import { describeError } from '../shared/responses';
+import { frame, sendToConnection } from '../shared/websocket';
+import type { CoalescingOptions } from './chunks';
+import { conversationOwner, recentMessages, toModelMessages } from './history';
+import { relevantMemories } from './memories';
+import { systemPrompt } from './prompt';
+import { streamReply, type Prompt, type ReplyResult } from './stream';
+import { listOrgTools, runTool, toolConfiguration, type OrgTool } from './tools';
+import {
+  abandonRequest,
+  claimRequest,
+  commitTurn,
+  releaseRequest,
+  writeTurn,
+  type CompletedTurn,
+  type ConversationsTable,
+  type RequestClaim,
+} from './turns';
+
+export interface ChatSettings {
+  readonly connectionsTable: string;
+  readonly conversationsTable: string;
+  readonly toolsTable: string;
+  readonly chatModelId: string;
+  readonly memoryFunctionName: string;
+}
+
+export interface ChatDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly websocket: ApiGatewayManagementApiClient;
+  readonly bedrock: BedrockRuntimeClient;
+  readonly lambda: LambdaClient;
+  readonly settings: ChatSettings;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly coalescing?: CoalescingOptions;
+}
+
+export type ChatOutcome = 'completed' | 'duplicate' | 'forbidden' | 'gone' | 'failed' | 'superseded';
+
+/** The lease outlives the function by this much, so a retry never takes over a live attempt. */
+const LEASE_MARGIN_MS = 5_000;
+/** Time kept back from model-call retries for streaming the reply and storing it. */
+const REPLY_RESERVE_MS = 30_000;
+const MODEL_RETRY = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000 } as const;
+const MEMORY_SEARCH = { limit: 5, timeoutMs: 2_500 } as const;
+
+/**
+ * Answer one chat message: check the conversation is the caller's, claim the request (so a
+ * repeated delivery does nothing), gather history, memories and the org's tools, stream the
+ * reply, then store both turns. `deadline` is the epoch ms at which the function times out.
+ */
+export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: number): Promise<ChatOutcome> {
+  const context = { requestId: event.requestId, conversationId: event.conversationId };
+  const sender = { websocket: deps.websocket, dynamo: deps.dynamo, connectionsTable: deps.settings.connectionsTable };
+  const send = (message: ServerFrame) => sendToConnection(sender, event.connectionId, message);
+  const conversations: ConversationsTable = { dynamo: deps.dynamo, tableName: deps.settings.conversationsTable };
+
+  const owner = await conversationOwner(conversations, event.conversationId);
+  if (owner !== undefined && owner !== event.userId) {
+    await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
+    return 'forbidden';
+  }
+
+  const receivedAt = deps.now();
+  const claim: RequestClaim = { conversationId: event.conversationId, requestId: event.requestId, attemptId: deps.newId() };
+  const claimed = await claimRequest(conversations, claim, receivedAt, new Date(deadline + LEASE_MARGIN_MS));
+  if (claimed.kind === 'duplicate') return 'duplicate';
+  if (claimed.kind === 'unfinished') return finishTurn(conversations, claimed.turn, send, context);
+
+  let prompt: Prompt;
+  let tools: OrgTool[];
+  try {
+    const [history, memories, orgTools] = await Promise.all([
+      recentMessages(conversations, event.conversationId),
+      relevantMemories(
+        deps.lambda,
+        { functionName: deps.settings.memoryFunctionName, ...MEMORY_SEARCH },
+        { query: event.content, userId: event.userId, orgId: event.orgId },
+      ),
+      listOrgTools({ dynamo: deps.dynamo, tableName: deps.settings.toolsTable }, event.orgId),
+    ]);
+    tools = orgTools;
+    prompt = { system: systemPrompt(memories), messages: toModelMessages(history, event.content), tools: toolConfiguration(tools) };
+  } catch (error) {
+    // Nothing was sent yet: a transient fault is handed to Lambda's retry with the claim released.
+    if (isTransientAwsError(error)) {
+      await releaseRequest(conversations, claim);
+      throw error;
+    }
+    return fail(conversations, claim, send, context, error, 'prepare-failed');
+  }
+
+  let reply: ReplyResult;
+  try {
+    reply = await streamReply(
+      {
+        bedrock: deps.bedrock,
+        modelId: deps.settings.chatModelId,
+        retry: { ...MODEL_RETRY, deadlineMs: Math.max(0, deadline - Date.now() - REPLY_RESERVE_MS) },
+        sleep: deps.sleep,
+      },
+      { sendFrame: send, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing },
+      prompt,
+    );
+  } catch (error) {
+    // Part of the reply may have reached the client, so a retry would repeat it: report instead.
+    return fail(conversations, claim, send, context, error, 'model-failed');
+  }
+  if (reply.outcome === 'gone') {
+    await abandonRequest(conversations, claim, 'connection-gone');
+    return 'gone';
+  }
+
+  const turn: CompletedTurn = {
+    conversationId: event.conversationId,
+    requestId: event.requestId,
+    userId: event.userId,
+    orgId: event.orgId,
+    userText: event.content,
+    assistantText: reply.text,
+    messageId: deps.newId(),
+    receivedAt: receivedAt.toISOString(),
+    completedAt: deps.now().toISOString(),
+  };
+  if (!(await commitTurn(conversations, claim, turn))) return 'superseded';
+  // Committed: from here a transient fault throws, and the retry finishes these same writes.
+  return finishTurn(conversations, turn, send, context);
+}
+
+async function finishTurn(
+  conversations: ConversationsTable,
+  turn: CompletedTurn,
+  send: (message: ServerFrame) => Promise<unknown>,
+  context: { requestId: string; conversationId: string },
+): Promise<ChatOutcome> {
+  if ((await writeTurn(conversations, turn)) === 'forbidden') {
+    await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
+    return 'forbidden';
+  }
+  await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context));
+  return 'completed';
+}
+
+async function fail(
+  conversations: ConversationsTable,
+  claim: RequestClaim,
+  send: (message: ServerFrame) => Promise<unknown>,
+  context: { requestId: string; conversationId: string },
+  error: unknown,
+  reason: string,
+): Promise<ChatOutcome> {
+  console.error(JSON.stringify({ level: 'ERROR', message: 'chat reply failed', reason, ...context, error: describeError(error) }));
+  await abandonRequest(conversations, claim, reason);
+  await send(frame('error', errorPayload(error), context));
+  return 'failed';
+}

@@ -1,0 +1,51 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { describeError } from '../shared/responses';
+import { invokeJson } from '../shared/invoke';
+import { withTimeout } from '../shared/timeout';
+import { isObject } from '../shared/validation';
+import type { MemoryEvent } from '../shared/contract';
+
+export interface MemorySearch {
+  readonly query: string;
+  readonly userId: string;
+  readonly orgId: string;
+}
+
+export interface MemorySearchSettings {
+  readonly functionName: string;
+  readonly limit: number;
+  /** Memories improve a reply but never block it: past this, chat answers without them. */
+  readonly timeoutMs: number;
+}
+
+/** Longest query embedded for the search, and longest memory put in the prompt. */
+const MAX_QUERY_CHARS = 2_000;
+const MAX_MEMORY_CHARS = 1_000;
+
+/** The contents of the memories most relevant to the message; [] when memory is down or slow. */
+export async function relevantMemories(
+  lambda: LambdaClient,
+  settings: MemorySearchSettings,
+  search: MemorySearch,
+): Promise<string[]> {
+  const event: MemoryEvent = {
+    action: 'search',
+    payload: { query: search.query.slice(0, MAX_QUERY_CHARS), limit: settings.limit, userId: search.userId, orgId: search.orgId },
+  };
+  try {
+    const response = await withTimeout(
+      (abortSignal) => invokeJson(lambda, settings.functionName, event, { abortSignal }),
+      settings.timeoutMs,
+    );
+    if (!isObject(response) || response.success !== true || !Array.isArray(response.memories)) {
+      throw new Error('memory search answered without memories');
+    }
+    return response.memories
+      .map((memory) => (isObject(memory) && typeof memory.content === 'string' ? memory.content.slice(0, MAX_MEMORY_CHARS) : ''))
+      .filter((content) => content !== '')
+      .slice(0, settings.limit);
+  } catch (error) {
+    console.warn(JSON.stringify({ level: 'WARN', message: 'memory search failed; answering without memories', error: describeError(error) }));
+    return [];
+  }
+}

@@ -1,0 +1,120 @@
+import type { Tool, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys, TOOL_NAME_PATTERN } from '../shared/contract';
+import { describeError } from '../shared/responses';
+import { invokeJson } from '../shared/invoke';
+import { withTimeout } from '../shared/timeout';
+import { isObject } from '../shared/validation';
+
+export interface ToolsTable {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** A deployed tool the org may use, as the model sees it and as chat invokes it. */
+export interface OrgTool {
+  readonly toolName: string;
+  readonly functionName: string;
+  readonly description: string;
+  readonly inputSchema: Record<string, unknown>;
+}
+
+export interface ToolOutcome {
+  readonly ok: boolean;
+  /** JSON text given back to the model, at most MAX_TOOL_RESULT_BYTES. */
+  readonly content: string;
+}
+
+/** Tools offered to the model per reply (each costs prompt tokens). */
+export const MAX_TOOLS = 64;
+/** A tool's answer goes into the prompt, so it is capped. */
+export const MAX_TOOL_RESULT_BYTES = 16 * 1024;
+export const TOOL_TIMEOUT_MS = 30_000;
+
+/** Deployed tools are `fable-<stage>-tool-<toolName>`; the role may invoke nothing else either. */
+const toolFunctionPattern = (toolName: string) => new RegExp(`^fable-[a-z][a-z0-9]{1,9}-tool-${toolName}$`);
+
+/** The org's tools from the tools table (GSI1 `ORG#<orgId>`); malformed items are skipped, not offered. */
+export async function listOrgTools(table: ToolsTable, orgId: string): Promise<OrgTool[]> {
+  const result = await table.dynamo.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :org AND begins_with(GSI1SK, :tool)',
+      ExpressionAttributeValues: { ':org': keys.org(orgId), ':tool': keys.tool('') },
+      Limit: MAX_TOOLS,
+    }),
+  );
+  const tools: OrgTool[] = [];
+  for (const item of result.Items ?? []) {
+    const { toolName, functionName, schema } = item;
+    const valid =
+      typeof toolName === 'string' &&
+      TOOL_NAME_PATTERN.test(toolName) &&
+      typeof functionName === 'string' &&
+      toolFunctionPattern(toolName).test(functionName) &&
+      isObject(schema);
+    if (!valid) {
+      console.warn(JSON.stringify({ level: 'WARN', message: 'skipping malformed tool item', pk: item.PK }));
+      continue;
+    }
+    tools.push({
+      toolName,
+      functionName,
+      description: typeof schema.description === 'string' && schema.description !== '' ? schema.description : toolName,
+      inputSchema: isObject(schema.inputSchema) ? schema.inputSchema : { type: 'object', properties: {} },
+    });
+  }
+  return tools;
+}
+
+/** Bedrock tool configuration, keyed by tool name (the name the model calls). */
+export function toolConfiguration(tools: readonly OrgTool[]): ToolConfiguration | undefined {
+  if (tools.length === 0) return undefined;
+  return {
+    tools: tools.map(
+      (tool): Tool => ({
+        toolSpec: {
+          name: tool.toolName,
+          description: tool.description,
+          inputSchema: { json: tool.inputSchema as never },
+        },
+      }),
+    ),
+  };
+}
+
+/** Cut text to a byte budget without splitting a UTF-8 character. */
+export function capBytes(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  const marker = '…[truncated]';
+  const budget = maxBytes - Buffer.byteLength(marker);
+  return bytes.subarray(0, budget).toString('utf8').replace(/\uFFFD$/, '') + marker;
+}
+
+/**
+ * Run one tool call: invoke the tool's function with `{arguments}`. Only tools listed for the org
+ * run; any failure becomes an error result for the model instead of failing the reply.
+ */
+export async function runTool(
+  lambda: LambdaClient,
+  tools: readonly OrgTool[],
+  name: string,
+  input: unknown,
+): Promise<ToolOutcome> {
+  const tool = tools.find((candidate) => candidate.toolName === name);
+  if (!tool) return { ok: false, content: JSON.stringify({ error: `Unknown tool ${name}` }) };
+  try {
+    const result = await withTimeout(
+      (abortSignal) => invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal }),
+      TOOL_TIMEOUT_MS,
+    );
+    const ok = !(isObject(result) && result.success === false);
+    return { ok, content: capBytes(JSON.stringify(result ?? null), MAX_TOOL_RESULT_BYTES) };
+  } catch (error) {
+    console.warn(JSON.stringify({ level: 'WARN', message: 'tool call failed', tool: name, error: describeError(error) }));
+    return { ok: false, content: JSON.stringify({ error: `Tool ${name} failed` }) };
+  }
+}

@@ -1,0 +1,40 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+
+/** The invoked function itself failed (unhandled error or timeout inside it): not an AWS API error. */
+export class InvokedFunctionError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly functionError: string,
+  ) {
+    super(`${functionName} failed (${functionError})`);
+    this.name = 'InvokedFunctionError';
+  }
+}
+
+export interface InvokeOptions {
+  /** Give up waiting (e.g. AbortSignal.timeout) when the caller has a tighter budget than the callee. */
+  readonly abortSignal?: AbortSignal;
+}
+
+const encode = (payload: unknown) => Buffer.from(JSON.stringify(payload));
+
+/** Invoke a function synchronously with a JSON event and return its parsed JSON result. */
+export async function invokeJson(
+  lambda: LambdaClient,
+  functionName: string,
+  payload: unknown,
+  options: InvokeOptions = {},
+): Promise<unknown> {
+  const result = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: encode(payload) }),
+    { abortSignal: options.abortSignal },
+  );
+  if (result.FunctionError) throw new InvokedFunctionError(functionName, result.FunctionError);
+  const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** Queue an asynchronous invocation (Lambda retries it on failure; the callee must be idempotent). */
+export async function invokeAsync(lambda: LambdaClient, functionName: string, payload: unknown): Promise<void> {
+  await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: encode(payload) }));
+}

@@ -1,0 +1,118 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite } from '../../__tests__/helpers/dynalite';
+import { answerMessage } from '../../lambdas/chat/answer';
+import { median, type BenchRow } from './table';
+
+const RUNS = 7;
+const BUDGET_MS = 50;
+/** The model's first token comes after this pause (time to first token), then one token every TOKEN_MS. */
+const FIRST_TOKEN_DELAY_MS = 150;
+const TOKEN_MS = 10;
+const TOKENS = 300;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Run {
+  firstTokenAt?: number;
+  firstPostAt?: number;
+  posts: number;
+}
+
+/** A mocked ConverseStream answer with delayed tokens, noting when the first token is emitted. */
+async function* delayedTokens(run: Run): AsyncGenerator<ConverseStreamOutput> {
+  yield { messageStart: { role: 'assistant' } };
+  await sleep(FIRST_TOKEN_DELAY_MS);
+  for (let i = 0; i < TOKENS; i++) {
+    if (i > 0) await sleep(TOKEN_MS);
+    if (i === 0) run.firstTokenAt = performance.now();
+    yield { contentBlockDelta: { contentBlockIndex: 0, delta: { text: `word${i} ` } } };
+  }
+  yield { messageStop: { stopReason: 'end_turn' } };
+}
+
+/**
+ * Time from the mocked model's first token to the PostToConnection call carrying the first
+ * `chat_chunk`, through the real chat path (dynalite for DynamoDB; Bedrock, Lambda and API
+ * Gateway management mocked), and how many frames a reply of TOKENS tokens becomes.
+ */
+export async function run(): Promise<BenchRow[]> {
+  const dynamo = await startDynalite();
+  const bedrock = mockClient(BedrockRuntimeClient);
+  const lambda = mockClient(LambdaClient);
+  const websocket = mockClient(ApiGatewayManagementApiClient);
+  const memories: InvokeCommandOutput = {
+    $metadata: {},
+    StatusCode: 200,
+    Payload: Buffer.from(JSON.stringify({ success: true, memories: [] })) as unknown as InvokeCommandOutput['Payload'],
+  };
+  lambda.on(InvokeCommand).resolves(memories);
+  const delays: number[] = [];
+  const posts: number[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const current: Run = { posts: 0 };
+      bedrock.on(ConverseStreamCommand).callsFake(() => ({ stream: delayedTokens(current) }));
+      websocket.on(PostToConnectionCommand).callsFake(() => {
+        current.firstPostAt ??= performance.now();
+        current.posts++;
+        return {};
+      });
+      const outcome = await answerMessage(
+        {
+          dynamo: dynamo.doc,
+          websocket: new ApiGatewayManagementApiClient({ endpoint: 'https://bench.execute-api.us-west-2.amazonaws.com/bench' }),
+          bedrock: new BedrockRuntimeClient({}),
+          lambda: new LambdaClient({}),
+          settings: {
+            connectionsTable: dynamo.tableName('connections'),
+            conversationsTable: dynamo.tableName('conversations'),
+            toolsTable: dynamo.tableName('tools'),
+            chatModelId: 'bench-model',
+            memoryFunctionName: 'fable-bench-memory',
+          },
+          newId: () => `bench-${i}-${Math.random().toString(36).slice(2)}`,
+          now: () => new Date(),
+        },
+        {
+          connectionId: 'bench-connection',
+          userId: 'bench-user',
+          orgId: 'bench-org',
+          requestId: `bench-request-${i}`,
+          conversationId: `bench-conversation-${i}`,
+          content: 'Tell me a long story.',
+        },
+        Date.now() + 120_000,
+      );
+      if (outcome !== 'completed' || current.firstTokenAt === undefined || current.firstPostAt === undefined) {
+        throw new Error(`chat-stream run ${i} ended ${outcome}`);
+      }
+      delays.push(current.firstPostAt - current.firstTokenAt);
+      posts.push(current.posts);
+    }
+  } finally {
+    bedrock.restore();
+    lambda.restore();
+    websocket.restore();
+    await dynamo.stop();
+  }
+  const delay = median(delays);
+  return [
+    {
+      group: 'chat-stream',
+      metric: `first model token -> first chat_chunk PostToConnection (median of ${RUNS})`,
+      value: `${delay.toFixed(1)} ms`,
+      budget: `<= ${BUDGET_MS} ms`,
+      ok: delay <= BUDGET_MS,
+    },
+    {
+      group: 'chat-stream',
+      metric: `PostToConnection calls for a ${TOKENS}-token reply (${TOKEN_MS} ms/token, incl. chat_complete)`,
+      value: `${median(posts)}`,
+      budget: `< ${TOKENS / 10}`,
+      ok: median(posts) < TOKENS / 10,
+    },
+  ];
+}

@@ -1,0 +1,119 @@
+import { Construct } from 'constructs';
+import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { resourceName, type StageConfig } from '../config';
+import type { AwsEnvironment } from '../platform/aws-environment';
+import type { FableRole } from '../iam/fable-role';
+import { LogGroup } from '../observability/log-group';
+import type { NodeLambda } from '../compute/node-lambda';
+
+export type WebSocketRouteKey = '$connect' | '$disconnect' | '$default';
+
+export interface WebSocketApiProps {
+  readonly config: StageConfig;
+  readonly env: AwsEnvironment;
+}
+
+/**
+ * FABLE never defines custom routes: the router handles every frame. The protocol has no
+ * `action` field, so this expression never matches a route key and every frame lands on `$default`.
+ */
+export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
+
+/** One JSON object per access-log line, from WebSocket `$context` variables. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  connectionId: '$context.connectionId',
+  messageId: '$context.messageId',
+  status: '$context.status',
+  sourceIp: '$context.identity.sourceIp',
+  principalId: '$context.authorizer.principalId',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+});
+
+/**
+ * The WebSocket API `fable-<stage>-websocket` with its auto-deployed stage, access logs and
+ * throttling. It is created before the functions (they need its endpoint), which then attach
+ * themselves with `addLambdaRoute`.
+ */
+export class WebSocketApi extends Construct {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  readonly accessLogs: LogGroup;
+  /** `https://<api>.execute-api.<region>.<dnsSuffix>/<stage>`: the endpoint PostToConnection calls. */
+  readonly managementEndpoint: string;
+  /** `wss://<api>.execute-api.<region>.<dnsSuffix>/<stage>`: what clients connect to. */
+  readonly url: string;
+  private readonly stageName: string;
+
+  constructor(scope: Construct, id: string, props: WebSocketApiProps) {
+    super(scope, id);
+    const { config, env } = props;
+    const name = resourceName(config.stage, 'websocket');
+    this.stageName = config.stage;
+
+    this.api = new Apigatewayv2Api(this, 'api', {
+      name,
+      description: `FABLE WebSocket API (${config.stage})`,
+      protocolType: 'WEBSOCKET',
+      routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
+    });
+    this.accessLogs = new LogGroup(this, 'access-logs', {
+      name: `/aws/apigateway/${name}`,
+      retentionDays: config.logRetentionDays,
+    });
+    this.stage = new Apigatewayv2Stage(this, 'stage', {
+      apiId: this.api.id,
+      name: this.stageName,
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: this.accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      defaultRouteSettings: {
+        throttlingBurstLimit: config.websocket.throttlingBurstLimit,
+        throttlingRateLimit: config.websocket.throttlingRateLimit,
+      },
+    });
+    this.managementEndpoint = `https://${this.api.id}.execute-api.${env.region}.${env.dnsSuffix}/${this.stageName}`;
+    this.url = this.stage.invokeUrl;
+  }
+
+  /** Send a route's events to a function: proxy integration, route, and an invoke permission for exactly that route. */
+  addLambdaRoute(routeKey: WebSocketRouteKey, fn: NodeLambda): Apigatewayv2Route {
+    const id = routeKey.slice(1);
+    const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
+      apiId: this.api.id,
+      integrationType: 'AWS_PROXY',
+      integrationMethod: 'POST',
+      integrationUri: fn.function.invokeArn,
+      description: `${routeKey} -> ${fn.functionName}`,
+    });
+    const route = new Apigatewayv2Route(this, `${id}-route`, {
+      apiId: this.api.id,
+      routeKey,
+      target: `integrations/${integration.id}`,
+    });
+    new LambdaPermission(this, `${id}-permission`, {
+      statementId: `AllowWebSocket-${id}`,
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${this.api.executionArn}/${this.stageName}/${routeKey}`,
+    });
+    return route;
+  }
+
+  /** Let a role post to (and so push frames over) this stage's connections, nothing else. */
+  grantManageConnections(role: FableRole): void {
+    role.addStatements({
+      actions: ['execute-api:ManageConnections'],
+      resources: [`${this.api.executionArn}/${this.stageName}/POST/@connections/*`],
+    });
+  }
+}
