@@ -60,7 +60,7 @@ beforeAll(async () => {
 // esbuild keeps a service process per worker; stop it so the worker exits cleanly.
 afterAll(() => stopEsbuild());
 
-describe('IAM least privilege across the synthesized dev and prod stacks', () => {
+describe('IAM least privilege across every synthesized stack (bootstrap, dev, prod)', () => {
   it('flags the mistakes it looks for (so a clean result means something)', () => {
     const bad: Located[] = [
       { where: 'a', statement: { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' } },
@@ -72,9 +72,9 @@ describe('IAM least privilege across the synthesized dev and prod stacks', () =>
     expect(unscopedOffenders(bad)).toEqual(['b: dynamodb:GetItem on "*"']);
   });
 
-  it('has the role policies of both stages to check', () => {
-    const stages = new Set(statements.map(({ where }) => where.split(' ')[0]));
-    expect(stages).toEqual(new Set(['fable-dev', 'fable-prod']));
+  it('has the role policies of every stack to check', () => {
+    const stacks = new Set(statements.map(({ where }) => where.split(' ')[0]));
+    expect(stacks).toEqual(new Set(['fable-bootstrap', 'fable-dev', 'fable-prod']));
   });
 
   it('allows no wildcard actions and no NotAction / NotResource', () => {
