@@ -5,10 +5,7 @@ import { secretsManagerClient } from '../shared/clients/secrets-manager';
 import { once } from '../shared/clients/once';
 import { respond } from '../shared/responses';
 import { isObject } from '../shared/validation';
-import { Database } from '../shared/database/database';
-import { SecretCredentials } from '../shared/database/credentials';
-import { databaseSettings } from '../shared/database/settings';
-import { tlsOptions } from '../shared/database/tls';
+import { databaseFromEnvironment } from '../shared/database/from-environment';
 import { retryBudgetMs, type InvocationContext } from '../shared/database/deadline';
 import { parseDbInitEvent, runDbInit, type DbInitResult } from './actions';
 
@@ -19,22 +16,14 @@ const RESERVE_MS = 60_000;
 
 const runtime = once(() => {
   const config = lambdaConfig('db-init');
-  const settings = databaseSettings(config);
   const dimensions = intSetting(config.EMBEDDING_DIMENSIONS, 'EMBEDDING_DIMENSIONS');
   assertEmbeddingDimensions(dimensions);
-  const database = new Database({
-    host: settings.host,
-    port: settings.port,
-    database: settings.database,
-    ssl: tlsOptions(settings.ssl),
-    credentials: new SecretCredentials(secretsManagerClient(), settings.secretArn),
-    limits: {
-      max: 1,
-      connectionTimeoutMs: 10_000,
-      statementTimeoutMs: STATEMENT_TIMEOUT_MS,
-      idleTimeoutMs: 10_000,
-      applicationName: 'fable-db-init',
-    },
+  const database = databaseFromEnvironment(config, secretsManagerClient(), {
+    max: 1,
+    connectionTimeoutMs: 10_000,
+    statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+    idleTimeoutMs: 10_000,
+    applicationName: 'fable-db-init',
   });
   return { database, dimensions };
 });

@@ -4,10 +4,7 @@ import { bedrockClient } from '../shared/clients/bedrock';
 import { secretsManagerClient } from '../shared/clients/secrets-manager';
 import { once } from '../shared/clients/once';
 import { respond } from '../shared/responses';
-import { Database } from '../shared/database/database';
-import { SecretCredentials } from '../shared/database/credentials';
-import { databaseSettings } from '../shared/database/settings';
-import { tlsOptions } from '../shared/database/tls';
+import { databaseFromEnvironment } from '../shared/database/from-environment';
 import { retryBudgetMs, type InvocationContext } from '../shared/database/deadline';
 import { embeddingDimensions, titanEmbedder } from './embeddings';
 import { parseMemoryEvent } from './requests';
@@ -19,21 +16,13 @@ const RESERVE_MS = 5_000;
 /** Config, pool and clients: created at the first invocation, reused by the container after. */
 const runtime = once(() => {
   const config = lambdaConfig('memory');
-  const settings = databaseSettings(config);
   const embedding = { modelId: config.EMBEDDING_MODEL_ID, dimensions: embeddingDimensions(config.EMBEDDING_DIMENSIONS) };
-  const database = new Database({
-    host: settings.host,
-    port: settings.port,
-    database: settings.database,
-    ssl: tlsOptions(settings.ssl),
-    credentials: new SecretCredentials(secretsManagerClient(), settings.secretArn),
-    limits: {
-      max: 2,
-      connectionTimeoutMs: 10_000,
-      statementTimeoutMs: 10_000,
-      idleTimeoutMs: 60_000,
-      applicationName: 'fable-memory',
-    },
+  const database = databaseFromEnvironment(config, secretsManagerClient(), {
+    max: 2,
+    connectionTimeoutMs: 10_000,
+    statementTimeoutMs: 10_000,
+    idleTimeoutMs: 60_000,
+    applicationName: 'fable-memory',
   });
   return { database, embedding };
 });

@@ -1,24 +1,13 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys, TOOLS_TABLE, type ToolRecord, type ToolSchema } from '../shared/contract';
+import { keys, TOOLS_TABLE, type ToolRecord } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import { conflict, forbidden } from '../shared/responses';
 
 /** The org index of the tools table (GSI1PK = ORG#<orgId>, GSI1SK = TOOL#<toolName>). */
 export const ORG_INDEX = TOOLS_TABLE.globalIndexes[0].name;
 
-/** What a deploy writes about the function it just made ready. */
-export interface ToolDeployment {
-  readonly toolName: string;
-  readonly orgId: string;
-  readonly userId: string;
-  readonly functionName: string;
-  readonly functionArn: string;
-  readonly functionUrl: string;
-  readonly s3Key: string;
-  readonly schema: ToolSchema;
-  readonly memorySize: number;
-  readonly timeout: number;
-}
+/** What a deploy writes about the function it just made ready (the record minus keys, version, timestamps). */
+export type ToolDeployment = Omit<ToolRecord, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK' | 'version' | 'createdAt' | 'updatedAt'>;
 
 const isConditionFailure = (error: unknown) => errorName(error) === 'ConditionalCheckFailedException';
 

@@ -35,6 +35,12 @@ export interface LambdaBundle {
 
 export type LambdaBundles = ReadonlyMap<LambdaName, LambdaBundle>;
 
+export function requireBundle(bundles: LambdaBundles, name: LambdaName): LambdaBundle {
+  const bundle = bundles.get(name);
+  if (!bundle) throw new Error(`No bundle for the ${name} Lambda: bundle it before synth (see main.ts).`);
+  return bundle;
+}
+
 /** ESM output gets a real `require`, so CommonJS dependencies bundled into it keep working. */
 const ESM_REQUIRE_BANNER = "import{createRequire as __fableCreateRequire}from'node:module';const require=__fableCreateRequire(import.meta.url);";
 

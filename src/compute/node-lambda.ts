@@ -6,7 +6,7 @@ import { resourceName, type StageConfig } from '../config';
 import type { AwsEnvironment } from '../platform/aws-environment';
 import { FableRole } from '../iam/fable-role';
 import { LogGroup } from '../observability/log-group';
-import type { LambdaBundle } from '../bundling/lambda-bundle';
+import { requireBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 
 /** Every FABLE Lambda runs on this runtime and architecture (nodejs20.x can no longer be created). */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
@@ -29,7 +29,8 @@ export interface NodeLambdaProps<N extends LambdaName> {
   readonly env: AwsEnvironment;
   readonly name: N;
   readonly description: string;
-  readonly bundle: LambdaBundle;
+  /** Every bundle of the synth; the function takes the one of its name. */
+  readonly bundles: LambdaBundles;
   readonly environment: LambdaEnvironment<N>;
   readonly memorySize?: number;
   readonly timeoutSeconds?: number;
@@ -48,8 +49,8 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
 
   constructor(scope: Construct, id: string, props: NodeLambdaProps<N>) {
     super(scope, id);
-    const { config, env, bundle } = props;
-    if (bundle.name !== props.name) throw new Error(`Bundle ${bundle.name} given to Lambda ${props.name}.`);
+    const { config, env } = props;
+    const bundle = requireBundle(props.bundles, props.name);
     this.functionName = resourceName(config.stage, props.name);
 
     this.role = new FableRole(this, 'role', {

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
-import type { LambdaName } from '../../lambdas/shared/contract';
 import type { StageConfig } from '../config';
 import type { AwsEnvironment } from '../platform/aws-environment';
 import type { LambdaBundles } from '../bundling/lambda-bundle';
@@ -47,18 +46,13 @@ export class ConversationFunctions extends Construct {
   constructor(scope: Construct, id: string, props: ConversationFunctionsProps) {
     super(scope, id);
     const { config, env, tables, websocket } = props;
-    const bundle = (name: LambdaName) => {
-      const found = props.bundles.get(name);
-      if (!found) throw new Error(`No bundle for the ${name} Lambda.`);
-      return found;
-    };
 
     this.connectionManager = new NodeLambda(this, 'connection-manager', {
       config,
       env,
       name: 'connection-manager',
       description: 'Stores and removes WebSocket connections ($connect / $disconnect)',
-      bundle: bundle('connection-manager'),
+      bundles: props.bundles,
       timeoutSeconds: CONNECTION_MANAGER_TIMEOUT_SECONDS,
       environment: {
         CONNECTIONS_TABLE: tables.connections.name,
@@ -72,7 +66,7 @@ export class ConversationFunctions extends Construct {
       env,
       name: 'chat',
       description: 'Streams replies from Bedrock to a WebSocket connection, with memories and tools',
-      bundle: bundle('chat'),
+      bundles: props.bundles,
       memorySize: 512,
       timeoutSeconds: CHAT_TIMEOUT_SECONDS,
       environment: {
@@ -104,7 +98,7 @@ export class ConversationFunctions extends Construct {
       env,
       name: 'router',
       description: 'Validates WebSocket frames, classifies intent and hands them to chat, build-kickoff or memory',
-      bundle: bundle('router'),
+      bundles: props.bundles,
       timeoutSeconds: ROUTER_TIMEOUT_SECONDS,
       environment: {
         CONNECTIONS_TABLE: tables.connections.name,

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { TerraformResource } from 'cdktf';
 import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation';
-import type { LambdaEnvironment, LambdaName } from '../../lambdas/shared/contract';
+import type { LambdaEnvironment } from '../../lambdas/shared/contract';
 import { migrationsFingerprint } from '../../lambdas/shared/contract/migrations';
 import type { StageConfig } from '../config';
 import type { AwsEnvironment } from '../platform/aws-environment';
@@ -59,11 +59,6 @@ export class MemoryService extends Construct {
   constructor(scope: Construct, id: string, props: MemoryServiceProps) {
     super(scope, id);
     const { config, env, database, vpc, securityGroups } = props;
-    const bundle = (name: LambdaName) => {
-      const found = props.bundles.get(name);
-      if (!found) throw new Error(`MemoryService needs the ${name} bundle.`);
-      return found;
-    };
     const placement: VpcPlacement = {
       subnetIds: vpc.privateSubnets.map((s) => s.id),
       securityGroupIds: [securityGroups.lambda.id],
@@ -82,7 +77,7 @@ export class MemoryService extends Construct {
       env,
       name: 'db-init',
       description: 'Applies the Aurora schema migrations (pgvector, memories, HNSW index); runs on deploy',
-      bundle: bundle('db-init'),
+      bundles: props.bundles,
       timeoutSeconds: DB_INIT_TIMEOUT_SECONDS,
       vpc: placement,
       environment: { ...connection, EMBEDDING_DIMENSIONS: String(dimensions) },
@@ -94,7 +89,7 @@ export class MemoryService extends Construct {
       env,
       name: 'memory',
       description: 'Memory CRUD and semantic search over Aurora pgvector',
-      bundle: bundle('memory'),
+      bundles: props.bundles,
       memorySize: MEMORY_MEMORY_MB,
       timeoutSeconds: MEMORY_TIMEOUT_SECONDS,
       vpc: placement,

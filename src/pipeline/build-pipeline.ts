@@ -11,7 +11,6 @@ import type { FableVpc } from '../network/vpc';
 import type { SecurityGroups } from '../network/security-groups';
 import type { LambdaBundles } from '../bundling/lambda-bundle';
 import { NodeLambda, type InvokableFunction } from '../compute/node-lambda';
-import type { LambdaName } from '../../lambdas/shared/contract';
 import type { BuildRepository } from './build-repository';
 import { BuildTasks } from './build-tasks';
 import { BuildStateMachine } from './build-state-machine';
@@ -54,11 +53,6 @@ export class BuildPipeline extends Construct {
   constructor(scope: Construct, id: string, props: BuildPipelineProps) {
     super(scope, id);
     const { config, env, tables, artifacts } = props;
-    const bundle = (name: LambdaName) => {
-      const found = props.bundles.get(name);
-      if (!found) throw new Error(`No bundle for the ${name} Lambda.`);
-      return found;
-    };
     this.repository = props.repository;
 
     this.updateBuildStatus = new NodeLambda(this, 'update-build-status', {
@@ -66,7 +60,7 @@ export class BuildPipeline extends Construct {
       env,
       name: 'update-build-status',
       description: 'Moves a build forward and notifies its user',
-      bundle: bundle('update-build-status'),
+      bundles: props.bundles,
       environment: {
         BUILDS_TABLE: tables.builds.name,
         CONNECTIONS_TABLE: tables.connections.name,
@@ -101,7 +95,7 @@ export class BuildPipeline extends Construct {
       env,
       name: 'build-kickoff',
       description: 'Starts builds and reports their status',
-      bundle: bundle('build-kickoff'),
+      bundles: props.bundles,
       environment: {
         BUILDS_TABLE: tables.builds.name,
         ARTIFACTS_BUCKET: artifacts.name,

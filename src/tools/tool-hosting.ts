@@ -56,14 +56,12 @@ export class ToolHosting extends Construct {
     this.executionRole = execution.role;
     this.boundary = execution.boundary;
 
-    const bundle = bundles.get('tool-deployer');
-    if (!bundle) throw new Error('ToolHosting needs the tool-deployer bundle.');
     this.toolDeployer = new NodeLambda(this, 'deployer', {
       config,
       env,
       name: 'tool-deployer',
       description: 'Deploys, updates, undeploys and lists FABLE tools (Lambdas behind AWS_IAM Function URLs)',
-      bundle,
+      bundles,
       timeoutSeconds: DEPLOYER_TIMEOUT_SECONDS,
       environment: {
         TOOLS_TABLE: tables.tools.name,

@@ -22,7 +22,7 @@ beforeAll(() => {
     env,
     name: 'connection-manager',
     description: 'test',
-    bundle: bundles.get('connection-manager')!,
+    bundles,
     environment: { CONNECTIONS_TABLE: 't', CONNECTION_TTL_SECONDS: '60' },
   });
   api.addLambdaRoute('$connect', fn);
