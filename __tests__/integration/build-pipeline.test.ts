@@ -2,7 +2,8 @@
  * End to end, offline: the synthesized build-pipeline definition (Terraform references resolved
  * to realistic ARNs) runs in aws-local-stepfunctions, started by the REAL build-kickoff handler
  * and reporting through the REAL update-build-status handler, both on dynalite. ECS tasks and S3
- * reads are local handlers over an in-memory bucket; the tool-deployer is a stand-in.
+ * reads are local handlers over an in-memory bucket. The tools are deployed by the REAL tool-deployer
+ * code against a stateful fake Lambda control plane, recording them in the tools table on dynalite.
  */
 import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -15,6 +16,7 @@ import { createTableInput, startDynalite, type LocalDynamo } from '../helpers/dy
 import { findResource } from '../helpers/synth';
 import { synthPipelineStack } from '../src/pipeline/pipeline-stack';
 import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../src/pipeline/terraform-tokens';
+import { RealToolDeployer, toolDeployerEnvironment } from './real-tool-deployer';
 import { BUILD_PIPELINE_STATES } from '../../src/asl/build-pipeline';
 import { TABLES, type DeployedTool, type ToolDeployEvent } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
@@ -70,31 +72,22 @@ const toolEntry = (toolName: string) => ({
   schema: { name: toolName, description: `The ${toolName} tool`, inputSchema: { type: 'object' } },
 });
 
-const deployedTool = (toolName: string): DeployedTool => ({
+/** What the deployer answers for a tool of this build (the fake control plane's ARN and URL forms). */
+const deployedTool = (toolName: string, version = 1): DeployedTool => ({
   toolName,
   functionName: `fable-dev-tool-${toolName}`,
   functionArn: `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:fable-dev-tool-${toolName}`,
-  functionUrl: `https://${toolName}.lambda-url.${FAKE_REGION}.on.aws/`,
-  version: 1,
+  functionUrl: `https://fable-dev-tool-${toolName}.lambda-url.${FAKE_REGION}.on.aws/`,
+  version,
 });
-
-/**
- * Stand-in for the tool-deployer Lambda (src/tools owns the real one): answers `deploy` the way
- * the contract says, failing for the tool names it is told to.
- */
-function toolDeployerStandIn(failFor: readonly string[] = []) {
-  return async (event: ToolDeployEvent) =>
-    failFor.includes(event.payload.toolName)
-      ? { success: false, error: { code: 'INTERNAL', message: `could not create fable-dev-tool-${event.payload.toolName}` } }
-      : { success: true, tool: deployedTool(event.payload.toolName) };
-}
 
 interface Scenario {
   readonly core?: Container;
   readonly oi?: Container;
-  readonly deployer?: (event: ToolDeployEvent) => Promise<Json>;
   /** Wraps an update-build-status call of one state (to inject faults). */
   readonly statusFault?: { readonly state: string; readonly fault: 'dynamo-throttled' | 'response-lost' };
+  /** The first deploy runs, but its answer never reaches Step Functions. */
+  readonly deployFault?: 'response-lost';
 }
 
 /** What the simulated services saw during one execution. */
@@ -110,6 +103,7 @@ let retryIntervalOverrides: Record<string, number>;
 let artifactsBucket: string;
 let kickoff: Handler;
 let updateBuildStatus: Handler;
+let deployer: RealToolDeployer;
 let dynamo: LocalDynamo;
 let scenario: Scenario = {};
 let trace: Trace;
@@ -184,7 +178,9 @@ function getObjectState() {
 function deployToolState() {
   return async (input: Json) => {
     trace.deployCalls.push(input.Payload);
-    return invokeLambda((event) => (scenario.deployer ?? toolDeployerStandIn())(event as ToolDeployEvent), input.Payload);
+    const result = await invokeLambda(deployer.handler, input.Payload);
+    if (scenario.deployFault === 'response-lost' && trace.deployCalls.length === 1) throw stepFunctionsError('Lambda.ServiceException', 'Service unavailable');
+    return result;
   };
 }
 
@@ -228,7 +224,7 @@ function retryingStates(states: Record<string, Json>): string[] {
 }
 
 beforeAll(async () => {
-  const { json } = await synthPipelineStack('dev');
+  const { json, config } = await synthPipelineStack('dev');
   definition = JSON.parse(resolveTokens(json, findResource(json, 'aws_sfn_state_machine', () => true).definition));
   machine = new LocalStateMachine(definition);
   retryIntervalOverrides = Object.fromEntries(retryingStates(definition.States).map((name) => [name, 0]));
@@ -247,14 +243,18 @@ beforeAll(async () => {
   // Loaded only now: a handler reads its environment when its module loads.
   kickoff = (require('../../lambdas/build-kickoff/index') as typeof KickoffModule).handler;
   updateBuildStatus = (require('../../lambdas/update-build-status/index') as typeof UpdateBuildStatusModule).handler;
+  deployer = new RealToolDeployer(toolDeployerEnvironment(json, config), dynamoDocumentClient());
 });
 
 afterAll(async () => {
+  await deployer.settled();
+  deployer.lambda.mock.restore();
   dynamoDocumentClient().destroy();
   await dynamo.stop();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
+  await deployer.reset();
   scenario = {};
   trace = { containerRuns: [], statusCalls: [], deployCalls: [] };
   s3Mock.reset().on(PutObjectCommand).callsFake(async (input) => {
@@ -293,7 +293,9 @@ async function startBuild(scenarioForBuild: Scenario, payload: Record<string, st
   expect(started).toEqual({ success: true, buildId: expect.any(String), status: 'pending' });
   const execution = executions.get(started.buildId);
   if (!execution) throw new Error('build-kickoff did not start an execution');
-  return { ...user, buildId: started.buildId as string, execution: await execution.outcome };
+  const outcome = await execution.outcome;
+  await deployer.settled();
+  return { ...user, buildId: started.buildId as string, execution: outcome };
 }
 
 async function buildItem(buildId: string) {
@@ -308,6 +310,15 @@ function framesTo(connectionId: string) {
     .filter((c) => c.args[0].input.ConnectionId === connectionId)
     .map((c) => JSON.parse(Buffer.from(c.args[0].input.Data as Uint8Array).toString('utf8')));
 }
+
+/**
+ * The build's error when the deployer refuses a tool: the Map's Cause, `tool <name> was not
+ * deployed: <the deployer's answer as JSON>`. aws-local-stepfunctions 3.0 strips every backslash
+ * from an intrinsic function's result, so quotes inside the answer's message arrive unescaped
+ * (real Step Functions keeps `\"`).
+ */
+const refusedToolError = (toolName: string, refusal: { code: string; message: string }) =>
+  `FABLE.ToolDeployFailed: tool ${toolName} was not deployed: ${JSON.stringify({ success: false, error: refusal }).replaceAll('\\', '')}`;
 
 const frame = (buildId: string, status: string, phase?: string) => ({
   type: 'build_status',
@@ -361,6 +372,39 @@ describe('build pipeline, end to end', () => {
         return { action: 'deploy', payload: { toolName, s3Key, schema, orgId: 'org-1', userId } };
       }),
     );
+
+    // The tools are real: recorded for the build's org and user, and running behind AWS_IAM URLs.
+    for (const toolName of ['dice', 'coin']) {
+      const { s3Key, schema } = toolEntry(toolName);
+      expect(await deployer.toolRecord(toolName)).toMatchObject({
+        PK: `TOOL#${toolName}`,
+        SK: 'META',
+        GSI1PK: 'ORG#org-1',
+        GSI1SK: `TOOL#${toolName}`,
+        ...deployedTool(toolName),
+        orgId: 'org-1',
+        userId,
+        s3Key,
+        schema,
+      });
+    }
+    const byFunctionName = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.FunctionName).localeCompare(String(b.FunctionName));
+    expect(deployer.lambda.inputsOf('CreateFunction').sort(byFunctionName)).toEqual(
+      ['coin', 'dice'].map((toolName) =>
+        expect.objectContaining({
+          FunctionName: `fable-dev-tool-${toolName}`,
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-tool-execution`,
+          Code: { S3Bucket: `fable-dev-artifacts-${FAKE_ACCOUNT}`, S3Key: toolEntry(toolName).s3Key },
+          Tags: { 'fable:stage': 'dev', 'fable:org': 'org-1', 'fable:tool': toolName },
+        }),
+      ),
+    );
+    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig').sort(byFunctionName)).toEqual(
+      ['coin', 'dice'].map((toolName) => ({ FunctionName: `fable-dev-tool-${toolName}`, AuthType: 'AWS_IAM' })),
+    );
   });
 
   test.each([
@@ -397,16 +441,48 @@ describe('build pipeline, end to end', () => {
     ]);
   });
 
-  test('a tool fails to deploy: the build fails in deploy and names the tool', async () => {
-    const { buildId, connectionId, execution } = await startBuild({
-      oi: succeeding({ tools: [toolEntry('dice'), toolEntry('coin')] }),
-      deployer: toolDeployerStandIn(['coin']),
-    });
+  interface Refusal {
+    readonly reason: string;
+    /** The OI output's entry for coin. */
+    readonly coin: Record<string, Json>;
+    /** What exists before the build. */
+    readonly arrange: () => Promise<unknown>;
+    readonly refusal: { readonly code: string; readonly message: string };
+  }
+  const refusals: Refusal[] = [
+    {
+      reason: 'its schema uses $ref',
+      coin: {
+        ...toolEntry('coin'),
+        schema: { name: 'coin', description: 'Flips a coin', inputSchema: { type: 'object', properties: { side: { $ref: '#/$defs/side' } } } },
+      },
+      arrange: async () => undefined,
+      refusal: {
+        code: 'BAD_REQUEST',
+        message: 'schema.inputSchema must not use "$ref" (found at inputSchema.properties.side); Bedrock tool schemas do not support it',
+      },
+    },
+    {
+      reason: 'another organization owns its name',
+      coin: toolEntry('coin'),
+      arrange: () => deployer.handler({ action: 'deploy', payload: { ...toolEntry('coin'), orgId: 'org-2', userId: 'user-x' } }),
+      refusal: { code: 'CONFLICT', message: 'Tool coin belongs to another organization' },
+    },
+  ];
+  test.each(refusals)('the deployer refuses a tool because $reason: the build fails in deploy with that error, and the tool is untouched', async ({ coin, arrange, refusal }) => {
+    await arrange();
+    const coinBefore = await deployer.toolRecord('coin');
+    deployer.lambda.clearHistory();
+
+    const { buildId, connectionId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('dice'), coin] }) });
 
     expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.ToolDeployFailed' });
     const item = await buildItem(buildId);
-    expect(item).toMatchObject({ status: 'failed', phase: 'deploy' });
-    expect(item?.error).toMatch(/^FABLE\.ToolDeployFailed: tool coin was not deployed: .*could not create fable-dev-tool-coin/);
+    expect(item).toMatchObject({
+      status: 'failed',
+      phase: 'deploy',
+      error: refusedToolError('coin', refusal),
+    });
     expect(item).not.toHaveProperty('result');
     expect(framesTo(connectionId)).toEqual([
       frame(buildId, 'running', 'core'),
@@ -414,6 +490,58 @@ describe('build pipeline, end to end', () => {
       frame(buildId, 'running', 'deploy'),
       frame(buildId, 'failed', 'deploy'),
     ]);
+    // Refused before any Lambda call: coin's record (absent, or the other org's) is as it was.
+    expect(deployer.lambda.sent().filter((c) => c.input.FunctionName === 'fable-dev-tool-coin')).toEqual([]);
+    expect(await deployer.toolRecord('coin')).toEqual(coinBefore);
+    // The Map stops at coin's refusal, but dice's deploy was already under way and completes:
+    // a failed build leaves the tools that did deploy in place (the pipeline has no rollback).
+    expect(await deployer.toolRecord('dice')).toMatchObject({ orgId: 'org-1', version: 1 });
+  });
+
+  test('a tool function never becomes Active: the build fails in deploy, and running the same deploy again resumes it', async () => {
+    deployer.lambda.pollsUntilActive = Infinity;
+    deployer.useShortWaits();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    const { buildId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('coin')] }) });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.ToolDeployFailed' });
+    const refusal = { code: 'INTERNAL', message: 'fable-dev-tool-coin did not become active in time; deploy again to resume' };
+    expect(await buildItem(buildId)).toMatchObject({
+      status: 'failed',
+      phase: 'deploy',
+      error: refusedToolError('coin', refusal),
+    });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"message":"tool function not ready","functionName":"fable-dev-tool-coin"'));
+    // The function was created but never got a URL or a record.
+    expect(deployer.lambda.sentNames()).not.toContain('CreateFunctionUrlConfig');
+    expect(await deployer.toolRecord('coin')).toBeUndefined();
+
+    // Lambda finishes activating it; the build's deploy, run again, adopts it instead of creating another.
+    deployer.lambda.functions.get('fable-dev-tool-coin')!.pendingPolls = 0;
+    deployer.lambda.clearHistory();
+    await expect(deployer.handler(trace.deployCalls[0])).resolves.toEqual({ success: true, tool: deployedTool('coin') });
+    expect(deployer.lambda.sentNames()).not.toContain('CreateFunction');
+    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: 'fable-dev-tool-coin', AuthType: 'AWS_IAM' }]);
+    expect(await deployer.toolRecord('coin')).toMatchObject({ ...deployedTool('coin'), orgId: 'org-1' });
+  });
+
+  test('a deploy whose answer was lost is retried: the retry adopts the function the first call made, and the build completes', async () => {
+    const { buildId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('dice')] }), deployFault: 'response-lost' });
+
+    expect(execution).toEqual({ status: 'SUCCEEDED' });
+    expect(trace.deployCalls).toHaveLength(2);
+    expect(trace.deployCalls[1]).toEqual(trace.deployCalls[0]);
+    // One function with one URL: the retry updated what the first call created.
+    expect([...deployer.lambda.functions.keys()]).toEqual(['fable-dev-tool-dice']);
+    expect(deployer.lambda.inputsOf('CreateFunction')).toHaveLength(1);
+    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toHaveLength(1);
+    expect(deployer.lambda.inputsOf('UpdateFunctionCode')).toEqual([
+      { FunctionName: 'fable-dev-tool-dice', S3Bucket: `fable-dev-artifacts-${FAKE_ACCOUNT}`, S3Key: toolEntry('dice').s3Key, Architectures: ['arm64'] },
+    ]);
+    // One whole record; its version counts both deploy calls, and the build reports that version.
+    expect(await deployer.toolRecord('dice')).toMatchObject({ ...deployedTool('dice', 2), orgId: 'org-1' });
+    expect(await buildItem(buildId)).toMatchObject({ status: 'completed', result: { tools: [deployedTool('dice', 2)] } });
   });
 
   test('a status update whose first call is throttled is retried and the build completes', async () => {

@@ -1,0 +1,100 @@
+/**
+ * The real tool-deployer for the offline pipeline run: the handler code of lambdas/tool-deployer,
+ * wrapped in `respond` exactly as its index.ts does, over the stateful fake Lambda control plane
+ * and the tools table on dynalite.
+ */
+import { DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys, type DirectResponse, type LambdaEnvironment } from '../../lambdas/shared/contract';
+import { lambdaConfig } from '../../lambdas/shared/config';
+import { respond } from '../../lambdas/shared/responses';
+import { deployerSettings, type DeployerDeps, type WaiterSettings } from '../../lambdas/tool-deployer/settings';
+import { handleToolDeployerEvent } from '../../lambdas/tool-deployer/dispatch';
+import { resourceName, type StageConfig } from '../../src/config';
+import { LAMBDA_RUNTIME } from '../../src/compute/node-lambda';
+import type { StackJson } from '../helpers/synth';
+import { FAKE_ACCOUNT, resolveTokens } from '../src/pipeline/terraform-tokens';
+import { FakeLambda } from '../lambdas/tool-deployer/fake-lambda';
+import { FAST_WAITER, SHORT_WAITER } from '../lambdas/tool-deployer/fixtures';
+
+/**
+ * The deployer's environment as ToolHosting sets it. The pipeline stack holds a stand-in for the
+ * deployer, so the table and bucket come from that stack and the names follow tool hosting's
+ * naming (`fable-<stage>-tool-`, `fable-<stage>-tool-execution`, `fable-<stage>-tool-boundary`).
+ */
+export function toolDeployerEnvironment(json: StackJson, config: StageConfig): LambdaEnvironment<'tool-deployer'> {
+  /** `name`, checked to be the name of one of the stack's resources of `type`. */
+  const inStack = (type: string, attribute: string, name: string) => {
+    const names = Object.values(json.resource[type] ?? {}).map((resource) => resolveTokens(json, resource[attribute]));
+    if (!names.includes(name)) throw new Error(`The stack has no ${type} named ${name}`);
+    return name;
+  };
+  return {
+    TOOLS_TABLE: inStack('aws_dynamodb_table', 'name', resourceName(config.stage, 'tools')),
+    ARTIFACTS_BUCKET: inStack('aws_s3_bucket', 'bucket', `${resourceName(config.stage, 'artifacts')}-${FAKE_ACCOUNT}`),
+    TOOL_ROLE_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:role/${resourceName(config.stage, 'tool-execution')}`,
+    TOOL_FUNCTION_PREFIX: resourceName(config.stage, 'tool-'),
+    TOOL_RUNTIME: LAMBDA_RUNTIME,
+    TOOL_BOUNDARY_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:policy/${resourceName(config.stage, 'tool-boundary')}`,
+  };
+}
+
+export class RealToolDeployer {
+  /** The Lambda control plane the deployer talks to; every command it sent can be asserted. */
+  readonly lambda = new FakeLambda();
+  private readonly tableName: string;
+  private deps: DeployerDeps;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly env: LambdaEnvironment<'tool-deployer'>,
+    private readonly dynamo: DynamoDBDocumentClient,
+  ) {
+    this.tableName = env.TOOLS_TABLE;
+    this.deps = this.depsWith(FAST_WAITER);
+  }
+
+  /** The Lambda handler: `{action, payload}` -> `{success...}`, transient AWS errors rethrown. */
+  readonly handler = (event: unknown): Promise<DirectResponse> => {
+    const deps = this.deps;
+    const invocation = respond(() => handleToolDeployerEvent(deps, event));
+    this.inFlight.add(invocation);
+    const done = () => this.inFlight.delete(invocation);
+    invocation.then(done, done);
+    return invocation;
+  };
+
+  /**
+   * Every invocation has finished. A Map whose iteration failed stops waiting for the others, but
+   * their Lambda invocations run to the end, as they would in AWS.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Waits give up after 50 ms: a function that never becomes ready fails fast. */
+  useShortWaits(): void {
+    this.deps = this.depsWith(SHORT_WAITER);
+  }
+
+  async toolRecord(toolName: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { PK: keys.tool(toolName), SK: keys.meta } }));
+    return Item;
+  }
+
+  /** No functions, no tool records, no command history, prompt waits. */
+  async reset(): Promise<void> {
+    await this.settled();
+    this.lambda.functions.clear();
+    this.lambda.clearHistory();
+    this.lambda.pollsUntilActive = 1;
+    this.lambda.pollsUntilUpdated = 1;
+    this.deps = this.depsWith(FAST_WAITER);
+    const { Items = [] } = await this.dynamo.send(new ScanCommand({ TableName: this.tableName }));
+    for (const { PK, SK } of Items) await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { PK, SK } }));
+  }
+
+  private depsWith(waiter: WaiterSettings): DeployerDeps {
+    // As index.ts: the environment is read (and checked complete) by lambdaConfig.
+    return { lambda: this.lambda.client, dynamo: this.dynamo, settings: deployerSettings(lambdaConfig('tool-deployer', this.env), waiter) };
+  }
+}
