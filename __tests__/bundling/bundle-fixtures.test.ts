@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { bundleLambda } from '../../src/bundling/lambda-bundle';
+import { bundleLambda, bundleLambdas } from '../../src/bundling/lambda-bundle';
 import { loadBundle } from './load-bundle';
 import { readZip } from './unzip';
 import { stop as stopEsbuild } from 'esbuild';
@@ -71,5 +71,39 @@ describe('bundleLambda on a fixture project', () => {
       expect(record.externalAttributes >>> 16).toBe(0o100644);
     }
     expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+});
+
+describe('the bundle cache (used by main.ts)', () => {
+  const project = () =>
+    fixtureProject({
+      ...CJS_DEPENDENCY,
+      'lambdas/chat/index.ts': handlerSource('hello'),
+      'package-lock.json': '{"lockfileVersion":3}',
+      'tsconfig.json': '{}',
+    });
+
+  it('reuses the zips of an unchanged tree and rebuilds when a handler source or the lockfile changes', async () => {
+    const root = project();
+    const cache = { dir: mkdtempSync(join(tmpdir(), 'fable-bundle-cache-')) };
+    const first = (await bundleLambdas(outDir(), ['chat'], { root, cache })).get('chat')!;
+    const [entry] = readdirSync(cache.dir);
+    expect(entry).toMatch(/^esm-[0-9a-f]{32}$/);
+
+    // Mark the cached zip: if the next synth serves these bytes, it came from the cache, not esbuild.
+    writeFileSync(join(cache.dir, entry, 'chat.zip'), 'cached');
+    const unchanged = (await bundleLambdas(outDir(), ['chat'], { root, cache })).get('chat')!;
+    expect(readFileSync(unchanged.zipPath, 'utf8')).toBe('cached');
+
+    writeFileSync(join(root, 'lambdas/chat/index.ts'), handlerSource('hellO'));
+    const rebuilt = (await bundleLambdas(outDir(), ['chat'], { root, cache })).get('chat')!;
+    expect(readZip(readFileSync(rebuilt.zipPath)).map((r) => r.name)).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(rebuilt.sourceCodeHash).not.toBe(first.sourceCodeHash);
+    expect(existsSync(join(cache.dir, entry))).toBe(false);
+
+    writeFileSync(join(cache.dir, readdirSync(cache.dir)[0], 'chat.zip'), 'cached');
+    writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}');
+    const afterLockChange = (await bundleLambdas(outDir(), ['chat'], { root, cache })).get('chat')!;
+    expect(readFileSync(afterLockChange.zipPath).equals(readFileSync(rebuilt.zipPath))).toBe(true);
   });
 });

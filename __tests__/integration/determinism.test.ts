@@ -10,7 +10,8 @@ function synthInto(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'fable-determinism-'));
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify({ stages: ['dev', 'prod'] }) },
+    // The bundle cache is off so both runs really bundle: the zips must match byte for byte on their own.
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify({ stages: ['dev', 'prod'] }), FABLE_BUNDLE_CACHE: 'off' },
     stdio: 'pipe',
   });
   return outdir;

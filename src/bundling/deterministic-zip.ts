@@ -1,4 +1,7 @@
-import { deflateRawSync, crc32 } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, crc32 } from 'node:zlib';
+
+const deflate = promisify(deflateRaw);
 
 export interface ZipEntry {
   readonly name: string;
@@ -17,19 +20,22 @@ const UTF8_FLAG = 0x0800;
 
 /**
  * A zip archive whose bytes depend only on the entries: sorted names, fixed timestamps,
- * normalized modes, fixed compression level. Same input, same bytes, same source_code_hash.
+ * normalized modes, fixed compression level (6, zlib's default: 9 costs twice the time for a
+ * zip 1-2% smaller). Same input, same bytes, same source_code_hash.
  */
-export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
+export async function deterministicZip(entries: readonly ZipEntry[]): Promise<Buffer> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const names = new Set<string>();
+  sorted.forEach((entry, i) => {
+    if (i > 0 && sorted[i - 1].name === entry.name) throw new Error(`Duplicate zip entry ${entry.name}`);
+  });
+  // Compressed on libuv's thread pool, so several zips (and entries) compress at once.
+  const compressedEntries = await Promise.all(sorted.map((entry) => deflate(entry.content, { level: 6 })));
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const entry of sorted) {
-    if (names.has(entry.name)) throw new Error(`Duplicate zip entry ${entry.name}`);
-    names.add(entry.name);
+  for (const [index, entry] of sorted.entries()) {
     const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.content, { level: 9 });
+    const compressed = compressedEntries[index];
     const crc = crc32(entry.content);
 
     const local = Buffer.alloc(30);
