@@ -1,11 +1,9 @@
-/** Jest runs TypeScript through swc (no type-checking here: `npm run typecheck` does that). */
+/** Jest on the pinned Node 24; sources go through esbuild (see jest.transform.js). */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
-  },
+  transform: { '^.+\\.[cm]?[tj]s$': '<rootDir>/jest.transform.js' },
   transformIgnorePatterns: ['/node_modules/(?!(aws-local-stepfunctions|@electric-sql)/)'],
   testTimeout: 60000,
   maxWorkers: 2,
