@@ -8,7 +8,7 @@ import { FableRole } from '../iam/fable-role';
 import { LogGroup } from '../observability/log-group';
 import { requireBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 
-/** Every FABLE Lambda runs on this runtime and architecture (nodejs20.x can no longer be created). */
+/** Every FABLE Lambda runs on this runtime and architecture (older Node.js runtimes can no longer be created). */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 export const LAMBDA_ARCHITECTURE = 'arm64';
 

@@ -3,9 +3,9 @@ import type { ConnectionOptions } from 'node:tls';
 import type { SslMode } from './settings';
 
 /**
- * The Amazon CA certificates (RDS included) that the Lambda Node.js runtime ships. Since
- * nodejs20.x Lambda no longer loads them by default (that took NODE_EXTRA_CA_CERTS), so the
- * connection is given them explicitly.
+ * The Amazon CA certificates (RDS included) that the Lambda Node.js runtime ships. Since the
+ * Node.js 20 runtime, Lambda no longer loads them by default (that took NODE_EXTRA_CA_CERTS), so
+ * the connection is given them explicitly.
  */
 export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
