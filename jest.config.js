@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[cm]?[tj]s$': '<rootDir>/jest.transform.js' },
   transformIgnorePatterns: ['/node_modules/(?!(aws-local-stepfunctions|@electric-sql)/)'],
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/stop-esbuild.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { bundleLambda, bundleLambdas } from '../../src/bundling/lambda-bundle';
 import { loadBundle } from './load-bundle';
 import { readZip } from './unzip';
-import { stop as stopEsbuild } from 'esbuild';
 
 /** A throwaway project root: `lambdas/<name>/index.ts` plus whatever node_modules it needs. */
 function fixtureProject(files: Record<string, string>): string {
@@ -35,8 +34,6 @@ const handlerSource = (greeting: string) =>
 
 const outDir = () => mkdtempSync(join(tmpdir(), 'fable-bundle-out-'));
 
-// esbuild keeps a service process per worker; stop it so the worker exits cleanly.
-afterAll(() => stopEsbuild());
 
 describe('bundleLambda on a fixture project', () => {
   it('lets an ESM bundle require a CommonJS dependency (no "Dynamic require of X is not supported")', async () => {

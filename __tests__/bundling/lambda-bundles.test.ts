@@ -5,7 +5,6 @@ import { BUNDLE_FORMATS, bundleLambda, type LambdaBundle } from '../../src/bundl
 import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 import { loadBundle } from './load-bundle';
 import { readZip } from './unzip';
-import { stop as stopEsbuild } from 'esbuild';
 
 const bundles = new Map<LambdaName, Promise<LambdaBundle>>();
 const outDir = mkdtempSync(join(tmpdir(), 'fable-lambda-bundles-'));
@@ -19,8 +18,6 @@ beforeAll(() => {
   }
 });
 
-// esbuild keeps a service process per worker; stop it so the worker exits cleanly.
-afterAll(() => stopEsbuild());
 
 describe.each(LAMBDA_NAMES)('the %s bundle', (name) => {
   it(`loads in a fresh Node 24 process as ${BUNDLE_FORMATS[name].toUpperCase()} and exports a handler function`, async () => {

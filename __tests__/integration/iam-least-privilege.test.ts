@@ -1,6 +1,5 @@
 import { UNSCOPABLE_ACTIONS } from '../../src/iam/policy-document';
 import { policyDocuments, synthApp, type StackJson } from '../helpers/synth';
-import { stop as stopEsbuild } from 'esbuild';
 
 interface Statement {
   readonly Effect: 'Allow' | 'Deny';
@@ -57,8 +56,6 @@ beforeAll(async () => {
   statements = allowStatements(await synthApp(['dev', 'prod']));
 });
 
-// esbuild keeps a service process per worker; stop it so the worker exits cleanly.
-afterAll(() => stopEsbuild());
 
 describe('IAM least privilege across every synthesized stack (bootstrap, dev, prod)', () => {
   it('flags the mistakes it looks for (so a clean result means something)', () => {
