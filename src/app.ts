@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App } from 'cdktf';
 import { DEFAULT_REGION, DEFAULT_STATE_BUCKET, overridesFromEnv, selectedStages, stageConfig } from './config';
 import { BOOTSTRAP_STACK_ID, BootstrapStack } from './stacks/bootstrap-stack';
-import { FableStack } from './stacks/fable-stack';
+import { FableStack } from './fable-stack';
 import type { LambdaBundles } from './bundling/lambda-bundle';
 
 export interface AppOptions {

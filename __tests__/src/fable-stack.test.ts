@@ -1,4 +1,4 @@
-import { findResource, resourcesOf, synthApp, type StackJson } from '../../helpers/synth';
+import { findResource, resourcesOf, synthApp, type StackJson } from '../helpers/synth';
 
 let dev: StackJson;
 let prod: StackJson;
