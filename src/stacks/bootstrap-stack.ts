@@ -20,7 +20,9 @@ export interface BootstrapStackProps {
 export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    // Relative to cdktf.out/stacks/<id>: the project root, outside the output folder a synth
+    // rewrites, kept out of git by .gitignore, and the same path on every machine.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     useAwsProvider(this, props.region, 'bootstrap');
     const state = new SecureBucket(this, 'state', {
       bucketName: props.stateBucket,

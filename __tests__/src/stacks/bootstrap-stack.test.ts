@@ -8,7 +8,7 @@ beforeAll(async () => {
 
 describe('fable-bootstrap', () => {
   it('keeps its own state locally, since it creates the bucket that holds everyone else\'s', () => {
-    expect(bootstrap.terraform.backend).toEqual({ local: { path: 'terraform.fable-bootstrap.tfstate' } });
+    expect(bootstrap.terraform.backend).toEqual({ local: { path: '../../../terraform.fable-bootstrap.tfstate' } });
   });
 
   it('creates a versioned, encrypted, fully private state bucket that refuses to be destroyed', () => {
