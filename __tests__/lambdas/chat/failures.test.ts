@@ -1,12 +1,12 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseStreamCommand, ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
 import { answerMessage } from '../../../lambdas/chat/answer';
-import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, invokeResult, textAnswer, textDelta } from './fixtures';
+import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer, textDelta } from './fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -21,13 +21,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 beforeEach(() => {
-  bedrock.reset();
-  lambda.reset();
-  websocket.reset();
-  websocket.on(PostToConnectionCommand).resolves({});
-  lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  resetChatMocks({ bedrock, lambda, websocket });
 });
 
 afterEach(() => jest.restoreAllMocks());

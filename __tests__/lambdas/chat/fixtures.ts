@@ -1,6 +1,6 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
-import { LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { LocalDynamo } from '../../helpers/dynalite';
@@ -152,4 +152,14 @@ export async function putTool(dynamo: LocalDynamo, toolName: string, orgId: stri
       },
     }),
   );
+}
+
+/** Where every chat test starts: frames post fine, the memory search finds nothing, logs are silent. */
+export function resetChatMocks(mocks: { bedrock: AwsStub<any, any, any>; lambda: AwsStub<any, any, any>; websocket: AwsStub<any, any, any> }): void {
+  mocks.bedrock.reset();
+  mocks.lambda.reset();
+  mocks.websocket.reset();
+  mocks.websocket.on(PostToConnectionCommand).resolves({});
+  mocks.lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
+  for (const level of ['log', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
 }

@@ -16,6 +16,7 @@ import {
   framesSent,
   invokeResult,
   textAnswer,
+  resetChatMocks,
 } from './fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -32,14 +33,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 beforeEach(async () => {
-  bedrock.reset();
-  lambda.reset();
-  websocket.reset();
-  websocket.on(PostToConnectionCommand).resolves({});
-  lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  resetChatMocks({ bedrock, lambda, websocket });
   await dynamo.doc.send(
     new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: CONNECTION, userId: 'user-1', orgId: 'org-1' } }),
   );

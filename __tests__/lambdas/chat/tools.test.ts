@@ -1,4 +1,4 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,7 +6,7 @@ import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { MAX_TOOL_ROUNDS } from '../../../lambdas/chat/stream';
 import { MAX_TOOL_RESULT_BYTES } from '../../../lambdas/chat/tools';
-import { answerWith, chatDeps, chatEvent, conversationItems, framesSent, invokeResult, putTool, textAnswer, toolCallAnswer } from './fixtures';
+import { answerWith, chatDeps, chatEvent, conversationItems, framesSent, invokeResult, putTool, textAnswer, toolCallAnswer, resetChatMocks } from './fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -23,12 +23,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 beforeEach(() => {
-  bedrock.reset();
-  lambda.reset();
-  websocket.reset();
-  websocket.on(PostToConnectionCommand).resolves({});
-  lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  resetChatMocks({ bedrock, lambda, websocket });
 });
 
 afterEach(() => jest.restoreAllMocks());
