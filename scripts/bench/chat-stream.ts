@@ -4,6 +4,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynalite } from '../../__tests__/helpers/dynalite';
 import { answerMessage } from '../../lambdas/chat/answer';
+import { chatDeps } from '../../__tests__/lambdas/chat/fixtures';
 import { median, type BenchRow } from './table';
 
 const RUNS = 7;
@@ -61,21 +62,7 @@ export async function run(): Promise<BenchRow[]> {
         return {};
       });
       const outcome = await answerMessage(
-        {
-          dynamo: dynamo.doc,
-          websocket: new ApiGatewayManagementApiClient({ endpoint: 'https://bench.execute-api.us-west-2.amazonaws.com/bench' }),
-          bedrock: new BedrockRuntimeClient({}),
-          lambda: new LambdaClient({}),
-          settings: {
-            connectionsTable: dynamo.tableName('connections'),
-            conversationsTable: dynamo.tableName('conversations'),
-            toolsTable: dynamo.tableName('tools'),
-            chatModelId: 'bench-model',
-            memoryFunctionName: 'fable-bench-memory',
-          },
-          newId: () => `bench-${i}-${Math.random().toString(36).slice(2)}`,
-          now: () => new Date(),
-        },
+        chatDeps(dynamo, { newId: () => `bench-${i}-${Math.random().toString(36).slice(2)}` }),
         {
           connectionId: 'bench-connection',
           userId: 'bench-user',
