@@ -6,3 +6,4 @@ export * from './responses';
 export * from './protocol';
 export * from './events';
 export * from './memory';
+export * from './functions';
