@@ -38,6 +38,7 @@ const SAMPLE_ENVIRONMENT: Record<EnvName, string> = {
   TOOL_FUNCTION_PREFIX: 'fable-test-tool-',
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
+  TOOL_LOG_RETENTION_DAYS: '14',
   STATE_MACHINE_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline',
 };
 

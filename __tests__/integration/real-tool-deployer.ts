@@ -35,6 +35,7 @@ export function toolDeployerEnvironment(json: StackJson, config: StageConfig): L
     TOOL_FUNCTION_PREFIX: resourceName(config.stage, 'tool-'),
     TOOL_RUNTIME: LAMBDA_RUNTIME,
     TOOL_BOUNDARY_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:policy/${resourceName(config.stage, 'tool-boundary')}`,
+    TOOL_LOG_RETENTION_DAYS: String(config.logRetentionDays),
   };
 }
 

@@ -70,6 +70,7 @@ export class ToolHosting extends Construct {
         TOOL_FUNCTION_PREFIX: this.functionPrefix,
         TOOL_RUNTIME: LAMBDA_RUNTIME,
         TOOL_BOUNDARY_ARN: this.boundary.arn,
+        TOOL_LOG_RETENTION_DAYS: String(config.logRetentionDays),
       },
     });
     if (this.toolDeployer.functionName !== this.arns.deployerName) {

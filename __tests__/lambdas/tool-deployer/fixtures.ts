@@ -20,6 +20,7 @@ export function testSettings(tableName: string): DeployerSettings {
       TOOL_FUNCTION_PREFIX: 'fable-test-tool-',
       TOOL_RUNTIME: 'nodejs24.x',
       TOOL_BOUNDARY_ARN: `arn:aws:iam::${ACCOUNT}:policy/fable-test-tool-boundary`,
+      TOOL_LOG_RETENTION_DAYS: '14',
     },
     FAST_WAITER,
   );

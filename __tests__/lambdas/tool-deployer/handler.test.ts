@@ -11,6 +11,7 @@ const ENV = {
   TOOL_FUNCTION_PREFIX: 'fable-test-tool-',
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
+  TOOL_LOG_RETENTION_DAYS: '14',
 };
 
 let dynamo: LocalDynamo;

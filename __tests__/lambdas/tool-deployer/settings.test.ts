@@ -7,6 +7,7 @@ const ENV = {
   TOOL_FUNCTION_PREFIX: 'fable-dev-tool-',
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-dev-tool-boundary',
+  TOOL_LOG_RETENTION_DAYS: '14',
 };
 
 describe('deployerSettings', () => {

@@ -150,6 +150,7 @@ describe('tool-deployer', () => {
       TOOL_FUNCTION_PREFIX: 'fable-dev-tool-',
       TOOL_RUNTIME: 'nodejs24.x',
       TOOL_BOUNDARY_ARN: `\${aws_iam_policy.${boundaryId}.arn}`,
+      TOOL_LOG_RETENTION_DAYS: '14',
       NODE_OPTIONS: '--enable-source-maps',
     });
   });
