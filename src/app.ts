@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktf';
-import { DEFAULT_REGION, DEFAULT_STATE_BUCKET, overridesFromEnv, selectedStages, stageConfig } from './config';
+import { DEFAULT_REGION, overridesFromEnv, selectedStages, stageConfig } from './config';
 import { BOOTSTRAP_STACK_ID, BootstrapStack } from './stacks/bootstrap-stack';
 import { FableStack } from './fable-stack';
 import type { LambdaBundles } from './bundling/lambda-bundle';
@@ -24,7 +24,7 @@ function cdktfJsonContext(projectDir: string): Record<string, unknown> {
   return parsed.context ?? {};
 }
 
-/** The whole app: the bootstrap stack plus one `fable-<stage>` stack per selected stage. */
+/** The whole app: the bootstrap stack plus one `fable-<stage>` stack per selected stage, each deployed after bootstrap. */
 export function buildApp(options: AppOptions): App {
   const env = options.env ?? process.env;
   const app = new App({
@@ -33,12 +33,14 @@ export function buildApp(options: AppOptions): App {
     stackTraces: false,
   });
   const overrides = overridesFromEnv(env);
-  new BootstrapStack(app, BOOTSTRAP_STACK_ID, {
-    stateBucket: overrides.stateBucket ?? DEFAULT_STATE_BUCKET,
+  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK_ID, {
+    stateBucket: overrides.stateBucket,
     region: overrides.region ?? DEFAULT_REGION,
   });
   for (const stage of selectedStages(app.node.tryGetContext('stages'))) {
-    new FableStack(app, `fable-${stage}`, { config: stageConfig(stage, overrides), bundles: options.bundles });
+    const stack = new FableStack(app, `fable-${stage}`, { config: stageConfig(stage, overrides), bundles: options.bundles });
+    // The stage's state lives in bootstrap's bucket, and its API stage needs bootstrap's logging role.
+    stack.addDependency(bootstrap);
   }
   return app;
 }

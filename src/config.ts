@@ -1,10 +1,18 @@
 /**
  * Typed per-stage settings. dev and prod differ only through these values (DESIGN.md section 2).
+ * `stageConfig()` is the one place a stage's settings are validated and their derived values
+ * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
+import { z } from 'zod';
+
 export type StageName = string;
 
 export interface AuroraConfig {
-  /** Aurora PostgreSQL version: 16.6 ships pgvector 0.8 (iterative HNSW scans) and supports 0 ACU auto-pause. */
+  /**
+   * Aurora PostgreSQL minor version at creation: a long-term-support minor (security fixes for
+   * about three years) that ships pgvector 0.8 and supports 0-ACU auto-pause. AWS's own minor
+   * upgrades after that are accepted, never planned back (the cluster ignores engine_version drift).
+   */
   readonly engineVersion: string;
   readonly minCapacity: number;
   readonly maxCapacity: number;
@@ -19,7 +27,10 @@ export interface AuroraConfig {
 export interface ModelConfig {
   readonly routerModelId: string;
   readonly chatModelId: string;
+  /** The build agent's main model. */
   readonly buildModelId: string;
+  /** The build agent's small/fast model (Claude Code's background work); pinned so it is one the agent may invoke. */
+  readonly buildSmallModelId: string;
   readonly embeddingModelId: string;
   readonly embeddingDimensions: number;
 }
@@ -30,11 +41,14 @@ export interface BuildConfig {
   readonly memory: number;
   readonly architecture: 'ARM64' | 'X86_64';
   readonly containerInsights: boolean;
+  /** Step Functions' limit on each container phase (the ECS task state's TimeoutSeconds). */
   readonly coreTimeoutSeconds: number;
   readonly oiTimeoutSeconds: number;
+  /** The whole execution's limit; the phases must time out (and mark the build failed) first. */
+  readonly pipelineTimeoutSeconds: number;
   /**
    * `local`: Terraform builds docker/build with a local Docker engine and pushes it.
-   * `prebuilt`: use `prebuiltImageTag`, already pushed to the repository (no Docker needed).
+   * `prebuilt`: use `tag`, already pushed to the repository (no Docker needed).
    */
   readonly image: { readonly source: 'local' } | { readonly source: 'prebuilt'; readonly tag: string };
 }
@@ -44,10 +58,24 @@ export interface WebSocketConfig {
   readonly throttlingRateLimit: number;
 }
 
+export type BuildPhaseName = 'core' | 'oi';
+
+/** One container phase's limits, derived from its own setting. */
+export interface PhaseDeadline {
+  /** What Step Functions allows the ECS task. */
+  readonly taskTimeoutSeconds: number;
+  /** What the container allows the agent: ends early enough to upload a failure record. */
+  readonly agentTimeoutSeconds: number;
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   readonly region: string;
-  readonly stateBucket: string;
+  /**
+   * The S3 bucket holding Terraform state (FABLE_STATE_BUCKET). Unset, the synth is for review
+   * only: the stacks keep a local backend and refuse to plan.
+   */
+  readonly stateBucket?: string;
   readonly natGateways: number;
   readonly aurora: AuroraConfig;
   readonly logRetentionDays: number;
@@ -59,16 +87,25 @@ export interface StageConfig {
   readonly connectionTtlSeconds: number;
   readonly websocket: WebSocketConfig;
   readonly build: BuildConfig;
+  /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
+  readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
 }
 
 export const DEFAULT_REGION = 'us-west-2';
-export const DEFAULT_STATE_BUCKET = 'fable-terraform-state';
 export const AVAILABILITY_ZONE_COUNT = 2;
+/**
+ * The agent's own deadline ends this long before the pipeline's task timeout, so the container
+ * still has time to upload its failure record before Step Functions stops the task.
+ */
+export const PHASE_TIMEOUT_MARGIN_SECONDS = 300;
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const MODELS: ModelConfig = {
   routerModelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
   chatModelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
   buildModelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+  buildSmallModelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
   embeddingModelId: 'amazon.titan-embed-text-v2:0',
   embeddingDimensions: 1024,
 };
@@ -80,16 +117,20 @@ const BUILD: BuildConfig = {
   containerInsights: false,
   coreTimeoutSeconds: 45 * 60,
   oiTimeoutSeconds: 60 * 60,
+  pipelineTimeoutSeconds: 2 * 60 * 60,
   image: { source: 'local' },
 };
 
-type StageDefaults = Omit<StageConfig, 'stage' | 'stateBucket'>;
+/** Aurora PostgreSQL 16's designated long-term-support minor. */
+const AURORA_ENGINE_VERSION = '16.8';
+
+export type StageDefaults = Omit<StageConfig, 'stage' | 'stateBucket' | 'phases'>;
 
 const DEV: StageDefaults = {
   region: DEFAULT_REGION,
   natGateways: 1,
   aurora: {
-    engineVersion: '16.6',
+    engineVersion: AURORA_ENGINE_VERSION,
     minCapacity: 0,
     maxCapacity: 4,
     secondsUntilAutoPause: 900,
@@ -110,7 +151,7 @@ const PROD: StageDefaults = {
   ...DEV,
   natGateways: 2,
   aurora: {
-    engineVersion: '16.6',
+    engineVersion: AURORA_ENGINE_VERSION,
     minCapacity: 0.5,
     maxCapacity: 16,
     deletionProtection: true,
@@ -127,7 +168,85 @@ const PROD: StageDefaults = {
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
 
 /** A stage name becomes part of every resource name, so it must be short and DNS-safe. */
-const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
+export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
+
+const positiveInt = z.number().int().positive();
+const modelId = z.string().regex(/^[a-z0-9.:-]+$/, 'must be a Bedrock model or inference profile id');
+
+/** Every rule a stage's settings must satisfy; cross-field rules name both fields. */
+const stageDefaultsSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-2'),
+    natGateways: z.number().int().min(1).max(AVAILABILITY_ZONE_COUNT),
+    aurora: z.object({
+      engineVersion: z.string().regex(/^16\.\d+$/, 'must be an Aurora PostgreSQL 16 minor version such as 16.8'),
+      minCapacity: z.number().min(0).max(256),
+      maxCapacity: z.number().min(1).max(256),
+      secondsUntilAutoPause: z.number().int().min(300).max(86_400).optional(),
+      deletionProtection: z.boolean(),
+      backupRetentionDays: z.number().int().min(7).max(35),
+      finalSnapshot: z.boolean(),
+    }),
+    logRetentionDays: z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')})`,
+    }),
+    deletionProtection: z.boolean(),
+    forceDestroy: z.boolean(),
+    models: z.object({
+      routerModelId: modelId,
+      chatModelId: modelId,
+      buildModelId: modelId,
+      buildSmallModelId: modelId,
+      embeddingModelId: modelId,
+      embeddingDimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]),
+    }),
+    connectionTtlSeconds: positiveInt,
+    websocket: z.object({ throttlingBurstLimit: positiveInt, throttlingRateLimit: z.number().positive() }),
+    build: z.object({
+      cpu: positiveInt,
+      memory: positiveInt,
+      architecture: z.enum(['ARM64', 'X86_64']),
+      containerInsights: z.boolean(),
+      coreTimeoutSeconds: z.number().int().min(PHASE_TIMEOUT_MARGIN_SECONDS + 60),
+      oiTimeoutSeconds: z.number().int().min(PHASE_TIMEOUT_MARGIN_SECONDS + 60),
+      pipelineTimeoutSeconds: positiveInt,
+      image: z.union([
+        z.object({ source: z.literal('local') }),
+        z.object({ source: z.literal('prebuilt'), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an ECR image tag') }),
+      ]),
+    }),
+  })
+  .superRefine((config, context) => {
+    const { aurora, build } = config;
+    if (aurora.minCapacity === 0 && aurora.secondsUntilAutoPause === undefined) {
+      context.addIssue({ code: 'custom', path: ['aurora', 'secondsUntilAutoPause'], message: 'is required when aurora.minCapacity is 0 (auto-pause)' });
+    }
+    if (aurora.maxCapacity < aurora.minCapacity) {
+      context.addIssue({ code: 'custom', path: ['aurora', 'maxCapacity'], message: 'must be at least aurora.minCapacity' });
+    }
+    // The machine timeout ends an execution TIMED_OUT without running MarkFailed, so the phase
+    // timeouts (which do run it) must fire first.
+    if (build.coreTimeoutSeconds + build.oiTimeoutSeconds >= build.pipelineTimeoutSeconds) {
+      context.addIssue({
+        code: 'custom',
+        path: ['build', 'pipelineTimeoutSeconds'],
+        message: `must exceed build.coreTimeoutSeconds + build.oiTimeoutSeconds (${build.coreTimeoutSeconds + build.oiTimeoutSeconds}), or a slow build would time out without being marked failed`,
+      });
+    }
+  });
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ');
+}
+
+/** Each phase's deadlines from its own setting: the agent stops PHASE_TIMEOUT_MARGIN_SECONDS before Step Functions would. */
+export function phaseDeadlines(build: Pick<BuildConfig, 'coreTimeoutSeconds' | 'oiTimeoutSeconds'>): Record<BuildPhaseName, PhaseDeadline> {
+  const deadline = (taskTimeoutSeconds: number): PhaseDeadline => ({
+    taskTimeoutSeconds,
+    agentTimeoutSeconds: taskTimeoutSeconds - PHASE_TIMEOUT_MARGIN_SECONDS,
+  });
+  return { core: deadline(build.coreTimeoutSeconds), oi: deadline(build.oiTimeoutSeconds) };
+}
 
 export interface StageOverrides {
   /** Settings that are not per stage but per environment (CI, a developer's shell). */
@@ -136,25 +255,28 @@ export interface StageOverrides {
   readonly buildImageTag?: string;
 }
 
-/** The settings of one stage: its defaults plus the environment's overrides. */
-export function stageConfig(stage: StageName, overrides: StageOverrides = {}): StageConfig {
+/** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
+export function stageConfig(stage: StageName, overrides: StageOverrides = {}, defaults: Readonly<Record<string, StageDefaults>> = STAGE_DEFAULTS): StageConfig {
   if (!STAGE_NAME_PATTERN.test(stage)) {
     throw new Error(`Invalid stage name "${stage}": use 2-10 lowercase letters or digits, starting with a letter.`);
   }
-  const defaults = STAGE_DEFAULTS[stage];
-  if (!defaults) {
-    throw new Error(`Unknown stage "${stage}": known stages are ${Object.keys(STAGE_DEFAULTS).join(', ')}.`);
+  const base = defaults[stage];
+  if (!base) {
+    throw new Error(`Unknown stage "${stage}": known stages are ${Object.keys(defaults).join(', ')}.`);
   }
-  const config: StageConfig = {
-    ...defaults,
-    stage,
-    region: overrides.region ?? defaults.region,
-    stateBucket: overrides.stateBucket ?? DEFAULT_STATE_BUCKET,
+  const merged: StageDefaults = {
+    ...base,
+    region: overrides.region ?? base.region,
+    build: overrides.buildImageTag ? { ...base.build, image: { source: 'prebuilt', tag: overrides.buildImageTag } } : base.build,
   };
-  if (overrides.buildImageTag) {
-    return { ...config, build: { ...config.build, image: { source: 'prebuilt', tag: overrides.buildImageTag } } };
-  }
-  return config;
+  const checked = stageDefaultsSchema.safeParse(merged);
+  if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
+  return {
+    ...merged,
+    stage,
+    ...(overrides.stateBucket !== undefined ? { stateBucket: overrides.stateBucket } : {}),
+    phases: phaseDeadlines(merged.build),
+  };
 }
 
 /** Overrides read from the process environment (`FABLE_STATE_BUCKET`, `FABLE_REGION`, `FABLE_BUILD_IMAGE_TAG`). */
@@ -183,4 +305,18 @@ export function selectedStages(contextValue: unknown): StageName[] {
 /** Every resource is named `fable-<stage>-<component>` (DESIGN.md section 2). */
 export function resourceName(stage: StageName, component: string): string {
   return `fable-${stage}-${component}`;
+}
+
+/** IAM allows role and policy names of at most this many characters. */
+const IAM_NAME_MAX_LENGTH = 64;
+
+/**
+ * IAM names are global to the account, while everything else is per region: a deployment
+ * outside the default region carries the region in its IAM names, so a second region never
+ * collides with the first (DESIGN.md names are those of the default region).
+ */
+export function iamName(name: string, region: string): string {
+  const full = region === DEFAULT_REGION ? name : `${name}-${region}`;
+  if (full.length > IAM_NAME_MAX_LENGTH) throw new Error(`IAM name "${full}" is longer than ${IAM_NAME_MAX_LENGTH} characters.`);
+  return full;
 }

@@ -1,12 +1,13 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { StageConfig } from './config';
-import { AwsEnvironment } from './platform/aws-environment';
+import type { LambdaBundles } from './bundling/lambda-bundle';
+import { FableStage } from './stage/fable-stage';
 import { FableVpc } from './network/vpc';
 import { SecurityGroups } from './network/security-groups';
 import { AuroraDatabase } from './data/aurora';
 import { FableTables } from './data/tables';
-import { createArtifactsBucket } from './data/artifacts-bucket';
+import { ArtifactsBucket } from './data/artifacts-bucket';
 import { WebSocketApi } from './api/websocket-api';
 import { MemoryService } from './memory/memory-service';
 import { ToolHosting } from './tools/tool-hosting';
@@ -14,9 +15,8 @@ import { BuildRepository } from './pipeline/build-repository';
 import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
-import { useS3Backend } from './stacks/backend';
+import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
-import type { LambdaBundles } from './bundling/lambda-bundle';
 
 export interface FableStackProps {
   readonly config: StageConfig;
@@ -27,49 +27,33 @@ export interface FableStackProps {
 export class FableStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: FableStackProps) {
     super(scope, id);
-    const { config, bundles } = props;
-    useS3Backend(this, config);
+    const { config } = props;
+    useStateBackend(this, { bucket: config.stateBucket, key: stateKey(config.stage), region: config.region });
     useAwsProvider(this, config.region, config.stage);
+    new FableStage(this, props);
 
-    const env = new AwsEnvironment(this, 'env');
-    const network = new FableVpc(this, 'network', { config, env });
-    const securityGroups = new SecurityGroups(this, 'security-groups', { config, vpcId: network.vpc.id });
+    const network = new FableVpc(this, 'network');
+    const securityGroups = new SecurityGroups(this, 'security-groups', { vpcId: network.vpc.id });
     const database = new AuroraDatabase(this, 'database', {
-      config,
       isolatedSubnetIds: network.isolatedSubnets.map((s) => s.id),
       securityGroupId: securityGroups.database.id,
     });
-    const tables = new FableTables(this, 'tables', { config });
-    const artifacts = createArtifactsBucket(this, config, env);
-    // Created before the functions: they need its management endpoint; routes are added last.
-    const websocket = new WebSocketApi(this, 'websocket', { config, env });
+    new FableTables(this, 'tables');
+    const artifacts = new ArtifactsBucket(this, 'artifacts');
+    const websocket = new WebSocketApi(this, 'websocket');
 
-    const memory = new MemoryService(this, 'memory', { config, env, bundles, database, vpc: network, securityGroups });
-    const tools = new ToolHosting(this, 'tools', { config, env, bundles, tables, artifacts, memory: memory.memory });
-    const buildRepository = new BuildRepository(this, 'build-repository', { config });
-    const buildImage = new BuildImage(this, 'build-image', { config, repository: buildRepository });
+    const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
+    const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });
+    new ConversationFunctions(this, 'conversation', { websocket, tools });
+    const buildRepository = new BuildRepository(this, 'build-repository');
+    const buildImage = new BuildImage(this, 'build-image', { repository: buildRepository });
     const pipeline = new BuildPipeline(this, 'build-pipeline', {
-      config,
-      env,
-      bundles,
-      tables,
       artifacts,
       vpc: network,
       securityGroups,
-      websocket,
       toolDeployer: tools.toolDeployer,
       repository: buildRepository,
       imageUri: buildImage.imageUri,
-    });
-    new ConversationFunctions(this, 'conversation', {
-      config,
-      env,
-      bundles,
-      tables,
-      websocket,
-      memory: memory.memory,
-      buildKickoff: pipeline.buildKickoff,
-      tools,
     });
 
     this.output('WebSocketUrl', websocket.url);
@@ -78,7 +62,7 @@ export class FableStack extends TerraformStack {
     this.output('ToolDeployerArn', tools.toolDeployer.arn);
     this.output('ToolExecutionRoleArn', tools.executionRole.arn);
     this.output('BuildRepositoryUri', buildRepository.repositoryUrl);
-    this.output('BuildClusterArn', pipeline.cluster.arn);
+    this.output('BuildClusterArn', pipeline.tasks.cluster.arn);
     this.output('BuildStateMachineArn', pipeline.stateMachine.arn);
     this.output('BuildKickoffArn', pipeline.buildKickoff.arn);
   }

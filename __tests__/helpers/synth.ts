@@ -9,6 +9,8 @@ import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 /** Synthesized Terraform JSON of one stack. */
 export interface StackJson {
   resource: Record<string, Record<string, Record<string, any>>>;
+  locals?: Record<string, unknown>;
+  ephemeral?: Record<string, Record<string, Record<string, any>>>;
   data?: Record<string, Record<string, Record<string, any>>>;
   output?: Record<string, { value: unknown; sensitive?: boolean }>;
   terraform: Record<string, any>;
@@ -32,8 +34,14 @@ export function synthJson(stack: TerraformStack): StackJson {
   return JSON.parse(Testing.synth(stack, true)) as StackJson;
 }
 
-/** Synthesize the real app with the given stages and return each stack's JSON by id. */
-export async function synthApp(stages: string[] = ['dev'], env: NodeJS.ProcessEnv = {}): Promise<Record<string, StackJson>> {
+/** The state bucket a deployable synth is given (FABLE_STATE_BUCKET). */
+export const TEST_STATE_BUCKET = 'acme-fable-tfstate';
+
+/** Synthesize the real app with the given stages (deployable unless `env` leaves out the state bucket); each stack's JSON by id. */
+export async function synthApp(
+  stages: string[] = ['dev'],
+  env: NodeJS.ProcessEnv = { FABLE_STATE_BUCKET: TEST_STATE_BUCKET },
+): Promise<Record<string, StackJson>> {
   const bundles = await testBundles();
   const app = buildApp({
     bundles,

@@ -1,5 +1,6 @@
 import { UNSCOPABLE_ACTIONS } from '../../src/iam/policy-document';
-import { policyDocuments, synthApp, type StackJson } from '../helpers/synth';
+import { API_GATEWAY_LOGGING_POLICY } from '../../src/api/api-gateway-logging';
+import { policyDocuments, resourcesOf, synthApp, type StackJson } from '../helpers/synth';
 
 interface Statement {
   readonly Effect: 'Allow' | 'Deny';
@@ -51,9 +52,11 @@ function unscopedOffenders(statements: readonly Located[]): string[] {
 }
 
 let statements: Located[];
+let stacks: Record<string, StackJson>;
 
 beforeAll(async () => {
-  statements = allowStatements(await synthApp(['dev', 'prod']));
+  stacks = await synthApp(['dev', 'prod']);
+  statements = allowStatements(stacks);
 });
 
 
@@ -69,9 +72,16 @@ describe('IAM least privilege across every synthesized stack (bootstrap, dev, pr
     expect(unscopedOffenders(bad)).toEqual(['b: dynamodb:GetItem on "*"']);
   });
 
-  it('has the role policies of every stack to check', () => {
-    const stacks = new Set(statements.map(({ where }) => where.split(' ')[0]));
-    expect(stacks).toEqual(new Set(['fable-bootstrap', 'fable-dev', 'fable-prod']));
+  it('has the role policies of every stage stack to check', () => {
+    const withAllows = new Set(statements.map(({ where }) => where.split(' ')[0]));
+    expect(withAllows).toEqual(new Set(['fable-dev', 'fable-prod']));
+  });
+
+  it('attaches exactly one AWS managed policy anywhere: the one API Gateway requires of its account-wide logging role', () => {
+    const attachments = Object.entries(stacks).flatMap(([id, stack]) =>
+      resourcesOf(stack, 'aws_iam_role_policy_attachment').map((a) => `${id} ${String(a.policy_arn).replace(/^arn:[^:]+:/, 'arn:*:')}`),
+    );
+    expect(attachments).toEqual([`fable-bootstrap arn:*:iam::aws:policy/${API_GATEWAY_LOGGING_POLICY}`]);
   });
 
   it('allows no wildcard actions and no NotAction / NotResource', () => {

@@ -1,4 +1,4 @@
-import { overridesFromEnv, resourceName, selectedStages, stageConfig } from '../../src/config';
+import { iamName, overridesFromEnv, PHASE_TIMEOUT_MARGIN_SECONDS, resourceName, selectedStages, stageConfig, STAGE_DEFAULTS } from '../../src/config';
 
 describe('stageConfig', () => {
   it('gives dev one NAT gateway, a pausable Aurora and no protection', () => {
@@ -32,6 +32,37 @@ describe('stageConfig', () => {
     expect(config.stateBucket).toBe('my-state');
     expect(config.region).toBe('eu-west-1');
     expect(config.build.image).toEqual({ source: 'prebuilt', tag: 'abc123' });
+  });
+
+  it('leaves the state bucket unset without FABLE_STATE_BUCKET (a review-only synth), never a default name', () => {
+    expect(stageConfig('dev').stateBucket).toBeUndefined();
+  });
+
+  it('derives each build phase\'s deadlines from its own setting', () => {
+    const { build, phases } = stageConfig('dev');
+    expect(phases).toEqual({
+      core: { taskTimeoutSeconds: build.coreTimeoutSeconds, agentTimeoutSeconds: build.coreTimeoutSeconds - PHASE_TIMEOUT_MARGIN_SECONDS },
+      oi: { taskTimeoutSeconds: build.oiTimeoutSeconds, agentTimeoutSeconds: build.oiTimeoutSeconds - PHASE_TIMEOUT_MARGIN_SECONDS },
+    });
+  });
+
+  it('pins the build agent\'s small/fast model alongside its main model', () => {
+    expect(stageConfig('dev').models.buildSmallModelId).toMatch(/haiku/);
+  });
+
+  it.each<[string, (d: typeof STAGE_DEFAULTS.dev) => typeof STAGE_DEFAULTS.dev, RegExp]>([
+    ['phase timeouts that outlast the machine', (d) => ({ ...d, build: { ...d.build, coreTimeoutSeconds: 4000, oiTimeoutSeconds: 3200 } }), /build\.pipelineTimeoutSeconds must exceed build\.coreTimeoutSeconds \+ build\.oiTimeoutSeconds \(7200\)/],
+    ['a phase too short to upload its failure record', (d) => ({ ...d, build: { ...d.build, coreTimeoutSeconds: 200 } }), /build\.coreTimeoutSeconds/],
+    ['0 ACU without auto-pause', (d) => ({ ...d, aurora: { ...d.aurora, secondsUntilAutoPause: undefined } }), /aurora\.secondsUntilAutoPause is required when aurora\.minCapacity is 0/],
+    ['more NAT gateways than AZs', (d) => ({ ...d, natGateways: 3 }), /natGateways/],
+    ['a retention CloudWatch does not offer', (d) => ({ ...d, logRetentionDays: 10 }), /logRetentionDays must be one of CloudWatch's retention periods/],
+    ['an Aurora version outside PostgreSQL 16', (d) => ({ ...d, aurora: { ...d.aurora, engineVersion: '15.10' } }), /aurora\.engineVersion/],
+  ])('refuses %s, naming the field', (_name, change, message) => {
+    expect(() => stageConfig('dev', {}, { dev: change(STAGE_DEFAULTS.dev) })).toThrow(message);
+  });
+
+  it('refuses a prebuilt image tag ECR would not accept', () => {
+    expect(() => stageConfig('dev', { buildImageTag: '-bad tag' })).toThrow(/build\.image/);
   });
 
   it('rejects unknown and malformed stage names with a clear message', () => {
@@ -70,4 +101,10 @@ describe('overridesFromEnv', () => {
 
 it('names resources fable-<stage>-<component>', () => {
   expect(resourceName('dev', 'chat')).toBe('fable-dev-chat');
+});
+
+it('names IAM resources as DESIGN.md does in the default region, region-qualified elsewhere', () => {
+  expect(iamName('fable-dev-chat', 'us-west-2')).toBe('fable-dev-chat');
+  expect(iamName('fable-dev-chat', 'eu-west-1')).toBe('fable-dev-chat-eu-west-1');
+  expect(() => iamName(`fable-dev-${'x'.repeat(50)}`, 'eu-west-1')).toThrow(/longer than 64/);
 });

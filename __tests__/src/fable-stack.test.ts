@@ -1,4 +1,5 @@
-import { findResource, resourcesOf, synthApp, type StackJson } from '../helpers/synth';
+import { REVIEW_ONLY_MESSAGE } from '../../src/stacks/backend';
+import { findResource, resourcesOf, synthApp, TEST_STATE_BUCKET, type StackJson } from '../helpers/synth';
 
 let dev: StackJson;
 let prod: StackJson;
@@ -18,7 +19,7 @@ describe('state backend and provider', () => {
   it.each(['dev', 'prod'])('keeps %s state in S3 under fable/<stage>/ with encryption and S3-native locking', (stage) => {
     const stack = stage === 'dev' ? dev : prod;
     expect(stack.terraform.backend.s3).toEqual({
-      bucket: 'fable-terraform-state',
+      bucket: TEST_STATE_BUCKET,
       key: `fable/${stage}/terraform.tfstate`,
       region: 'us-west-2',
       encrypt: true,
@@ -30,6 +31,18 @@ describe('state backend and provider', () => {
     const stacks = await synthApp(['dev'], { FABLE_STATE_BUCKET: 'acme-tfstate' });
     expect(stacks['fable-dev'].terraform.backend.s3.bucket).toBe('acme-tfstate');
     expect(resourcesOf(stacks['fable-bootstrap'], 'aws_s3_bucket')[0].bucket).toBe('acme-tfstate');
+  });
+
+  it('without FABLE_STATE_BUCKET, keeps state local and refuses every plan (no silent default bucket)', async () => {
+    const stacks = await synthApp(['dev'], {});
+    for (const id of ['fable-dev', 'fable-bootstrap']) {
+      const stack = stacks[id];
+      expect(stack.terraform.backend).toEqual({ local: { path: `../../../terraform.${id}.tfstate` } });
+      const [guard] = resourcesOf(stack, 'terraform_data');
+      expect(guard.lifecycle.precondition).toEqual([{ condition: expect.stringMatching(/^\$\{local\.[\w-]+\}$/), error_message: REVIEW_ONLY_MESSAGE }]);
+      expect(Object.values(stack.locals ?? {})).toEqual([false]);
+    }
+    expect(JSON.stringify(stacks)).not.toContain('fable-terraform-state');
   });
 
   it('tags every resource through the provider default tags', () => {
@@ -139,11 +152,31 @@ describe('Aurora PostgreSQL Serverless v2', () => {
       });
       expect(cluster.master_password).toBeUndefined();
       expect(cluster.backup_retention_period).toBeGreaterThanOrEqual(7);
-      expect(Number.parseFloat(cluster.engine_version)).toBeGreaterThanOrEqual(16.5);
       const writer = resourcesOf(stack, 'aws_rds_cluster_instance')[0];
-      expect(writer).toMatchObject({ instance_class: 'db.serverless', publicly_accessible: false });
+      expect(writer).toMatchObject({ instance_class: 'db.serverless', publicly_accessible: false, ca_cert_identifier: 'rds-ca-rsa2048-g1' });
       const subnetGroup = resourcesOf(stack, 'aws_db_subnet_group')[0];
       expect(subnetGroup.subnet_ids.every((id: string) => id.includes('isolated'))).toBe(true);
+    }
+  });
+
+  it('starts on the PostgreSQL 16 long-term-support minor and never plans a downgrade after an AWS minor upgrade', () => {
+    for (const [, stack] of byStage()) {
+      const cluster = resourcesOf(stack, 'aws_rds_cluster')[0];
+      const writer = resourcesOf(stack, 'aws_rds_cluster_instance')[0];
+      expect(cluster.engine_version).toBe('16.8');
+      expect(cluster.lifecycle).toEqual({ ignore_changes: ['engine_version'] });
+      expect(writer.lifecycle).toEqual({ ignore_changes: ['engine_version'] });
+      expect(writer.auto_minor_version_upgrade).toBe(true);
+    }
+  });
+
+  it('exports postgresql logs into a group Terraform created first, with retention', () => {
+    for (const [stage, stack] of byStage()) {
+      const name = `/aws/rds/cluster/fable-${stage}-aurora/postgresql`;
+      const group = findResource(stack, 'aws_cloudwatch_log_group', (g) => g.name === name);
+      expect(group.retention_in_days).toBe(stage === 'dev' ? 14 : 90);
+      const cluster = resourcesOf(stack, 'aws_rds_cluster')[0];
+      expect(cluster.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.database_postgresql-logs/)]);
     }
   });
 

@@ -4,18 +4,13 @@ import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
-import type { FableRole } from '../iam/fable-role';
+import type { WebSocketBinding } from '../../lambdas/shared/contract';
+import { FableStage } from '../stage/fable-stage';
 import { LogGroup } from '../observability/log-group';
 import type { NodeLambda } from '../compute/node-lambda';
+import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
 
 export type WebSocketRouteKey = '$connect' | '$disconnect' | '$default';
-
-export interface WebSocketApiProps {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
-}
 
 /**
  * FABLE never defines custom routes: the router handles every frame. The protocol has no
@@ -41,10 +36,10 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 
 /**
  * The WebSocket API `fable-<stage>-websocket` with its auto-deployed stage, access logs and
- * throttling. It is created before the functions (they need its endpoint), which then attach
- * themselves with `addLambdaRoute`.
+ * throttling. Functions are attached with `addLambdaRoute`; Lambdas that push frames bind to it
+ * for its management endpoint and the right to post to connections.
  */
-export class WebSocketApi extends Construct {
+export class WebSocketApi extends Construct implements BindingProvider<WebSocketBinding> {
   readonly api: Apigatewayv2Api;
   readonly stage: Apigatewayv2Stage;
   readonly accessLogs: LogGroup;
@@ -54,10 +49,11 @@ export class WebSocketApi extends Construct {
   readonly url: string;
   private readonly stageName: string;
 
-  constructor(scope: Construct, id: string, props: WebSocketApiProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    const { config, env } = props;
-    const name = resourceName(config.stage, 'websocket');
+    const stage = FableStage.of(this);
+    const { config, env } = stage;
+    const name = stage.name('websocket');
     this.stageName = config.stage;
 
     this.api = new Apigatewayv2Api(this, 'api', {
@@ -66,10 +62,7 @@ export class WebSocketApi extends Construct {
       protocolType: 'WEBSOCKET',
       routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
     });
-    this.accessLogs = new LogGroup(this, 'access-logs', {
-      name: `/aws/apigateway/${name}`,
-      retentionDays: config.logRetentionDays,
-    });
+    this.accessLogs = new LogGroup(this, 'access-logs', { name: `/aws/apigateway/${name}` });
     this.stage = new Apigatewayv2Stage(this, 'stage', {
       apiId: this.api.id,
       name: this.stageName,
@@ -82,6 +75,7 @@ export class WebSocketApi extends Construct {
     });
     this.managementEndpoint = `https://${this.api.id}.execute-api.${env.region}.${env.dnsSuffix}/${this.stageName}`;
     this.url = this.stage.invokeUrl;
+    stage.provide<WebSocketBinding>('websocket', this);
   }
 
   /** Send a route's events to a function: proxy integration, route, and an invoke permission for exactly that route. */
@@ -109,11 +103,11 @@ export class WebSocketApi extends Construct {
     return route;
   }
 
-  /** Let a role post to (and so push frames over) this stage's connections, nothing else. */
-  grantManageConnections(role: FableRole): void {
-    role.addStatements({
-      actions: ['execute-api:ManageConnections'],
-      resources: [`${this.api.executionArn}/${this.stageName}/POST/@connections/*`],
-    });
+  /** The management endpoint, and the right to post to (so push frames over) this stage's connections, nothing else. */
+  resolveBinding(): ResolvedBinding {
+    return {
+      value: this.managementEndpoint,
+      statements: [{ actions: ['execute-api:ManageConnections'], resources: [`${this.api.executionArn}/${this.stageName}/POST/@connections/*`] }],
+    };
   }
 }

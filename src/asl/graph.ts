@@ -3,6 +3,7 @@
  * a graph so it knows all of them, which is what lets rendering report unreachable states.
  */
 import type { AslGraph, AslState } from './asl-types';
+import type { PolicyStatement } from '../iam/policy-document';
 import type { IoProps, RenderContext, State, TaskIntegration } from './state-base';
 import {
   ChoiceState,
@@ -66,6 +67,22 @@ export class StateGraph {
   /** @internal Every state created in this graph, reachable or not. */
   get states(): readonly State[] {
     return this.members;
+  }
+
+  /**
+   * Every IAM statement the graph's tasks need, Map item processors included, each once: what
+   * the state machine's role is granted (aws-cdk bubbles `taskPolicies` up the same way).
+   */
+  policies(): PolicyStatement[] {
+    const unique = new Map<string, PolicyStatement>();
+    const gather = (graph: StateGraph): void => {
+      for (const state of graph.states) {
+        if (state instanceof TaskState) for (const statement of state.policies) unique.set(JSON.stringify(statement), statement);
+        if (state instanceof MapState) gather(state.processor);
+      }
+    };
+    gather(this);
+    return [...unique.values()];
   }
 
   private add<T extends State>(state: T): T {

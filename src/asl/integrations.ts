@@ -1,8 +1,10 @@
 /**
  * Service integrations. ARNs, names and ids are opaque strings (at synth time they are
- * Terraform tokens), so they are placed as given and never parsed.
+ * Terraform tokens), so they are placed as given and never parsed. Each integration also
+ * returns the IAM statements its call needs, which the graph gathers for the machine's role.
  */
-import type { Dynamic } from './intrinsics';
+import type { ArnFormatter } from '../platform/aws-environment';
+import { type Dynamic, runtimePattern } from './intrinsics';
 import { jsonPath } from './paths';
 import type { PayloadTemplate } from './payload';
 import type { TaskIntegration } from './state-base';
@@ -26,12 +28,14 @@ export interface LambdaInvokeProps {
 
 /** Optimized `lambda:invoke` (request-response). The result is `{Payload, StatusCode, ...}`. */
 export function lambdaInvoke(props: LambdaInvokeProps): TaskIntegration {
+  const functionArn = opaque(props.functionArn, 'functionArn');
   return {
     resource: serviceIntegrationArn(props.partition, 'lambda:invoke'),
     parameters: {
-      FunctionName: opaque(props.functionArn, 'functionArn'),
+      FunctionName: functionArn,
       ...(props.payload !== undefined && { Payload: props.payload }),
     },
+    policies: [{ actions: ['lambda:InvokeFunction'], resources: [functionArn] }],
   };
 }
 
@@ -44,11 +48,18 @@ export interface ContainerOverride {
   readonly environment: { readonly [name: string]: string | Dynamic };
 }
 
+/** The EventBridge rule Step Functions manages itself to learn when a `.sync` ECS task stops. */
+export const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
+
 export interface EcsRunTaskProps {
-  readonly partition: string;
+  readonly aws: ArnFormatter;
   readonly clusterArn: string;
+  /** The cluster's name (its tasks are `task/<clusterName>/*`). */
+  readonly clusterName: string;
   /** Pin a revision (`...:task-definition/family:N`) so a run never picks up an unreviewed one. */
   readonly taskDefinitionArn: string;
+  /** The task definition's task role and execution role, which ECS must be handed. */
+  readonly passRoleArns: readonly string[];
   readonly subnetIds: readonly string[];
   readonly securityGroupIds: readonly string[];
   /** Defaults to false: tasks reach AWS through NAT / endpoints, never through a public IP. */
@@ -61,14 +72,22 @@ function nonEmptyList(values: readonly string[], field: string): string[] {
   return values.map((v, i) => opaque(v, `${field}[${i}]`));
 }
 
-/** `ecs:runTask.sync` on Fargate: waits until the task stops; a non-zero exit fails the state (States.TaskFailed). */
+/**
+ * `ecs:runTask.sync` on Fargate: waits until the task stops; a non-zero exit fails the state
+ * (States.TaskFailed). Its role may start this task definition in this cluster only, watch and
+ * stop the cluster's tasks, manage the events rule `.sync` relies on, and pass exactly the
+ * task definition's roles to ECS.
+ */
 export function ecsRunTaskSync(props: EcsRunTaskProps): TaskIntegration {
   const overrides = props.containerOverrides ?? [];
+  const clusterArn = opaque(props.clusterArn, 'clusterArn');
+  const taskDefinitionArn = opaque(props.taskDefinitionArn, 'taskDefinitionArn');
+  const { aws } = props;
   return {
-    resource: serviceIntegrationArn(props.partition, 'ecs:runTask.sync'),
+    resource: serviceIntegrationArn(aws.partition, 'ecs:runTask.sync'),
     parameters: {
-      Cluster: opaque(props.clusterArn, 'clusterArn'),
-      TaskDefinition: opaque(props.taskDefinitionArn, 'taskDefinitionArn'),
+      Cluster: clusterArn,
+      TaskDefinition: taskDefinitionArn,
       LaunchType: 'FARGATE',
       NetworkConfiguration: {
         AwsvpcConfiguration: {
@@ -86,22 +105,41 @@ export function ecsRunTaskSync(props: EcsRunTaskProps): TaskIntegration {
         },
       }),
     },
+    policies: [
+      { actions: ['ecs:RunTask'], resources: [taskDefinitionArn], conditions: { ArnEquals: { 'ecs:cluster': clusterArn } } },
+      {
+        actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        resources: [aws.arn({ service: 'ecs', resource: `task/${opaque(props.clusterName, 'clusterName')}/*` })],
+      },
+      {
+        actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+        resources: [aws.arn({ service: 'events', resource: `rule/${ECS_SYNC_RULE}` })],
+      },
+      {
+        actions: ['iam:PassRole'],
+        resources: nonEmptyList(props.passRoleArns, 'passRoleArns'),
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ],
   };
 }
 
 export interface S3GetObjectProps {
   readonly partition: string;
-  readonly bucket: string | Dynamic;
+  readonly bucket: string;
   readonly key: string | Dynamic;
 }
 
-/** AWS SDK `s3:getObject`; the result's `Body` is the object as a string. */
+/**
+ * AWS SDK `s3:getObject`; the result's `Body` is the object as a string. Its role may read the
+ * keys the task can name: a literal key, or a `format` template with each placeholder as `*`.
+ */
 export function s3GetObject(props: S3GetObjectProps): TaskIntegration {
+  const bucket = opaque(props.bucket, 'bucket');
+  const key = typeof props.key === 'string' ? opaque(props.key, 'key') : props.key;
   return {
     resource: serviceIntegrationArn(props.partition, 'aws-sdk:s3:getObject'),
-    parameters: {
-      Bucket: typeof props.bucket === 'string' ? opaque(props.bucket, 'bucket') : props.bucket,
-      Key: typeof props.key === 'string' ? opaque(props.key, 'key') : props.key,
-    },
+    parameters: { Bucket: bucket, Key: key },
+    policies: [{ actions: ['s3:GetObject'], resources: [`arn:${props.partition}:s3:::${bucket}/${runtimePattern(key)}`] }],
   };
 }

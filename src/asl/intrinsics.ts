@@ -7,11 +7,15 @@ import { JsonPath } from './paths';
 export type IntrinsicArg = JsonPath | Intrinsic | string | number | boolean | null;
 
 export class Intrinsic {
-  private constructor(readonly expression: string) {}
+  private constructor(
+    readonly expression: string,
+    /** For `format`: the template with every placeholder as `*`, the shape an IAM resource pattern takes. */
+    readonly pattern?: string,
+  ) {}
 
   /** @internal The helpers below are the only callers, so every argument is rendered and escaped. */
-  static build(functionName: string, renderedArgs: readonly string[]): Intrinsic {
-    return new Intrinsic(`${functionName}(${renderedArgs.join(', ')})`);
+  static build(functionName: string, renderedArgs: readonly string[], pattern?: string): Intrinsic {
+    return new Intrinsic(`${functionName}(${renderedArgs.join(', ')})`, pattern);
   }
 
   toString(): string {
@@ -47,7 +51,7 @@ export function format(template: string, ...args: IntrinsicArg[]): Intrinsic {
   if (pieces.length - 1 !== args.length) {
     throw new Error(`format('${template}'): ${pieces.length - 1} placeholder(s) but ${args.length} argument(s)`);
   }
-  return Intrinsic.build('States.Format', [`'${pieces.map(escapeLiteral).join('{}')}'`, ...args.map(renderArg)]);
+  return Intrinsic.build('States.Format', [`'${pieces.map(escapeLiteral).join('{}')}'`, ...args.map(renderArg)], pieces.join('*'));
 }
 
 /** `States.StringToJson($.Body)`: parses a JSON string (e.g. an S3 object body). */
@@ -58,4 +62,10 @@ export function stringToJson(value: Dynamic): Intrinsic {
 /** `States.JsonToString($.x)`: serializes a value (e.g. to use it as an error Cause). */
 export function jsonToString(value: Dynamic): Intrinsic {
   return Intrinsic.build('States.JsonToString', [renderArg(value)]);
+}
+
+/** The IAM resource pattern a value can take at run time: itself, a format's template, or anything. */
+export function runtimePattern(value: string | Dynamic): string {
+  if (typeof value === 'string') return value;
+  return value instanceof Intrinsic && value.pattern !== undefined ? value.pattern : '*';
 }

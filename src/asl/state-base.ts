@@ -8,12 +8,18 @@ import type { ErrorName } from './errors';
 import type { StateGraph } from './graph';
 import { type PathInput, renderNullablePath } from './paths';
 import type { PayloadTemplate } from './payload';
+import type { PolicyStatement } from '../iam/policy-document';
 import { type CatchProps, type RetryProps, checkErrorList, checkWildcardLast, renderRetrier } from './retry';
 
-/** What a Task calls: a Resource ARN plus its Parameters (see integrations.ts for helpers). */
+/**
+ * What a Task calls: a Resource ARN plus its Parameters (see integrations.ts for helpers), and the
+ * IAM statements the state machine's role needs to make that call. The graph gathers them, so
+ * the role is granted what the definition does and nothing listed by hand.
+ */
 export interface TaskIntegration {
   readonly resource: string;
   readonly parameters?: PayloadTemplate;
+  readonly policies: readonly PolicyStatement[];
 }
 
 /** @internal Lets a Map render its sub-graph with the machine-wide checks. */

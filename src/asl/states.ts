@@ -39,6 +39,8 @@ export class TaskState extends RetryableState {
     readonly HeartbeatSeconds?: number;
   };
   private readonly io: IoFields;
+  /** What the state machine's role needs for this task's call. */
+  readonly policies: TaskIntegration['policies'];
 
   constructor(graph: StateGraph, name: string, integration: TaskIntegration, props: TaskProps = {}) {
     super(graph, name, props.comment);
@@ -52,6 +54,7 @@ export class TaskState extends RetryableState {
       throw new Error(`${this}: heartbeatSeconds must be smaller than timeoutSeconds`);
     }
     this.io = this.renderIo(props);
+    this.policies = integration.policies;
     this.body = {
       Resource: integration.resource,
       ...optional('Parameters', integration.parameters && renderPayload(integration.parameters, `${this} Parameters`)),

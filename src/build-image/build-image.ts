@@ -1,21 +1,22 @@
 import { join } from 'node:path';
 import { Construct } from 'constructs';
-import { AssetType, Fn, TerraformAsset } from 'cdktf';
-import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
+import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { RegistryImage } from '@cdktf/provider-docker/lib/registry-image';
-import type { StageConfig } from '../config';
+import { FableStage } from '../stage/fable-stage';
 import type { BuildRepository } from '../pipeline/build-repository';
 import { buildContextHash } from './context-hash';
 
 /** The build container's source: Dockerfile, entrypoint and prompts. */
 export const BUILD_CONTEXT_DIR = join(__dirname, '..', '..', 'docker', 'build');
 
-const PLATFORMS = { ARM64: 'linux/arm64', X86_64: 'linux/amd64' } as const;
+export const BUILD_PLATFORMS = { ARM64: 'linux/arm64', X86_64: 'linux/amd64' } as const;
+
+/** The ECR login of a plan or apply: an ephemeral resource, so the token is never written to state or a plan file. */
+const REGISTRY_TOKEN = 'ephemeral.aws_ecr_authorization_token.build_registry';
 
 export interface BuildImageProps {
-  readonly config: StageConfig;
   readonly repository: BuildRepository;
   readonly contextDir?: string;
 }
@@ -25,6 +26,10 @@ export interface BuildImageProps {
  * docker/build with the docker provider and pushes it to the repository, tagged with a hash of
  * the build context: the tag (and so the task definition) changes only when the container does.
  * With a prebuilt tag (`FABLE_BUILD_IMAGE_TAG`) no Docker engine is involved at all.
+ *
+ * The docker provider is configured only with values known at plan time (the registry address
+ * from the account and region; the login from an ephemeral resource opened during the run), so
+ * the first plan of a new stage works before the repository exists.
  */
 export class BuildImage extends Construct {
   readonly imageUri: string;
@@ -32,8 +37,9 @@ export class BuildImage extends Construct {
 
   constructor(scope: Construct, id: string, props: BuildImageProps) {
     super(scope, id);
-    const { config, repository } = props;
-    const image = config.build.image;
+    const stage = FableStage.of(this);
+    const { repository } = props;
+    const image = stage.config.build.image;
     if (image.source === 'prebuilt') {
       this.tag = image.tag;
       this.imageUri = repository.imageUri(image.tag);
@@ -44,15 +50,15 @@ export class BuildImage extends Construct {
     this.tag = buildContextHash(contextDir);
     // Copied into the stack's assets so the plan holds a relative, machine-independent path.
     const context = new TerraformAsset(this, 'context', { path: contextDir, type: AssetType.DIRECTORY });
-    const registryToken = new DataAwsEcrAuthorizationToken(this, 'registry-token', {
-      registryId: repository.repository.registryId,
-    });
+    // cdktf 0.21 has no ephemeral block class; Terraform (>= 1.10) reads this one from the JSON.
+    TerraformStack.of(this).addOverride(REGISTRY_TOKEN, {});
+    const { env } = stage;
     const provider = new DockerProvider(this, 'docker', {
       registryAuth: [
         {
-          address: Fn.element(Fn.split('/', repository.repositoryUrl), 0),
-          username: registryToken.userName,
-          password: registryToken.password,
+          address: `${env.accountId}.dkr.ecr.${env.region}.${env.dnsSuffix}`,
+          username: `\${${REGISTRY_TOKEN}.user_name}`,
+          password: `\${${REGISTRY_TOKEN}.password}`,
         },
       ],
     });
@@ -60,7 +66,7 @@ export class BuildImage extends Construct {
       provider,
       name: repository.imageUri(this.tag),
       keepLocally: true,
-      buildAttribute: { context: context.path, platform: PLATFORMS[config.build.architecture] },
+      buildAttribute: { context: context.path, platform: BUILD_PLATFORMS[stage.config.build.architecture] },
     });
     const pushed = new RegistryImage(this, 'push', {
       provider,

@@ -10,77 +10,27 @@
  * Timestamps, owners and the absolute location of `dir` never affect the result. Build
  * arguments that override Dockerfile defaults can be mixed in through `options.buildArgs`.
  *
- * `.dockerignore` support is the subset that docker/build/.dockerignore uses: comments,
- * blank lines, plain paths, `*` and `?` inside one path segment, and `!` exceptions, with
- * Docker's rule that the last matching pattern wins, where a pattern that matches a parent
- * directory also matches everything under it. Anything else (`**`, `[...]`, escapes) throws
- * instead of silently hashing a different file set from the one Docker would send.
+ * Which files Docker sends is decided by `@balena/dockerignore`, a port of Docker's own
+ * `.dockerignore` matching (every pattern form Docker accepts, `**` included).
  *
  * Pure apart from reading `dir`; synchronous (synth is synchronous).
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import dockerignore from '@balena/dockerignore';
 
 export interface BuildContextHashOptions {
   /** Build args passed to `docker build` (they change the image without changing any file). */
   readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
-export interface IgnoreRule {
-  readonly negate: boolean;
-  readonly regex: RegExp;
-  readonly source: string;
-}
-
 const FORMAT_VERSION = 'fable-build-context-v1';
-
-/** Parses `.dockerignore` text into ordered rules; throws on syntax outside the supported subset. */
-export function parseDockerignore(text: string): IgnoreRule[] {
-  const rules: IgnoreRule[] = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((rawLine, index) => {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) return;
-    let pattern = line;
-    let negate = false;
-    if (pattern.startsWith('!')) {
-      negate = true;
-      pattern = pattern.slice(1).trim();
-    }
-    const unsupported = (why: string): never => {
-      throw new Error(`.dockerignore line ${index + 1} ("${rawLine}"): unsupported syntax (${why}); ` +
-        'supported: comments, plain paths, "*" and "?" within one path segment, "!" exceptions');
-    };
-    if (pattern.includes('**')) unsupported('"**"');
-    if (/[[\]\\]/.test(pattern)) unsupported('character classes or escapes');
-    // Docker cleans patterns like filepath.Clean: leading "/" and "./", trailing "/" are dropped.
-    const segments = pattern.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.length === 0) unsupported('empty pattern');
-    if (segments.includes('..')) unsupported('".." segments');
-    const body = segments
-      .map((segment) => segment.replace(/[.+^${}()|]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
-      .join('/');
-    rules.push({ negate, regex: new RegExp(`^${body}$`), source: line });
-  });
-  return rules;
-}
-
-/** Docker's rule: a path is excluded if the last pattern matching it (or a parent of it) is not an exception. */
-export function isIgnored(relativePath: string, rules: readonly IgnoreRule[]): boolean {
-  const parts = relativePath.split('/');
-  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-  let excluded = false;
-  for (const rule of rules) {
-    if (candidates.some((candidate) => rule.regex.test(candidate))) excluded = !rule.negate;
-  }
-  return excluded;
-}
 
 /** Relative POSIX paths of the files (and symlinks) in the build context, sorted. */
 export function listContextFiles(dir: string): string[] {
   const ignoreFile = join(dir, '.dockerignore');
-  const rules = existsSync(ignoreFile) ? parseDockerignore(readFileSync(ignoreFile, 'utf8')) : [];
+  const rules = dockerignore().add(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '');
   const files: string[] = [];
   const walk = (relativeDir: string): void => {
     const entries = readdirSync(join(dir, relativeDir), { withFileTypes: true });
@@ -89,7 +39,7 @@ export function listContextFiles(dir: string): string[] {
       if (entry.isDirectory()) {
         walk(relativePath);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (relativePath === 'Dockerfile' || !isIgnored(relativePath, rules)) files.push(relativePath);
+        if (relativePath === 'Dockerfile' || !rules.ignores(relativePath)) files.push(relativePath);
       }
     }
   };

@@ -1,22 +1,20 @@
 import { Construct } from 'constructs';
-import { TerraformAsset, AssetType } from 'cdktf';
+import { TerraformAsset, AssetType, Lazy, Token } from 'cdktf';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import type { LambdaEnvironment, LambdaName } from '../../lambdas/shared/contract';
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import { FUNCTION_SETTINGS, LAMBDA_BINDINGS, type Binding, type InvokeBinding, type LambdaName } from '../../lambdas/shared/contract';
+import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
+import type { PolicyStatement } from '../iam/policy-document';
 import { LogGroup } from '../observability/log-group';
-import { requireBundle, type LambdaBundles } from '../bundling/lambda-bundle';
+import type { BindingProvider } from '../bindings/binding-provider';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './runtime';
 
-/** Every FABLE Lambda runs on this runtime and architecture (older Node.js runtimes can no longer be created). */
-export const LAMBDA_RUNTIME = 'nodejs24.x';
-export const LAMBDA_ARCHITECTURE = 'arm64';
-
-/** What another construct needs to call a function: its name for the env, and a grant. */
+/** What another construct needs to call a function: its name, its ARN, and a grant. */
 export interface InvokableFunction {
   readonly functionName: string;
   readonly arn: string;
-  grantInvoke(role: FableRole): void;
+  /** The statement letting a principal invoke this function (synchronously or asynchronously). */
+  invokeStatement(): PolicyStatement;
 }
 
 export interface VpcPlacement {
@@ -25,49 +23,46 @@ export interface VpcPlacement {
 }
 
 export interface NodeLambdaProps<N extends LambdaName> {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
   readonly name: N;
   readonly description: string;
-  /** Every bundle of the synth; the function takes the one of its name. */
-  readonly bundles: LambdaBundles;
-  readonly environment: LambdaEnvironment<N>;
-  readonly memorySize?: number;
-  readonly timeoutSeconds?: number;
   readonly vpc?: VpcPlacement;
 }
 
+interface Resolved {
+  readonly environment: Record<string, string>;
+  readonly statements: readonly PolicyStatement[];
+}
+
 /**
- * One FABLE Lambda: function `fable-<stage>-<name>` from its bundle, its own role and log group,
- * X-Ray tracing, and config only from the shared env contract.
+ * One FABLE Lambda: function `fable-<stage>-<name>` from its bundle, with the size and timeout
+ * of the contract's FUNCTION_SETTINGS, its own role and log group, X-Ray tracing, and its
+ * environment and permissions from its bindings in the contract (LAMBDA_BINDINGS). Bindings
+ * are resolved at synth, once every construct of the stage exists, so construction order is free.
  */
-export class NodeLambda<N extends LambdaName = LambdaName> extends Construct implements InvokableFunction {
+export class NodeLambda<N extends LambdaName = LambdaName> extends Construct implements InvokableFunction, BindingProvider<InvokeBinding> {
   readonly function: LambdaFunction;
   readonly role: FableRole;
   readonly logGroup: LogGroup;
   readonly functionName: string;
+  readonly name: N;
+  private resolved?: Resolved;
 
   constructor(scope: Construct, id: string, props: NodeLambdaProps<N>) {
     super(scope, id);
-    const { config, env } = props;
-    const bundle = requireBundle(props.bundles, props.name);
-    this.functionName = resourceName(config.stage, props.name);
+    const stage = FableStage.of(this);
+    const bundle = stage.bundle(props.name);
+    const settings = FUNCTION_SETTINGS[props.name];
+    this.name = props.name;
+    this.functionName = stage.name(props.name);
 
     this.role = new FableRole(this, 'role', {
-      name: this.functionName,
+      name: stage.iamName(props.name),
       description: `Role of the ${this.functionName} Lambda`,
       service: 'lambda.amazonaws.com',
-      accountId: env.accountId,
     });
-    this.logGroup = new LogGroup(this, 'logs', {
-      name: `/aws/lambda/${this.functionName}`,
-      retentionDays: config.logRetentionDays,
-    });
+    this.logGroup = new LogGroup(this, 'logs', { name: `/aws/lambda/${this.functionName}` });
     this.logGroup.grantWrite(this.role);
-    this.role.addStatements({
-      actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-      resources: ['*'],
-    });
+    this.role.addStatements({ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] });
     if (props.vpc) {
       // The ENI actions Lambda needs to attach to the VPC (AWSLambdaVPCAccessExecutionRole); not scopable.
       this.role.addStatements({
@@ -82,6 +77,7 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
         resources: ['*'],
       });
     }
+    this.role.addStatementSource(() => this.bindings().statements);
 
     const asset = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
     this.function = new LambdaFunction(this, 'function', {
@@ -93,10 +89,12 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
       filename: asset.path,
       sourceCodeHash: bundle.sourceCodeHash,
       role: this.role.arn,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeoutSeconds ?? 30,
+      memorySize: settings.memoryMb,
+      timeout: settings.timeoutSeconds,
       environment: {
-        variables: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+        variables: Token.asStringMap(
+          Lazy.anyValue({ produce: () => ({ ...this.bindings().environment, NODE_OPTIONS: '--enable-source-maps' }) }),
+        ),
       },
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
@@ -104,14 +102,36 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
       // The log group and permissions exist before the first invocation can log.
       dependsOn: [this.logGroup.logGroup, this.role.role, this.role.policy],
     });
+    stage.provide<InvokeBinding>(`function:${props.name}`, this);
   }
 
   get arn(): string {
     return this.function.arn;
   }
 
-  /** Let a role invoke this function (synchronously or asynchronously). */
-  grantInvoke(role: FableRole): void {
-    role.addStatements({ actions: ['lambda:InvokeFunction'], resources: [this.function.arn] });
+  invokeStatement(): PolicyStatement {
+    return { actions: ['lambda:InvokeFunction'], resources: [this.function.arn] };
+  }
+
+  /** A binding to this function: its name, and the right to invoke it. */
+  resolveBinding(): { value: string; statements: PolicyStatement[] } {
+    return { value: this.functionName, statements: [this.invokeStatement()] };
+  }
+
+  /** This Lambda's bindings from the contract, resolved against the stage's resources (once, at synth). */
+  private bindings(): Resolved {
+    if (!this.resolved) {
+      const stage = FableStage.of(this);
+      const declared: Record<string, Binding> = LAMBDA_BINDINGS[this.name];
+      const environment: Record<string, string> = {};
+      const statements: PolicyStatement[] = [];
+      for (const [variable, binding] of Object.entries(declared)) {
+        const resolved = stage.resolve(binding, `${this.functionName} (${variable})`);
+        environment[variable] = resolved.value;
+        statements.push(...resolved.statements);
+      }
+      this.resolved = { environment, statements };
+    }
+    return this.resolved;
   }
 }

@@ -1,16 +1,32 @@
-import { Construct } from 'constructs';
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import type { Construct } from 'constructs';
+import type { ArtifactPrefix, BucketBinding } from '../../lambdas/shared/contract';
+import { FableStage } from '../stage/fable-stage';
 import { SecureBucket } from '../storage/secure-bucket';
+import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
 
-/** Key prefixes of DESIGN.md section 5: build specs and outputs, and tool bundles. */
-export const ARTIFACT_PREFIXES = { builds: 'builds/', tools: 'tools/' } as const;
+/** Key prefixes of DESIGN.md section 5: build specs and outputs, tool bundles, data exports. */
+export const ARTIFACT_PREFIXES = { builds: 'builds/', tools: 'tools/', exports: 'exports/' } as const satisfies Record<string, ArtifactPrefix>;
 
 /** `fable-<stage>-artifacts-<account>`: build specs/outputs and tool bundles. */
-export function createArtifactsBucket(scope: Construct, config: StageConfig, env: AwsEnvironment): SecureBucket {
-  return new SecureBucket(scope, 'artifacts', {
-    bucketName: `${resourceName(config.stage, 'artifacts')}-${env.accountId}`,
-    forceDestroy: config.forceDestroy,
-    lifecycle: { noncurrentVersionDays: 30, abortMultipartDays: 7 },
-  });
+export class ArtifactsBucket extends SecureBucket implements BindingProvider<BucketBinding> {
+  constructor(scope: Construct, id: string) {
+    const stage = FableStage.of(scope);
+    super(scope, id, {
+      bucketName: `${stage.name('artifacts')}-${stage.env.accountId}`,
+      forceDestroy: stage.config.forceDestroy,
+      lifecycle: { noncurrentVersionDays: 30, abortMultipartDays: 7 },
+    });
+    stage.provide<BucketBinding>('bucket:artifacts', this);
+  }
+
+  /** The bucket's name, and exactly the object actions under each bound prefix. */
+  resolveBinding(binding: BucketBinding): ResolvedBinding {
+    return {
+      value: this.name,
+      statements: binding.objects.map(({ prefix, actions }) => ({
+        actions: actions.map((action) => `s3:${action}`).sort(),
+        resources: [this.objectsArn(prefix)],
+      })),
+    };
+  }
 }

@@ -1,35 +1,21 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { keyAttributes, type TableDefinition } from '../../lambdas/shared/contract';
-import { resourceName, type StageConfig } from '../config';
-import type { FableRole } from '../iam/fable-role';
-
-export type DynamoAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:BatchGetItem'
-  | 'dynamodb:Query'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:BatchWriteItem'
-  | 'dynamodb:ConditionCheckItem';
-
-export interface DynamoTableProps {
-  readonly config: StageConfig;
-  readonly definition: TableDefinition;
-}
+import { keyAttributes, type TableBinding, type TableDefinition } from '../../lambdas/shared/contract';
+import { FableStage } from '../stage/fable-stage';
+import type { PolicyStatement } from '../iam/policy-document';
+import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
 
 /** One on-demand DynamoDB table built from its contract definition (DESIGN.md section 5). */
-export class DynamoTable extends Construct {
+export class DynamoTable extends Construct implements BindingProvider<TableBinding> {
   readonly table: DynamodbTable;
   readonly definition: TableDefinition;
 
-  constructor(scope: Construct, id: string, props: DynamoTableProps) {
+  constructor(scope: Construct, id: string, definition: TableDefinition) {
     super(scope, id);
-    const { config, definition } = props;
+    const stage = FableStage.of(this);
     this.definition = definition;
     this.table = new DynamodbTable(this, 'table', {
-      name: resourceName(config.stage, definition.component),
+      name: stage.name(definition.component),
       billingMode: 'PAY_PER_REQUEST',
       hashKey: definition.partitionKey,
       rangeKey: definition.sortKey,
@@ -43,8 +29,9 @@ export class DynamoTable extends Construct {
       ttl: definition.ttlAttribute ? { attributeName: definition.ttlAttribute, enabled: true } : undefined,
       pointInTimeRecovery: { enabled: definition.pointInTimeRecovery },
       serverSideEncryption: { enabled: true },
-      deletionProtectionEnabled: config.deletionProtection,
+      deletionProtectionEnabled: stage.config.deletionProtection,
     });
+    stage.provide<TableBinding>(`table:${definition.component}`, this);
   }
 
   get name(): string {
@@ -55,12 +42,21 @@ export class DynamoTable extends Construct {
     return this.table.arn;
   }
 
-  /** Grant exactly these actions on the table (and its indexes when a Query needs them). */
-  grant(role: FableRole, actions: readonly DynamoAction[]): void {
-    const resources = [this.table.arn];
-    if (actions.includes('dynamodb:Query') && this.definition.globalIndexes.length > 0) {
-      resources.push(`${this.table.arn}/index/*`);
+  /** The table's name, item actions on the table only, and Query on exactly the named indexes. */
+  resolveBinding(binding: TableBinding): ResolvedBinding {
+    const statements: PolicyStatement[] = [];
+    if (binding.actions.length > 0) {
+      statements.push({ actions: binding.actions.map((action) => `dynamodb:${action}`).sort(), resources: [this.table.arn] });
     }
-    role.addStatements({ actions: [...actions].sort(), resources });
+    const indexes = binding.queryIndexes ?? [];
+    for (const index of indexes) {
+      if (!this.definition.globalIndexes.some((known) => known.name === index)) {
+        throw new Error(`Table ${this.definition.component} has no index "${index}".`);
+      }
+    }
+    if (indexes.length > 0) {
+      statements.push({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${this.table.arn}/index/${index}`) });
+    }
+    return { value: this.name, statements };
   }
 }

@@ -1,27 +1,19 @@
 import { Construct } from 'constructs';
-import {
-  BUILDS_TABLE,
-  CONNECTIONS_TABLE,
-  CONVERSATIONS_TABLE,
-  TOOLS_TABLE,
-} from '../../lambdas/shared/contract';
-import type { StageConfig } from '../config';
+import { BUILDS_TABLE, CONNECTIONS_TABLE, CONVERSATIONS_TABLE, TOOLS_TABLE } from '../../lambdas/shared/contract';
 import { DynamoTable } from './dynamo-table';
 
-/** The four DynamoDB tables of FABLE. */
+/** The DynamoDB tables of FABLE; Lambdas reach them through their bindings. */
 export class FableTables extends Construct {
   readonly connections: DynamoTable;
   readonly conversations: DynamoTable;
   readonly builds: DynamoTable;
   readonly tools: DynamoTable;
 
-  constructor(scope: Construct, id: string, props: { readonly config: StageConfig }) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    const table = (definition: typeof CONNECTIONS_TABLE) =>
-      new DynamoTable(this, definition.component, { config: props.config, definition });
-    this.connections = table(CONNECTIONS_TABLE);
-    this.conversations = table(CONVERSATIONS_TABLE);
-    this.builds = table(BUILDS_TABLE);
-    this.tools = table(TOOLS_TABLE);
+    this.connections = new DynamoTable(this, CONNECTIONS_TABLE.component, CONNECTIONS_TABLE);
+    this.conversations = new DynamoTable(this, CONVERSATIONS_TABLE.component, CONVERSATIONS_TABLE);
+    this.builds = new DynamoTable(this, BUILDS_TABLE.component, BUILDS_TABLE);
+    this.tools = new DynamoTable(this, TOOLS_TABLE.component, TOOLS_TABLE);
   }
 }

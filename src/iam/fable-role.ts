@@ -2,33 +2,36 @@ import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { AwsEnvironment } from '../platform/aws-environment';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy-document';
 
 export interface FableRoleProps {
+  /** The role's IAM name (`FableStage.iamName`). */
   readonly name: string;
   readonly description: string;
   /** Service principal allowed to assume the role, e.g. `lambda.amazonaws.com`. */
   readonly service: string;
-  readonly accountId: string;
   readonly permissionsBoundary?: string;
 }
 
 /**
  * An IAM role with one inline least-privilege policy. Constructs grant to it through
- * `addStatements` (their `grantX` helpers); the policy is rendered once at synth from
- * everything granted, so a role never holds a permission nobody asked for.
+ * `addStatements` (their `grantX` helpers) or a statement source evaluated at synth (bindings);
+ * the policy is rendered once from everything granted, so a role never holds a permission
+ * nobody asked for.
  */
 export class FableRole extends Construct {
   readonly role: IamRole;
   readonly policy: IamRolePolicy;
   private readonly statements: PolicyStatement[] = [];
+  private readonly sources: (() => readonly PolicyStatement[])[] = [];
 
   constructor(scope: Construct, id: string, props: FableRoleProps) {
     super(scope, id);
     this.role = new IamRole(this, 'role', {
       name: props.name,
       description: props.description,
-      assumeRolePolicy: serviceTrustPolicy(props.service, props.accountId),
+      assumeRolePolicy: serviceTrustPolicy(props.service, AwsEnvironment.of(this).accountId),
       permissionsBoundary: props.permissionsBoundary,
     });
     this.policy = new IamRolePolicy(this, 'policy', {
@@ -37,7 +40,7 @@ export class FableRole extends Construct {
       policy: Lazy.stringValue({ produce: () => policyDocument(this.uniqueStatements()) }),
     });
     this.node.addValidation({
-      validate: () => (this.statements.length === 0 ? [`Role ${props.name} has no permissions granted.`] : []),
+      validate: () => (this.uniqueStatements().length === 0 ? [`Role ${props.name} has no permissions granted.`] : []),
     });
   }
 
@@ -53,10 +56,15 @@ export class FableRole extends Construct {
     this.statements.push(...statements);
   }
 
+  /** Statements known only once every construct exists (e.g. a Lambda's bindings). */
+  addStatementSource(source: () => readonly PolicyStatement[]): void {
+    this.sources.push(source);
+  }
+
   /** Grants of the same permission from two places collapse into one statement. */
   private uniqueStatements(): PolicyStatement[] {
     const seen = new Map<string, PolicyStatement>();
-    for (const s of this.statements) seen.set(JSON.stringify(s), s);
+    for (const s of [...this.statements, ...this.sources.flatMap((source) => source())]) seen.set(JSON.stringify(s), s);
     return [...seen.values()];
   }
 }

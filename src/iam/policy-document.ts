@@ -17,7 +17,10 @@ export interface PolicyStatement {
 export const UNSCOPABLE_ACTIONS: ReadonlySet<string> = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
   'ecr:GetAuthorizationToken',
+  'bedrock:ListInferenceProfiles',
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',
   'logs:UpdateLogDelivery',

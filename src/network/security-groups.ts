@@ -2,14 +2,14 @@ import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { resourceName, type StageConfig } from '../config';
+import type { ITerraformDependable } from 'cdktf';
+import { FableStage } from '../stage/fable-stage';
 
 export const POSTGRES_PORT = 5432;
 const HTTPS_PORT = 443;
 const ANYWHERE = '0.0.0.0/0';
 
 export interface SecurityGroupsProps {
-  readonly config: StageConfig;
   readonly vpcId: string;
 }
 
@@ -21,23 +21,26 @@ export class SecurityGroups extends Construct {
   readonly lambda: SecurityGroup;
   readonly database: SecurityGroup;
   readonly buildTask: SecurityGroup;
+  /** The rules that let Lambdas reach AWS APIs and Aurora: depend on them before a deploy-time call into the database. */
+  readonly databasePath: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
-    const { config, vpcId } = props;
+    const stage = FableStage.of(this);
+    const { vpcId } = props;
     const group = (component: string, description: string) =>
       new SecurityGroup(this, component, {
-        name: resourceName(config.stage, component),
+        name: stage.name(component),
         description,
         vpcId,
-        tags: { Name: resourceName(config.stage, component) },
+        tags: { Name: stage.name(component) },
       });
 
     this.lambda = group('lambda-sg', 'FABLE Lambdas in the VPC: no ingress, egress to AWS APIs and Aurora');
     this.database = group('db-sg', 'FABLE Aurora: PostgreSQL from the Lambda security group only');
     this.buildTask = group('build-sg', 'FABLE build tasks: no ingress, HTTPS egress only');
 
-    new VpcSecurityGroupEgressRule(this, 'lambda-https-egress', {
+    const lambdaHttps = new VpcSecurityGroupEgressRule(this, 'lambda-https-egress', {
       securityGroupId: this.lambda.id,
       description: 'HTTPS to AWS APIs (through NAT or gateway endpoints)',
       ipProtocol: 'tcp',
@@ -45,7 +48,7 @@ export class SecurityGroups extends Construct {
       toPort: HTTPS_PORT,
       cidrIpv4: ANYWHERE,
     });
-    new VpcSecurityGroupEgressRule(this, 'lambda-postgres-egress', {
+    const lambdaPostgres = new VpcSecurityGroupEgressRule(this, 'lambda-postgres-egress', {
       securityGroupId: this.lambda.id,
       description: 'PostgreSQL to Aurora',
       ipProtocol: 'tcp',
@@ -53,7 +56,7 @@ export class SecurityGroups extends Construct {
       toPort: POSTGRES_PORT,
       referencedSecurityGroupId: this.database.id,
     });
-    new VpcSecurityGroupIngressRule(this, 'db-postgres-from-lambda', {
+    const databaseFromLambda = new VpcSecurityGroupIngressRule(this, 'db-postgres-from-lambda', {
       securityGroupId: this.database.id,
       description: 'PostgreSQL from FABLE Lambdas',
       ipProtocol: 'tcp',
@@ -61,6 +64,7 @@ export class SecurityGroups extends Construct {
       toPort: POSTGRES_PORT,
       referencedSecurityGroupId: this.lambda.id,
     });
+    this.databasePath = [lambdaHttps, lambdaPostgres, databaseFromLambda];
     new VpcSecurityGroupEgressRule(this, 'build-https-egress', {
       securityGroupId: this.buildTask.id,
       description: 'HTTPS to Bedrock, S3, ECR and CloudWatch Logs',

@@ -9,8 +9,9 @@ import { Route } from '@cdktf/provider-aws/lib/route';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
-import { AVAILABILITY_ZONE_COUNT, resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import type { ITerraformDependable } from 'cdktf';
+import { AVAILABILITY_ZONE_COUNT } from '../config';
+import { FableStage } from '../stage/fable-stage';
 
 export const VPC_CIDR = '10.0.0.0/16';
 
@@ -23,11 +24,6 @@ const SUBNET_CIDRS = {
 
 export type SubnetTier = keyof typeof SUBNET_CIDRS;
 
-export interface FableVpcProps {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
-}
-
 /**
  * VPC over two AZs: public subnets (NAT gateways only), private subnets with egress through NAT
  * (Lambdas, build tasks), isolated subnets with no route out (Aurora).
@@ -38,14 +34,18 @@ export class FableVpc extends Construct {
   readonly privateSubnets: Subnet[];
   readonly isolatedSubnets: Subnet[];
   readonly natGateways: NatGateway[];
+  /**
+   * What must exist before something in the private subnets can reach the internet and AWS APIs
+   * (NAT gateways, routes, route-table associations): depend on it when a deploy-time action runs
+   * there, like aws-cdk's `internetConnectivityEstablished`.
+   */
+  readonly privateEgress: ITerraformDependable[] = [];
 
-  constructor(scope: Construct, id: string, props: FableVpcProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    const { config, env } = props;
-    const name = (component: string) => resourceName(config.stage, component);
-    if (config.natGateways < 1 || config.natGateways > AVAILABILITY_ZONE_COUNT) {
-      throw new Error(`natGateways must be between 1 and ${AVAILABILITY_ZONE_COUNT}, got ${config.natGateways}.`);
-    }
+    const stage = FableStage.of(this);
+    const { config, env } = stage;
+    const name = (component: string) => stage.name(component);
 
     this.vpc = new Vpc(this, 'vpc', {
       cidrBlock: VPC_CIDR,
@@ -102,14 +102,16 @@ export class FableVpc extends Construct {
         vpcId: this.vpc.id,
         tags: { Name: name(`private-${az}`) },
       });
-      new Route(this, `private-default-route-${az}`, {
+      const route = new Route(this, `private-default-route-${az}`, {
         routeTableId: table.id,
         destinationCidrBlock: '0.0.0.0/0',
         natGatewayId: this.natGateways[Math.min(az, this.natGateways.length - 1)].id,
       });
-      this.associate(`private-${az}`, subnet, table);
+      this.privateEgress.push(route, this.associate(`private-${az}`, subnet, table));
       return table;
     });
+
+    this.privateEgress.push(...this.natGateways);
 
     // Isolated subnets get a table with only the implicit local route: no internet, no NAT.
     const isolatedRoutes = new RouteTable(this, 'isolated-rt', {
@@ -130,7 +132,7 @@ export class FableVpc extends Construct {
     }
   }
 
-  private associate(id: string, subnet: Subnet, table: RouteTable): void {
-    new RouteTableAssociation(this, `${id}-rta`, { subnetId: subnet.id, routeTableId: table.id });
+  private associate(id: string, subnet: Subnet, table: RouteTable): RouteTableAssociation {
+    return new RouteTableAssociation(this, `${id}-rta`, { subnetId: subnet.id, routeTableId: table.id });
   }
 }

@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { FableRole } from '../iam/fable-role';
+import { FableStage } from '../stage/fable-stage';
 
 export interface LogGroupProps {
   readonly name: string;
-  readonly retentionDays: number;
+  /** Default: the stage's `logRetentionDays`. */
+  readonly retentionDays?: number;
 }
 
 /** A CloudWatch log group created by Terraform, so retention is set and destroy cleans it up. */
@@ -15,7 +17,7 @@ export class LogGroup extends Construct {
     super(scope, id);
     this.logGroup = new CloudwatchLogGroup(this, 'group', {
       name: props.name,
-      retentionInDays: props.retentionDays,
+      retentionInDays: props.retentionDays ?? FableStage.of(this).config.logRetentionDays,
     });
   }
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
-import { resourceName, type StageConfig } from '../config';
+import { FableStage } from '../stage/fable-stage';
 import type { FableRole } from '../iam/fable-role';
 
 /** Images kept in the repository; older ones expire (a running build pins its task definition's image). */
@@ -10,10 +10,6 @@ export const KEPT_IMAGES = 10;
 /** ECR accepts tags of up to 128 characters from this alphabet, not starting with `.` or `-`. */
 const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-export interface BuildRepositoryProps {
-  readonly config: StageConfig;
-}
-
 /**
  * ECR repository `fable-<stage>-build` for the build container: immutable tags (a tag always
  * means the same image), scan on push, AES256 at rest, only the newest images kept.
@@ -21,15 +17,15 @@ export interface BuildRepositoryProps {
 export class BuildRepository extends Construct {
   readonly repository: EcrRepository;
 
-  constructor(scope: Construct, id: string, props: BuildRepositoryProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    const { config } = props;
+    const stage = FableStage.of(this);
     this.repository = new EcrRepository(this, 'repository', {
-      name: resourceName(config.stage, 'build'),
+      name: stage.name('build'),
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
-      forceDelete: config.forceDestroy,
+      forceDelete: stage.config.forceDestroy,
     });
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: this.repository.name,

@@ -1,17 +1,11 @@
 import { Construct } from 'constructs';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import type { StateMachineBinding } from '../../lambdas/shared/contract';
+import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
 import { LogGroup } from '../observability/log-group';
-import type { SecureBucket } from '../storage/secure-bucket';
-import { ARTIFACT_PREFIXES } from '../data/artifacts-bucket';
-import type { InvokableFunction } from '../compute/node-lambda';
-import { buildPipelineDefinition } from '../asl/build-pipeline';
-import type { BuildTasks } from './build-tasks';
-
-/** The EventBridge rule Step Functions manages itself to learn when a `.sync` ECS task stops. */
-export const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
+import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
+import type { StateMachine } from '../asl/machine';
 
 /** Delivering to CloudWatch Logs goes through these account-level APIs, which take no resource. */
 const LOG_DELIVERY_ACTIONS = [
@@ -24,77 +18,47 @@ const LOG_DELIVERY_ACTIONS = [
   'logs:PutResourcePolicy',
   'logs:UpdateLogDelivery',
 ];
+/** Active tracing: sending segments, and the sampling rules Step Functions reads first. */
+const TRACING_ACTIONS = ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 export interface BuildStateMachineProps {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
-  readonly tasks: BuildTasks;
-  readonly artifacts: SecureBucket;
-  /** Where build tasks run: the private subnets and the build-task security group. */
-  readonly subnetIds: string[];
-  readonly securityGroupIds: string[];
-  readonly updateBuildStatus: InvokableFunction;
-  readonly toolDeployer: InvokableFunction;
+  /** The typed ASL machine: its rendered definition, and the statements its tasks carry. */
+  readonly definition: StateMachine;
 }
 
 /**
- * Step Functions STANDARD `fable-<stage>-build-pipeline` running the typed ASL definition
- * (src/asl/build-pipeline.ts), with full logging (without execution data: build specs are
- * users' text) and X-Ray tracing. Its role may do exactly what the definition's tasks do.
+ * Step Functions STANDARD `fable-<stage>-build-pipeline` running a typed ASL definition, with
+ * full logging (without execution data: build specs are users' text) and X-Ray tracing. Its role
+ * is granted what the definition's tasks gathered, plus what logging and tracing need; nothing is
+ * listed by hand. Lambdas bind to it to start executions.
  */
-export class BuildStateMachine extends Construct {
+export class BuildStateMachine extends Construct implements BindingProvider<StateMachineBinding> {
   readonly stateMachine: SfnStateMachine;
   readonly role: FableRole;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: BuildStateMachineProps) {
     super(scope, id);
-    const { config, env, tasks, artifacts } = props;
-    const name = resourceName(config.stage, 'build-pipeline');
+    const stage = FableStage.of(this);
+    const name = stage.name('build-pipeline');
 
     this.role = new FableRole(this, 'role', {
-      name,
+      name: stage.iamName('build-pipeline'),
       description: `Role of the ${name} state machine`,
       service: 'states.amazonaws.com',
-      accountId: env.accountId,
     });
-    props.updateBuildStatus.grantInvoke(this.role);
-    props.toolDeployer.grantInvoke(this.role);
-    tasks.grantRun(this.role);
-    artifacts.grantObjects(this.role, ARTIFACT_PREFIXES.builds, ['s3:GetObject']);
     this.role.addStatements(
-      {
-        actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
-        resources: [env.arn({ service: 'events', resource: `rule/${ECS_SYNC_RULE}` })],
-      },
+      ...props.definition.policies(),
       { actions: LOG_DELIVERY_ACTIONS, resources: ['*'] },
-      { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
+      { actions: TRACING_ACTIONS, resources: ['*'] },
     );
-
-    this.logGroup = new LogGroup(this, 'logs', {
-      name: `/aws/vendedlogs/states/${name}`,
-      retentionDays: config.logRetentionDays,
-    });
-
-    const definition = buildPipelineDefinition({
-      partition: env.partition,
-      updateBuildStatusFunctionArn: props.updateBuildStatus.arn,
-      toolDeployerFunctionArn: props.toolDeployer.arn,
-      clusterArn: tasks.cluster.arn,
-      taskDefinitionArn: tasks.taskDefinition.arn,
-      containerName: tasks.containerName,
-      subnetIds: props.subnetIds,
-      securityGroupIds: props.securityGroupIds,
-      artifactsBucket: artifacts.name,
-      coreTimeoutSeconds: config.build.coreTimeoutSeconds,
-      oiTimeoutSeconds: config.build.oiTimeoutSeconds,
-    });
+    this.logGroup = new LogGroup(this, 'logs', { name: `/aws/vendedlogs/states/${name}` });
 
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
       name,
       type: 'STANDARD',
       roleArn: this.role.arn,
-      definition: JSON.stringify(definition),
+      definition: JSON.stringify(props.definition.render()),
       loggingConfiguration: {
         level: 'ALL',
         includeExecutionData: false,
@@ -104,14 +68,18 @@ export class BuildStateMachine extends Construct {
       // Step Functions checks the role when the machine is created: grant first.
       dependsOn: [this.role.policy],
     });
+    stage.provide<StateMachineBinding>('state-machine:build-pipeline', this);
   }
 
   get arn(): string {
     return this.stateMachine.arn;
   }
 
-  /** Let a role start executions of this state machine (and nothing else in Step Functions). */
-  grantStartExecution(role: FableRole): void {
-    role.addStatements({ actions: ['states:StartExecution'], resources: [this.stateMachine.arn] });
+  /** The state machine's ARN, and the right to start its executions (and nothing else in Step Functions). */
+  resolveBinding(binding: StateMachineBinding): ResolvedBinding {
+    return {
+      value: this.arn,
+      statements: [{ actions: binding.actions.map((action) => `states:${action}`), resources: [this.stateMachine.arn] }],
+    };
   }
 }

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
-import { resourceName, type BuildConfig, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import type { ModelConfig } from '../config';
+import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
-import { grantBedrockInvoke } from '../iam/bedrock';
+import { bedrockStatement, inferenceProfileArn, isInferenceProfile } from '../iam/bedrock';
+import type { PolicyStatement } from '../iam/policy-document';
 import { LogGroup } from '../observability/log-group';
 import type { SecureBucket } from '../storage/secure-bucket';
 import { ARTIFACT_PREFIXES } from '../data/artifacts-bucket';
@@ -19,28 +20,25 @@ export const WRITABLE_MOUNTS = [
   { sourceVolume: 'work', containerPath: '/work' },
   { sourceVolume: 'tmp', containerPath: '/tmp' },
 ] as const;
-/**
- * The agent's own deadline ends this long before the pipeline's task timeout, so the container
- * still has time to upload its failure record before Step Functions stops the task.
- */
-export const PHASE_TIMEOUT_MARGIN_SECONDS = 300;
 export const STOP_TIMEOUT_SECONDS = 120;
 
 /**
- * `FABLE_PHASE_TIMEOUT_SECONDS` of the container. The pipeline may override only the phase,
- * build id and spec key (DESIGN.md section 6), so one value serves both phases: the shorter one.
+ * Claude Code's model settings, each pinned to a model the task role may invoke: the main model,
+ * every alias it may resolve (opus/sonnet/haiku) and the small/fast model of its background
+ * work. Unpinned, a version of Claude Code may pick a model the role cannot call.
  */
-export function phaseTimeoutSeconds(build: BuildConfig): number {
-  const seconds = Math.min(build.coreTimeoutSeconds, build.oiTimeoutSeconds) - PHASE_TIMEOUT_MARGIN_SECONDS;
-  if (seconds < 60) {
-    throw new Error(`Build phase timeouts must be at least ${PHASE_TIMEOUT_MARGIN_SECONDS + 60} seconds.`);
-  }
-  return seconds;
+export function agentModelEnvironment(models: Pick<ModelConfig, 'buildModelId' | 'buildSmallModelId'>): Record<string, string> {
+  return {
+    ANTHROPIC_MODEL: models.buildModelId,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: models.buildModelId,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: models.buildModelId,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: models.buildSmallModelId,
+    ANTHROPIC_SMALL_FAST_MODEL: models.buildSmallModelId,
+    CLAUDE_CODE_SUBAGENT_MODEL: models.buildModelId,
+  };
 }
 
 export interface BuildTasksProps {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
   readonly artifacts: SecureBucket;
   readonly repository: BuildRepository;
   /** The build image (`<repositoryUrl>:<tag>` or `@<digest>`), from the image construct. */
@@ -49,53 +47,46 @@ export interface BuildTasksProps {
 
 /**
  * Where build containers run: ECS cluster `fable-<stage>-builds` and the Fargate task definition
- * `fable-<stage>-build`, with a task role (what the agent may do) kept apart from the execution
- * role (what ECS needs to start the container).
+ * `fable-<stage>-build`, with a task role (what the container may do) kept apart from the
+ * execution role (what ECS needs to start the container).
  */
 export class BuildTasks extends Construct {
   readonly cluster: EcsCluster;
+  readonly clusterName: string;
   readonly taskDefinition: EcsTaskDefinition;
   readonly taskRole: FableRole;
   readonly executionRole: FableRole;
   readonly logGroup: LogGroup;
   readonly containerName = BUILD_CONTAINER_NAME;
-  private readonly env: AwsEnvironment;
-  private readonly clusterName: string;
-  private readonly family: string;
 
   constructor(scope: Construct, id: string, props: BuildTasksProps) {
     super(scope, id);
-    const { config, env, artifacts } = props;
-    this.env = env;
-    this.clusterName = resourceName(config.stage, 'builds');
-    this.family = resourceName(config.stage, 'build');
+    const stage = FableStage.of(this);
+    const { config, env } = stage;
+    const { artifacts } = props;
+    this.clusterName = stage.name('builds');
+    const family = stage.name('build');
 
     this.cluster = new EcsCluster(this, 'cluster', {
       name: this.clusterName,
       setting: [{ name: 'containerInsights', value: config.build.containerInsights ? 'enabled' : 'disabled' }],
     });
-    this.logGroup = new LogGroup(this, 'logs', {
-      name: `/aws/ecs/${this.family}`,
-      retentionDays: config.logRetentionDays,
-    });
+    this.logGroup = new LogGroup(this, 'logs', { name: `/aws/ecs/${family}` });
 
     const role = (component: string, description: string) =>
-      new FableRole(this, component, {
-        name: resourceName(config.stage, component),
-        description,
-        service: 'ecs-tasks.amazonaws.com',
-        accountId: env.accountId,
-      });
-    this.taskRole = role('build-task', 'What the build agent may do: the build model, its build artifacts, tool bundles');
+      new FableRole(this, component, { name: stage.iamName(component), description, service: 'ecs-tasks.amazonaws.com' });
+    this.taskRole = role('build-task', 'What a build container may do: the build models, its build artifacts, tool bundles');
     this.executionRole = role('build-task-execution', 'What ECS needs to start a build task: pull its image, write its logs');
 
-    grantBedrockInvoke(this.taskRole, env, [config.models.buildModelId], [
-      'bedrock:InvokeModel',
-      'bedrock:InvokeModelWithResponseStream',
-    ]);
+    const buildModels = [config.models.buildModelId, config.models.buildSmallModelId];
+    this.taskRole.addStatements(
+      bedrockStatement(env, buildModels, ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']),
+      ...inferenceProfileReads(stage, buildModels),
+    );
     artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.builds, ['s3:GetObject', 's3:PutObject']);
-    // The oi phase uploads the tool bundles its output lists (tools/<toolName>/<sha256>.zip).
-    artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.tools, ['s3:PutObject']);
+    // The oi phase uploads the tool bundles its output lists (tools/<toolName>/<sha256>.zip) and
+    // checks each one with head-object, which S3 authorizes as GetObject.
+    artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.tools, ['s3:GetObject', 's3:PutObject']);
     props.repository.grantPull(this.executionRole);
     this.logGroup.grantWrite(this.executionRole);
 
@@ -104,8 +95,10 @@ export class BuildTasks extends Construct {
       AWS_REGION: env.region,
       CLAUDE_CODE_USE_BEDROCK: '1',
       CLAUDE_CODE_SKIP_OOBE: '1',
-      ANTHROPIC_MODEL: config.models.buildModelId,
-      FABLE_PHASE_TIMEOUT_SECONDS: String(phaseTimeoutSeconds(config.build)),
+      ...agentModelEnvironment(config.models),
+      // Each phase's own deadline; the entrypoint picks the one of FABLE_PHASE.
+      FABLE_CORE_TIMEOUT_SECONDS: String(config.phases.core.agentTimeoutSeconds),
+      FABLE_OI_TIMEOUT_SECONDS: String(config.phases.oi.agentTimeoutSeconds),
     };
     const container = {
       name: BUILD_CONTAINER_NAME,
@@ -130,7 +123,7 @@ export class BuildTasks extends Construct {
     };
 
     this.taskDefinition = new EcsTaskDefinition(this, 'task-definition', {
-      family: this.family,
+      family,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(config.build.cpu),
@@ -143,35 +136,14 @@ export class BuildTasks extends Construct {
       volume: WRITABLE_MOUNTS.map((m) => ({ name: m.sourceVolume })),
     });
   }
+}
 
-  /** Every revision of the task definition family (a pipeline pins one of them). */
-  get taskDefinitionFamilyArn(): string {
-    return this.env.arn({ service: 'ecs', resource: `task-definition/${this.family}:*` });
-  }
-
-  /** The tasks of the build cluster. */
-  get tasksArn(): string {
-    return this.env.arn({ service: 'ecs', resource: `task/${this.clusterName}/*` });
-  }
-
-  /**
-   * Let a role run build tasks the way Step Functions' `ecs:runTask.sync` does: start a revision
-   * of this family in this cluster only, watch and stop its tasks, and hand ECS exactly the two
-   * build roles.
-   */
-  grantRun(role: FableRole): void {
-    role.addStatements(
-      {
-        actions: ['ecs:RunTask'],
-        resources: [this.taskDefinitionFamilyArn],
-        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.arn } },
-      },
-      { actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: [this.tasksArn] },
-      {
-        actions: ['iam:PassRole'],
-        resources: [this.taskRole.arn, this.executionRole.arn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      },
-    );
-  }
+/** Claude Code looks up the inference profiles it is configured with before using them. */
+function inferenceProfileReads(stage: FableStage, modelIds: readonly string[]): PolicyStatement[] {
+  const profiles = [...new Set(modelIds.filter(isInferenceProfile))].map((id) => inferenceProfileArn(stage.env, id));
+  if (profiles.length === 0) return [];
+  return [
+    { actions: ['bedrock:GetInferenceProfile'], resources: profiles },
+    { actions: ['bedrock:ListInferenceProfiles'], resources: ['*'] },
+  ];
 }

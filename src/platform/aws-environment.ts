@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
+import { Fn, TerraformStack } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
@@ -14,18 +14,33 @@ export interface ArnParts {
   readonly account?: string;
 }
 
+/** Builds ARNs in the deploy target's partition, region and account. */
+export interface ArnFormatter {
+  readonly partition: string;
+  arn(parts: ArnParts): string;
+}
+
+const ID = 'aws-environment';
+
 /**
  * Account, region, partition and AZs of the deploy target, read from data sources so nothing
- * is hard-coded, plus the single ARN builder every construct uses.
+ * is hard-coded, plus the single ARN builder every construct uses. One per stack, created on
+ * first use and found with `AwsEnvironment.of(scope)`.
  */
-export class AwsEnvironment extends Construct {
+export class AwsEnvironment extends Construct implements ArnFormatter {
+  static of(scope: IConstruct): AwsEnvironment {
+    const stack = TerraformStack.of(scope);
+    const existing = stack.node.tryFindChild(ID);
+    return existing instanceof AwsEnvironment ? existing : new AwsEnvironment(stack, ID);
+  }
+
   readonly accountId: string;
   readonly region: string;
   readonly partition: string;
   readonly dnsSuffix: string;
   private readonly zones: DataAwsAvailabilityZones;
 
-  constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string) {
     super(scope, id);
     this.accountId = new DataAwsCallerIdentity(this, 'account').accountId;
     this.region = new DataAwsRegion(this, 'region').region;

@@ -1,5 +1,4 @@
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import type { FableStage } from '../stage/fable-stage';
 
 /**
  * The names and ARN patterns of tool hosting. Tool functions are `fable-<stage>-tool-<toolName>`,
@@ -15,18 +14,23 @@ export class ToolArns {
   readonly toolFunctions: string;
   /** The deployer function, unqualified and qualified. */
   readonly deployerFunction: readonly string[];
-  /** Tool log groups and their streams: `/aws/lambda/fable-<stage>-tool-*`. */
-  readonly toolLogGroups: readonly string[];
+  /** Tool log groups: `/aws/lambda/fable-<stage>-tool-*` (the pattern also covers their streams). */
+  readonly toolLogGroups: string;
+  /** The streams of tool log groups, where a tool writes. */
+  readonly toolLogStreams: string;
+  /** The deployer's own log group and everything in it. */
   readonly deployerLogGroup: readonly string[];
 
-  constructor(config: StageConfig, env: AwsEnvironment) {
-    this.functionPrefix = resourceName(config.stage, 'tool-');
-    this.deployerName = resourceName(config.stage, 'tool-deployer');
+  constructor(stage: FableStage) {
+    const { env } = stage;
+    this.functionPrefix = stage.name('tool-');
+    this.deployerName = stage.name('tool-deployer');
     const lambda = (resource: string) => env.arn({ service: 'lambda', resource: `function:${resource}` });
     const logGroup = (name: string) => env.arn({ service: 'logs', resource: `log-group:/aws/lambda/${name}` });
     this.toolFunctions = lambda(`${this.functionPrefix}*`);
     this.deployerFunction = [lambda(this.deployerName), lambda(`${this.deployerName}:*`)];
-    this.toolLogGroups = [logGroup(`${this.functionPrefix}*`), logGroup(`${this.functionPrefix}*:log-stream:*`)];
+    this.toolLogGroups = logGroup(`${this.functionPrefix}*`);
+    this.toolLogStreams = logGroup(`${this.functionPrefix}*:log-stream:*`);
     this.deployerLogGroup = [logGroup(this.deployerName), logGroup(`${this.deployerName}:*`)];
   }
 }

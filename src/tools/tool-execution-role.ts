@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { resourceName, type StageConfig } from '../config';
-import type { AwsEnvironment } from '../platform/aws-environment';
+import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
 import { policyDocument, type PolicyStatement } from '../iam/policy-document';
 import type { SecureBucket } from '../storage/secure-bucket';
@@ -10,27 +9,26 @@ import { ARTIFACT_PREFIXES } from '../data/artifacts-bucket';
 import type { ToolArns } from './tool-arns';
 
 export interface ToolExecutionRoleProps {
-  readonly config: StageConfig;
-  readonly env: AwsEnvironment;
   readonly arns: ToolArns;
   readonly artifacts: SecureBucket;
   readonly memory: InvokableFunction;
 }
 
-const LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
+const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 /**
- * Everything a deployed tool may do: write its own logs, send traces, read tool bundles, and call
- * the memory Lambda. Written once and used twice, as the role's policy and as its boundary.
+ * Everything a deployed tool may do: write to its own log group (which the deployer creates with
+ * retention), send traces, read tool bundles, and call the memory Lambda. Written once and used
+ * twice, as the role's policy and as its boundary.
  */
-export function toolExecutionStatements(props: Pick<ToolExecutionRoleProps, 'arns' | 'artifacts' | 'memory'>): PolicyStatement[] {
+export function toolExecutionStatements(props: ToolExecutionRoleProps): PolicyStatement[] {
   const { arns, artifacts, memory } = props;
   return [
-    { sid: 'WriteOwnLogs', actions: LOG_ACTIONS, resources: [...arns.toolLogGroups] },
-    { sid: 'NeverWriteDeployerLogs', effect: 'Deny', actions: LOG_ACTIONS, resources: [...arns.deployerLogGroup] },
+    { sid: 'WriteOwnLogs', actions: LOG_WRITE_ACTIONS, resources: [arns.toolLogStreams] },
+    { sid: 'NeverWriteDeployerLogs', effect: 'Deny', actions: LOG_WRITE_ACTIONS, resources: [...arns.deployerLogGroup] },
     { sid: 'Traces', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
     { sid: 'ReadToolBundles', actions: ['s3:GetObject'], resources: [artifacts.objectsArn(ARTIFACT_PREFIXES.tools)] },
-    { sid: 'InvokeMemory', actions: ['lambda:InvokeFunction'], resources: [memory.arn] },
+    { sid: 'InvokeMemory', ...memory.invokeStatement() },
   ];
 }
 
@@ -45,18 +43,17 @@ export class ToolExecutionRole extends Construct {
 
   constructor(scope: Construct, id: string, props: ToolExecutionRoleProps) {
     super(scope, id);
-    const { config, env } = props;
+    const stage = FableStage.of(this);
     const statements = toolExecutionStatements(props);
     this.boundary = new IamPolicy(this, 'boundary', {
-      name: resourceName(config.stage, 'tool-boundary'),
+      name: stage.iamName('tool-boundary'),
       description: 'Permissions boundary of every FABLE tool: the most a deployed tool can ever do',
       policy: policyDocument(statements),
     });
     this.role = new FableRole(this, 'role', {
-      name: resourceName(config.stage, 'tool-execution'),
+      name: stage.iamName('tool-execution'),
       description: 'Role that runtime-deployed FABLE tools run as',
       service: 'lambda.amazonaws.com',
-      accountId: env.accountId,
       permissionsBoundary: this.boundary.arn,
     });
     this.role.addStatements(...statements);

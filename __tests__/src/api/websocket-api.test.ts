@@ -1,38 +1,21 @@
-import { Testing, TerraformOutput, TerraformStack } from 'cdktf';
-import { stageConfig } from '../../../src/config';
-import { AwsEnvironment } from '../../../src/platform/aws-environment';
-import { useAwsProvider } from '../../../src/stacks/aws-provider';
-import { FableRole } from '../../../src/iam/fable-role';
+import { TerraformOutput } from 'cdktf';
 import { NodeLambda } from '../../../src/compute/node-lambda';
+import { FableTables } from '../../../src/data/tables';
 import { ACCESS_LOG_FORMAT, WebSocketApi } from '../../../src/api/websocket-api';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
-import { stubBundles } from '../conversation/stub-bundles';
+import { testStage } from '../../helpers/stage';
 
-const config = stageConfig('dev');
 let json: StackJson;
+const { stack, stage } = testStage();
+const { config } = stage;
 
 beforeAll(() => {
-  const bundles = stubBundles(['connection-manager']);
-  const stack = new TerraformStack(Testing.app(), 'websocket-test');
-  useAwsProvider(stack, config.region, config.stage);
-  const env = new AwsEnvironment(stack, 'env');
-  const api = new WebSocketApi(stack, 'websocket', { config, env });
-  const fn = new NodeLambda(stack, 'connections', {
-    config,
-    env,
-    name: 'connection-manager',
-    description: 'test',
-    bundles,
-    environment: { CONNECTIONS_TABLE: 't', CONNECTION_TTL_SECONDS: '60' },
-  });
+  const api = new WebSocketApi(stack, 'websocket');
+  new FableTables(stack, 'tables');
+  const fn = new NodeLambda(stack, 'connections', { name: 'connection-manager', description: 'test' });
   api.addLambdaRoute('$connect', fn);
-  const poster = new FableRole(stack, 'poster', {
-    name: 'poster',
-    description: 'test',
-    service: 'lambda.amazonaws.com',
-    accountId: env.accountId,
-  });
-  api.grantManageConnections(poster);
+  // A Lambda that binds to the API (WEBSOCKET_ENDPOINT) to push frames.
+  new NodeLambda(stack, 'notifier', { name: 'update-build-status', description: 'test' });
   new TerraformOutput(stack, 'management', { value: api.managementEndpoint });
   new TerraformOutput(stack, 'url', { value: api.url });
   json = synthJson(stack);
@@ -85,7 +68,9 @@ describe('WebSocketApi', () => {
     expect(permission.source_arn).toMatch(/\}\/dev\/\$connect$/);
   });
 
-  it('grants ManageConnections on POST @connections of its stage only', () => {
+  it('gives a Lambda bound to it the management endpoint and ManageConnections on POST @connections of its stage only', () => {
+    const notifier = findResource(json, 'aws_lambda_function', (f) => f.function_name === 'fable-dev-update-build-status');
+    expect(notifier.environment.variables.WEBSOCKET_ENDPOINT).toBe(json.output!.management.value);
     const policy = findResource(json, 'aws_iam_role_policy', (p) => p.policy.includes('execute-api'));
     const statement = JSON.parse(policy.policy).Statement.find((s: any) => s.Action === 'execute-api:ManageConnections');
     expect(statement.Resource).toEqual(apiRef('execution_arn'));

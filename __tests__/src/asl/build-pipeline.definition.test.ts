@@ -1,7 +1,7 @@
 /** The rendered build-pipeline definition: valid ASL, DESIGN.md section 6 flow and policies. */
 import type { AslChoiceState, AslMapState, AslState, AslStateMachine, AslTaskState } from '../../../src/asl';
-import { BUILD_PIPELINE_STATES, buildPipelineDefinition } from '../../../src/asl/build-pipeline';
-import { REAL, TOKENS } from './pipeline-fakes';
+import { BUILD_PIPELINE_STATES, buildPipelineDefinition } from '../../../src/pipeline/build-pipeline-definition';
+import { arnFormatter, REAL, TOKEN_VALUES, TOKENS } from './pipeline-fakes';
 
 type AslValidator = (
   definition: unknown,
@@ -23,7 +23,7 @@ function allStates(definition: AslStateMachine): Record<string, AslState> {
   return out;
 }
 
-const real = buildPipelineDefinition(REAL);
+const real = buildPipelineDefinition(REAL).render();
 const states = allStates(real);
 const task = (name: string) => states[name] as AslTaskState;
 
@@ -35,27 +35,23 @@ describe('buildPipelineDefinition: validity', () => {
   });
 
   it('with unresolved tokens, places them verbatim and is otherwise valid', () => {
-    const tokens = buildPipelineDefinition(TOKENS);
+    const tokens = buildPipelineDefinition(TOKENS).render();
     const json = JSON.stringify(tokens);
-    for (const value of [TOKENS.updateBuildStatusFunctionArn, TOKENS.toolDeployerFunctionArn, TOKENS.clusterArn, TOKENS.taskDefinitionArn, TOKENS.artifactsBucket]) {
+    for (const value of [TOKENS.updateBuildStatusFunctionArn, TOKENS.toolDeployerFunctionArn, TOKENS.cluster.arn, TOKENS.taskDefinition.arn, TOKENS.artifactsBucket]) {
       expect(json).toContain(`"${value}"`);
     }
-    expect(json).toContain(`"arn:${TOKENS.partition}:states:::lambda:invoke"`);
+    expect(json).toContain(`"arn:${TOKENS.aws.partition}:states:::lambda:invoke"`);
     expect(json).not.toContain('arn:aws:');
     // Only the ARN check cares what a token looks like.
     const result = validate(structuredClone(tokens), { checkArn: false, checkPaths: true });
     expect(result.errorsText('\n')).toBe('');
     // Same definition either way, apart from the placed values.
-    const resolved = Object.entries(TOKENS).reduce((text, [key, value]) => {
-      const realValue = REAL[key as keyof typeof REAL];
-      if (Array.isArray(value)) return value.reduce((t: string, v: string, i: number) => t.split(v).join((realValue as string[])[i]), text);
-      return typeof value === 'string' ? text.split(value).join(realValue as string) : text;
-    }, json);
+    const resolved = TOKEN_VALUES.reduce((text, [token, value]) => text.split(token).join(value), json);
     expect(JSON.parse(resolved)).toEqual(real);
   });
 
   it('uses the given partition everywhere', () => {
-    const gov = buildPipelineDefinition({ ...REAL, partition: 'aws-us-gov' });
+    const gov = buildPipelineDefinition({ ...REAL, aws: arnFormatter('aws-us-gov', 'us-gov-west-1', '123456789012') }).render();
     const resources = Object.values(allStates(gov)).flatMap((s) => (s.Type === 'Task' ? [s.Resource] : []));
     expect(resources.length).toBeGreaterThan(0);
     for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:states:::/);
@@ -88,14 +84,9 @@ describe('buildPipelineDefinition: flow', () => {
     expect(tasks).toEqual(Object.values(BUILD_PIPELINE_STATES).flat().sort());
   });
 
-  it('has a whole-machine timeout of 2 h by default', () => {
+  it('has the whole-machine timeout it is given', () => {
     expect(real.TimeoutSeconds).toBe(7200);
-    expect(buildPipelineDefinition({ ...REAL, timeoutSeconds: 9000 }).TimeoutSeconds).toBe(9000);
-  });
-
-  it('refuses phase timeouts that would outlast the machine (it would end TIMED_OUT, unmarked)', () => {
-    expect(() => buildPipelineDefinition({ ...REAL, coreTimeoutSeconds: 4000, oiTimeoutSeconds: 3200 })).toThrow(/must be below the machine timeout \(7200\)/);
-    expect(() => buildPipelineDefinition({ ...REAL, coreTimeoutSeconds: 0 })).toThrow(/coreTimeoutSeconds must be an integer >= 1/);
+    expect(buildPipelineDefinition({ ...REAL, timeoutSeconds: 9000 }).render().TimeoutSeconds).toBe(9000);
   });
 
   it('catches every failure of every task into MarkFailed (MarkFailed itself into BuildFailed)', () => {
@@ -137,16 +128,16 @@ describe('buildPipelineDefinition: flow', () => {
 describe('buildPipelineDefinition: tasks', () => {
   it('runs each phase as a pinned Fargate task with exactly the three FABLE_* overrides', () => {
     for (const [name, phase, timeout] of [
-      ['RunCore', 'core', REAL.coreTimeoutSeconds],
-      ['RunOi', 'oi', REAL.oiTimeoutSeconds],
+      ['RunCore', 'core', REAL.phases.core.taskTimeoutSeconds],
+      ['RunOi', 'oi', REAL.phases.oi.taskTimeoutSeconds],
     ] as const) {
       const run = task(name);
       expect(run.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
       expect(run.TimeoutSeconds).toBe(timeout);
       expect(run.ResultPath).toBeNull();
       expect(run.Parameters).toEqual({
-        Cluster: REAL.clusterArn,
-        TaskDefinition: REAL.taskDefinitionArn,
+        Cluster: REAL.cluster.arn,
+        TaskDefinition: REAL.taskDefinition.arn,
         LaunchType: 'FARGATE',
         NetworkConfiguration: {
           AwsvpcConfiguration: { Subnets: REAL.subnetIds, SecurityGroups: REAL.securityGroupIds, AssignPublicIp: 'DISABLED' },
@@ -249,5 +240,44 @@ describe('buildPipelineDefinition: tasks', () => {
       },
     });
     expect(states.ToolDeployFailed.Type).toBe('Fail');
+  });
+});
+
+describe('buildPipelineDefinition: the IAM its tasks carry', () => {
+  const policies = buildPipelineDefinition(REAL).policies();
+
+  it('gathers each distinct statement once, Map iterations included', () => {
+    const actions = policies.flatMap((p) => p.actions);
+    expect(actions).toEqual([
+      'lambda:InvokeFunction',
+      'ecs:RunTask',
+      'ecs:DescribeTasks',
+      'ecs:StopTask',
+      'events:DescribeRule',
+      'events:PutRule',
+      'events:PutTargets',
+      'iam:PassRole',
+      's3:GetObject',
+      's3:GetObject',
+      'lambda:InvokeFunction',
+    ]);
+    const invoked = policies.filter((p) => p.actions.includes('lambda:InvokeFunction')).flatMap((p) => p.resources);
+    // update-build-status from the main graph, the tool-deployer from inside the DeployTools Map.
+    expect(invoked).toEqual([REAL.updateBuildStatusFunctionArn, REAL.toolDeployerFunctionArn]);
+  });
+
+  it('scopes each grant to what the definition names', () => {
+    expect(policies).toContainEqual({ actions: ['ecs:RunTask'], resources: [REAL.taskDefinition.arn], conditions: { ArnEquals: { 'ecs:cluster': REAL.cluster.arn } } });
+    expect(policies).toContainEqual({ actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: ['arn:aws:ecs:us-west-2:123456789012:task/fable-dev-builds/*'] });
+    expect(policies).toContainEqual({
+      actions: ['iam:PassRole'],
+      resources: REAL.taskDefinition.roleArns,
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+    const reads = policies.filter((p) => p.actions.includes('s3:GetObject')).flatMap((p) => p.resources);
+    expect(reads).toEqual([
+      `arn:aws:s3:::${REAL.artifactsBucket}/builds/*/core-output.json`,
+      `arn:aws:s3:::${REAL.artifactsBucket}/builds/*/oi-output.json`,
+    ]);
   });
 });

@@ -2,7 +2,7 @@
  * The build pipeline executed by aws-local-stepfunctions (Node >= 22), every task state wired to
  * an in-test fake (see pipeline-fakes.ts). Retry pauses are overridden to 0 ms.
  */
-import { BUILD_PIPELINE_ERRORS } from '../../../src/asl/build-pipeline';
+import { BUILD_PIPELINE_ERRORS } from '../../../src/pipeline/build-pipeline-definition';
 import { AwsError, type Container, FakeAws, INPUT, REAL, deployAll, failing, runPipeline, succeeding, tool } from './pipeline-fakes';
 
 const TOOLS = [tool('weather'), tool('stock-quotes')];
@@ -54,8 +54,8 @@ describe('build pipeline execution', () => {
       { FABLE_PHASE: 'oi', FABLE_BUILD_ID: 'b-123', FABLE_SPEC_KEY: 'builds/b-123/spec.json' },
     ]);
     expect(fake.containerRuns[0].params).toMatchObject({
-      Cluster: REAL.clusterArn,
-      TaskDefinition: REAL.taskDefinitionArn,
+      Cluster: REAL.cluster.arn,
+      TaskDefinition: REAL.taskDefinition.arn,
       LaunchType: 'FARGATE',
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
     });
@@ -230,7 +230,7 @@ describe('build pipeline execution', () => {
   it('a phase that outlives its TimeoutSeconds fails the build (States.Timeout)', async () => {
     const slow: Container = () => new Promise((resolve) => setTimeout(() => resolve({ output: { status: 'success' }, exitCode: 0 }), 1500));
     const fake = new FakeAws(REAL, { core: slow });
-    const outcome = await runPipeline(fake, { props: { ...REAL, coreTimeoutSeconds: 1 } });
+    const outcome = await runPipeline(fake, { props: { ...REAL, phases: { ...REAL.phases, core: { taskTimeoutSeconds: 1, agentTimeoutSeconds: 1 } } } });
     expect(outcome.status).toBe('FAILED');
     expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'failed', error: { Error: 'States.Timeout' } });
     expect(outcome.entered).not.toContain('ReadCoreFailure');

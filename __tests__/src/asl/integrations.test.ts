@@ -10,6 +10,7 @@ import {
   s3GetObject,
   serviceIntegrationArn,
 } from '../../../src/asl';
+import { arnFormatter } from './pipeline-fakes';
 
 const TOKEN = (n: number) => `\${TfToken[TOKEN.${n}]}`;
 
@@ -31,6 +32,10 @@ describe('lambdaInvoke', () => {
     });
   });
 
+  it('carries the right to invoke exactly that function', () => {
+    expect(lambdaInvoke({ partition: 'aws', functionArn: TOKEN(2) }).policies).toEqual([{ actions: ['lambda:InvokeFunction'], resources: [TOKEN(2)] }]);
+  });
+
   it('can pass the whole input, or nothing', () => {
     expect(renderPayload(lambdaInvoke({ partition: 'aws', functionArn: 'f', payload: jsonPath('$') }).parameters!, 'P')).toEqual({
       FunctionName: 'f',
@@ -48,9 +53,11 @@ describe('lambdaInvoke', () => {
 describe('ecsRunTaskSync', () => {
   it('runs a pinned task definition on Fargate in private subnets with no public IP', () => {
     const integration = ecsRunTaskSync({
-      partition: TOKEN(1),
+      aws: arnFormatter(TOKEN(1), 'us-west-2', '123456789012'),
       clusterArn: TOKEN(3),
+      clusterName: 'fable-dev-builds',
       taskDefinitionArn: TOKEN(4),
+      passRoleArns: [TOKEN(9)],
       subnetIds: [TOKEN(5), TOKEN(6)],
       securityGroupIds: [TOKEN(7)],
       containerOverrides: [{ name: 'fable-build', environment: { FABLE_PHASE: 'core', FABLE_BUILD_ID: jsonPath('$.buildId') } }],
@@ -78,13 +85,51 @@ describe('ecsRunTaskSync', () => {
   });
 
   it('omits Overrides when there are none, and needs subnets and security groups', () => {
-    const base = { partition: 'aws', clusterArn: 'c', taskDefinitionArn: 't', subnetIds: ['s'], securityGroupIds: ['g'] };
+    const base = {
+      aws: arnFormatter('aws', 'us-west-2', '123456789012'),
+      clusterArn: 'c',
+      clusterName: 'builds',
+      taskDefinitionArn: 't',
+      passRoleArns: ['r'],
+      subnetIds: ['s'],
+      securityGroupIds: ['g'],
+    };
     expect(ecsRunTaskSync(base).parameters).not.toHaveProperty('Overrides');
     expect(ecsRunTaskSync({ ...base, assignPublicIp: true }).parameters).toMatchObject({
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' } },
     });
     expect(() => ecsRunTaskSync({ ...base, subnetIds: [] })).toThrow(/subnetIds needs at least one entry/);
     expect(() => ecsRunTaskSync({ ...base, securityGroupIds: [''] })).toThrow(/securityGroupIds\[0\]/);
+    expect(() => ecsRunTaskSync({ ...base, passRoleArns: [] })).toThrow(/passRoleArns needs at least one entry/);
+  });
+
+  it('carries what .sync needs: run this revision in this cluster, watch and stop its tasks, the events rule, and pass the task roles to ECS', () => {
+    const integration = ecsRunTaskSync({
+      aws: arnFormatter('aws', 'us-west-2', '123456789012'),
+      clusterArn: 'arn:aws:ecs:us-west-2:123456789012:cluster/builds',
+      clusterName: 'builds',
+      taskDefinitionArn: 'arn:aws:ecs:us-west-2:123456789012:task-definition/build:3',
+      passRoleArns: ['arn:aws:iam::123456789012:role/task', 'arn:aws:iam::123456789012:role/execution'],
+      subnetIds: ['s'],
+      securityGroupIds: ['g'],
+    });
+    expect(integration.policies).toEqual([
+      {
+        actions: ['ecs:RunTask'],
+        resources: ['arn:aws:ecs:us-west-2:123456789012:task-definition/build:3'],
+        conditions: { ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:us-west-2:123456789012:cluster/builds' } },
+      },
+      { actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: ['arn:aws:ecs:us-west-2:123456789012:task/builds/*'] },
+      {
+        actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+        resources: ['arn:aws:events:us-west-2:123456789012:rule/StepFunctionsGetEventsForECSTaskRule'],
+      },
+      {
+        actions: ['iam:PassRole'],
+        resources: ['arn:aws:iam::123456789012:role/task', 'arn:aws:iam::123456789012:role/execution'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ]);
   });
 });
 
@@ -96,6 +141,15 @@ describe('s3GetObject', () => {
       Bucket: TOKEN(8),
       'Key.$': "States.Format('builds/{}/core-output.json', $.buildId)",
     });
+  });
+
+  it('carries GetObject on the keys it can name: a literal key, a format template with * for each placeholder, or any key', () => {
+    const read = (key: Parameters<typeof s3GetObject>[0]['key']) => s3GetObject({ partition: 'aws', bucket: 'b', key }).policies;
+    expect(read('fixed/key.json')).toEqual([{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/fixed/key.json'] }]);
+    expect(read(format('builds/{}/{}-output.json', jsonPath('$.id'), jsonPath('$.phase')))).toEqual([
+      { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/builds/*/*-output.json'] },
+    ]);
+    expect(read(jsonPath('$.key'))).toEqual([{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }]);
   });
 });
 

@@ -1,7 +1,7 @@
 /** Whole-graph checks made when the machine renders. */
 import { Condition, StateMachine, type StateGraph } from '../../../src/asl';
 
-const noop = { resource: 'arn:aws:states:::lambda:invoke', parameters: { FunctionName: 'fn' } };
+const noop = { resource: 'arn:aws:states:::lambda:invoke', parameters: { FunctionName: 'fn' }, policies: [] };
 
 describe('StateMachine.render', () => {
   it('produces Comment, StartAt, TimeoutSeconds and States, and is what JSON.stringify prints', () => {

@@ -7,7 +7,9 @@
  */
 import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import type { AslStateMachine } from '../../../src/asl';
-import { BUILD_PIPELINE_STATES, type BuildPipelineProps, buildPipelineDefinition } from '../../../src/asl/build-pipeline';
+import { BUILD_PIPELINE_STATES, type BuildPipelineProps, buildPipelineDefinition } from '../../../src/pipeline/build-pipeline-definition';
+import { phaseDeadlines } from '../../../src/config';
+import type { ArnFormatter } from '../../../src/platform/aws-environment';
 import { BUILD_PHASES } from '../../../lambdas/shared/contract';
 import type {
   BuildPhase,
@@ -32,34 +34,58 @@ export class AwsError extends Error {
   }
 }
 
+/** ARNs in a partition, region and account, like AwsEnvironment forms them. */
+export function arnFormatter(partition: string, region: string, account: string): ArnFormatter {
+  return {
+    partition,
+    arn: (parts) => `arn:${partition}:${parts.service}:${parts.region ?? region}:${parts.account ?? account}:${parts.resource}`,
+  };
+}
+
+const PHASES = phaseDeadlines({ coreTimeoutSeconds: 3600, oiTimeoutSeconds: 2400 });
+
 export const TOKENS: BuildPipelineProps = {
-  partition: '${TfToken[TOKEN.1]}',
+  aws: arnFormatter('${TfToken[TOKEN.1]}', '${TfToken[TOKEN.10]}', '${TfToken[TOKEN.11]}'),
   updateBuildStatusFunctionArn: '${TfToken[TOKEN.2]}',
   toolDeployerFunctionArn: '${TfToken[TOKEN.3]}',
-  clusterArn: '${TfToken[TOKEN.4]}',
-  taskDefinitionArn: '${TfToken[TOKEN.5]}',
-  containerName: 'fable-build',
+  cluster: { arn: '${TfToken[TOKEN.4]}', name: 'fable-dev-builds' },
+  taskDefinition: { arn: '${TfToken[TOKEN.5]}', containerName: 'fable-build', roleArns: ['${TfToken[TOKEN.12]}', '${TfToken[TOKEN.13]}'] },
   subnetIds: ['${TfToken[TOKEN.6]}', '${TfToken[TOKEN.7]}'],
   securityGroupIds: ['${TfToken[TOKEN.8]}'],
   artifactsBucket: '${TfToken[TOKEN.9]}',
-  coreTimeoutSeconds: 3600,
-  oiTimeoutSeconds: 2400,
+  phases: PHASES,
+  timeoutSeconds: 7200,
 };
 
 /** What the definition looks like once Terraform has resolved the tokens. */
 export const REAL: BuildPipelineProps = {
-  partition: 'aws',
+  aws: arnFormatter('aws', 'us-west-2', '123456789012'),
   updateBuildStatusFunctionArn: 'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-update-build-status',
   toolDeployerFunctionArn: 'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-deployer',
-  clusterArn: 'arn:aws:ecs:us-west-2:123456789012:cluster/fable-dev-builds',
-  taskDefinitionArn: 'arn:aws:ecs:us-west-2:123456789012:task-definition/fable-dev-build:7',
-  containerName: 'fable-build',
+  cluster: { arn: 'arn:aws:ecs:us-west-2:123456789012:cluster/fable-dev-builds', name: 'fable-dev-builds' },
+  taskDefinition: {
+    arn: 'arn:aws:ecs:us-west-2:123456789012:task-definition/fable-dev-build:7',
+    containerName: 'fable-build',
+    roleArns: ['arn:aws:iam::123456789012:role/fable-dev-build-task', 'arn:aws:iam::123456789012:role/fable-dev-build-task-execution'],
+  },
   subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'],
   securityGroupIds: ['sg-0ccc3333'],
   artifactsBucket: 'fable-dev-artifacts-123456789012',
-  coreTimeoutSeconds: 3600,
-  oiTimeoutSeconds: 2400,
+  phases: PHASES,
+  timeoutSeconds: 7200,
 };
+
+/** Each token of TOKENS with the value REAL has in its place. */
+export const TOKEN_VALUES: readonly (readonly [string, string])[] = [
+  [TOKENS.aws.partition, REAL.aws.partition],
+  [TOKENS.updateBuildStatusFunctionArn, REAL.updateBuildStatusFunctionArn],
+  [TOKENS.toolDeployerFunctionArn, REAL.toolDeployerFunctionArn],
+  [TOKENS.cluster.arn, REAL.cluster.arn],
+  [TOKENS.taskDefinition.arn, REAL.taskDefinition.arn],
+  ...TOKENS.subnetIds.map((token, i) => [token, REAL.subnetIds[i]] as const),
+  ...TOKENS.securityGroupIds.map((token, i) => [token, REAL.securityGroupIds[i]] as const),
+  [TOKENS.artifactsBucket, REAL.artifactsBucket],
+];
 
 export interface ContainerRun {
   readonly phase: string;
@@ -194,7 +220,7 @@ export class FakeAws {
       const params = input as JsonObject;
       const overrides = (params.Overrides as { ContainerOverrides: { Name: string; Environment: { Name: string; Value: string }[] }[] })
         .ContainerOverrides;
-      const container = overrides.find((o) => o.Name === this.props.containerName);
+      const container = overrides.find((o) => o.Name === this.props.taskDefinition.containerName);
       if (!container) throw new AwsError('ECS.ClientException', 'no override for the build container');
       const env = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
       const run: ContainerRun = { phase: env.FABLE_PHASE ?? '', env, params };
@@ -260,7 +286,7 @@ function localMachine(props: BuildPipelineProps) {
   const key = JSON.stringify(props);
   let entry = machines.get(key);
   if (!entry) {
-    const definition = buildPipelineDefinition(props);
+    const definition = buildPipelineDefinition(props).render();
     entry = { definition, machine: new LocalStateMachine(JSON.parse(JSON.stringify(definition))) };
     machines.set(key, entry);
   }

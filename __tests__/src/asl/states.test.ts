@@ -1,7 +1,7 @@
 /** Each state type renders the ASL it should; chaining, Retry and Catch. */
 import { Condition, StateMachine, customError, jsonPath, lambdaInvoke } from '../../../src/asl';
 
-const resource = { resource: 'arn:aws:states:::lambda:invoke', parameters: { FunctionName: 'fn', Payload: { id: jsonPath('$.id') } } };
+const resource = { resource: 'arn:aws:states:::lambda:invoke', parameters: { FunctionName: 'fn', Payload: { id: jsonPath('$.id') } }, policies: [] };
 
 /** A machine whose only job is to render `build`'s states. */
 function render(build: (sm: StateMachine) => void) {
@@ -56,7 +56,7 @@ describe('state rendering', () => {
     expect(() => sm.task('A', resource, { timeoutSeconds: 0 })).toThrow(/timeoutSeconds must be an integer >= 1/);
     expect(() => sm.task('B', resource, { timeoutSeconds: 1.5 })).toThrow(/timeoutSeconds/);
     expect(() => sm.task('C', resource, { timeoutSeconds: 10, heartbeatSeconds: 10 })).toThrow(/heartbeatSeconds must be smaller/);
-    expect(() => sm.task('D', { resource: '' })).toThrow(/no Resource/);
+    expect(() => sm.task('D', { resource: '', policies: [] })).toThrow(/no Resource/);
     expect(() => sm.task('E', resource, { resultPath: '$$.Execution' })).toThrow(/context object/);
   });
 

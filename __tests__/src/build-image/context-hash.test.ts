@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildContextHash, isIgnored, listContextFiles, parseDockerignore } from '../../../src/build-image/context-hash';
+import { buildContextHash, listContextFiles } from '../../../src/build-image/context-hash';
 
 const BUILD_DIR = resolve(__dirname, '..', '..', '..', 'docker', 'build');
 
@@ -118,37 +118,45 @@ describe('buildContextHash', () => {
   });
 });
 
-describe('.dockerignore subset', () => {
-  test('last matching pattern wins; a pattern matching a parent directory covers its files', () => {
-    const rules = parseDockerignore('*\n!prompts\nprompts/*.tmp\n!keep/me.txt\n');
-    expect(isIgnored('Dockerfile', rules)).toBe(true);
-    expect(isIgnored('prompts/core.md', rules)).toBe(false);
-    expect(isIgnored('prompts/scratch.tmp', rules)).toBe(true);
-    expect(isIgnored('keep/me.txt', rules)).toBe(false);
-    expect(isIgnored('keep/other.txt', rules)).toBe(true);
+describe('.dockerignore, as Docker reads it', () => {
+  const context = (ignore: string, files: readonly string[]) => {
+    writeFileSync(join(dir, '.dockerignore'), ignore);
+    for (const file of files) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), file);
+    }
+    return listContextFiles(dir);
+  };
+
+  test('the last matching pattern wins, and an exception for a directory brings back its files', () => {
+    expect(context('*\n!prompts\nprompts/*.tmp\n!keep/me.txt\n', ['prompts/scratch.tmp', 'keep/me.txt', 'keep/other.txt'])).toEqual([
+      'Dockerfile',
+      'keep/me.txt',
+      'prompts/core.md',
+    ]);
   });
 
-  test('normalizes leading "/", "./" and trailing "/"', () => {
-    const rules = parseDockerignore('/build/\n./dist\n');
-    expect(isIgnored('build/x.js', rules)).toBe(true);
-    expect(isIgnored('dist', rules)).toBe(true);
-    expect(isIgnored('src/build', rules)).toBe(false);
+  test('"**" matches any number of directories (a line that broke synth before)', () => {
+    expect(context('**/*.md\n**/node_modules\n', ['a/b/notes.md', 'node_modules/x.js', 'deep/node_modules/y.js', 'src/app.js'])).toEqual([
+      // Docker sends .dockerignore itself unless a pattern excludes it.
+      '.dockerignore',
+      'Dockerfile',
+      'entrypoint.sh',
+      'notes.txt',
+      'src/app.js',
+    ]);
   });
 
-  test('"*" and "?" stay inside one path segment', () => {
-    const rules = parseDockerignore('*.log\nv?.txt\n');
-    expect(isIgnored('a.log', rules)).toBe(true);
-    expect(isIgnored('sub/a.log', rules)).toBe(false);
-    expect(isIgnored('v1.txt', rules)).toBe(true);
-    expect(isIgnored('v10.txt', rules)).toBe(false);
-  });
-
-  test.each(['**/*.md', 'file[0-9].txt', 'weird\\*name', '../outside', '!'])('rejects unsupported syntax: %s', (pattern) => {
-    expect(() => parseDockerignore(`${pattern}\n`)).toThrow(/unsupported syntax/);
-  });
-
-  test('an unsupported .dockerignore makes the hash throw instead of guessing', () => {
-    writeFileSync(join(dir, '.dockerignore'), '**/node_modules\n');
-    expect(() => buildContextHash(dir)).toThrow(/\.dockerignore line 1 .*unsupported syntax/);
+  test('"*" and "?" stay inside one path segment, and leading "/" or "./" are dropped', () => {
+    expect(context('*.log\nv?.txt\n/build/\n./dist\n', ['a.log', 'sub/a.log', 'v1.txt', 'v10.txt', 'build/x.js', 'dist', 'src/build'])).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'entrypoint.sh',
+      'notes.txt',
+      'prompts/core.md',
+      'src/build',
+      'sub/a.log',
+      'v10.txt',
+    ]);
   });
 });

@@ -1,46 +1,31 @@
-import { Testing, TerraformStack } from 'cdktf';
-import { stageConfig } from '../../../src/config';
-import { AwsEnvironment } from '../../../src/platform/aws-environment';
-import { useAwsProvider } from '../../../src/stacks/aws-provider';
+import type { InvokeBinding } from '../../../lambdas/shared/contract';
 import { FableTables } from '../../../src/data/tables';
-import type { FableRole } from '../../../src/iam/fable-role';
-import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
-import { stubBundles } from './stub-bundles';
+import { testStage } from '../../helpers/stage';
 
-const config = stageConfig('dev');
+const { stack, stage } = testStage();
+const { config } = stage;
 let json: StackJson;
 
-/** Stand-ins for functions other constructs own: a name and an invoke grant on their ARN. */
-function otherFunction(name: string): InvokableFunction {
-  const arn = `arn:aws:lambda:us-west-2:123456789012:function:${name}`;
-  return {
-    functionName: name,
-    arn,
-    grantInvoke: (role: FableRole) => role.addStatements({ actions: ['lambda:InvokeFunction'], resources: [arn] }),
-  };
+/** Stand-ins for functions other constructs own: bindings give their name and an invoke grant on their ARN. */
+function otherFunction(name: 'memory' | 'build-kickoff'): void {
+  const arn = `arn:aws:lambda:us-west-2:123456789012:function:fable-dev-${name}`;
+  stage.provide<InvokeBinding>(`function:${name}`, {
+    resolveBinding: () => ({ value: `fable-dev-${name}`, statements: [{ actions: ['lambda:InvokeFunction'], resources: [arn] }] }),
+  });
 }
 
 beforeAll(() => {
-  const bundles = stubBundles(['connection-manager', 'router', 'chat']);
-  const stack = new TerraformStack(Testing.app(), 'conversation-test');
-  useAwsProvider(stack, config.region, config.stage);
-  const env = new AwsEnvironment(stack, 'env');
-  const tables = new FableTables(stack, 'tables', { config });
-  const websocket = new WebSocketApi(stack, 'websocket', { config, env });
+  new FableTables(stack, 'tables');
+  const websocket = new WebSocketApi(stack, 'websocket');
+  otherFunction('memory');
+  otherFunction('build-kickoff');
   new ConversationFunctions(stack, 'conversation', {
-    config,
-    env,
-    bundles,
-    tables,
     websocket,
-    memory: otherFunction('fable-dev-memory'),
-    buildKickoff: otherFunction('fable-dev-build-kickoff'),
     tools: {
-      grantInvokeTools: (role) =>
-        role.addStatements({ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*'] }),
+      invokeToolsStatements: () => [{ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*'] }],
     },
   });
   json = synthJson(stack);
@@ -142,8 +127,10 @@ describe('ConversationFunctions', () => {
     const bedrock = chat.find((s) => s.Action === 'bedrock:InvokeModelWithResponseStream')!;
     expect(JSON.stringify(bedrock.Resource)).toContain('claude-sonnet');
     const conversations = chat.find((s) => Array.isArray(s.Action) && s.Action.includes('dynamodb:UpdateItem'))!;
-    expect(conversations.Resource[0]).toMatch(tableRef('conversations'));
-    expect(conversations.Resource[1]).toMatch(/\/index\/\*$/);
+    expect(conversations.Resource).toMatch(tableRef('conversations'));
+    // Item actions on the table only; Query on the tools table's GSI1 only.
+    const toolsQuery = chat.find((s) => s.Action === 'dynamodb:Query')!;
+    expect(toolsQuery.Resource).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*tools[\w-]*\.arn\}\/index\/GSI1$/);
     expect(chat.map((s) => s.Resource)).toContain('arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*');
   });
 

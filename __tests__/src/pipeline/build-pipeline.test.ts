@@ -10,8 +10,7 @@ import {
   trustPolicy,
 } from './pipeline-stack';
 import { resolveTokens } from './terraform-tokens';
-import { phaseTimeoutSeconds, PHASE_TIMEOUT_MARGIN_SECONDS } from '../../../src/pipeline/build-tasks';
-import { stageConfig } from '../../../src/config';
+import { PHASE_TIMEOUT_MARGIN_SECONDS, stageConfig } from '../../../src/config';
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 // asl-validator ships no type declarations.
@@ -38,6 +37,8 @@ let PARTITION: string;
 let REGION: string;
 let ACCOUNT: string;
 const arn = (service: string, resource: string) => `arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${resource}`;
+const SONNET = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 
 const ref = (json: StackJson, type: string, name: string, attribute: string, key = 'name') =>
   reference(json, type, (r) => r[key] === name, attribute);
@@ -110,12 +111,18 @@ describe('ECS cluster and task definition', () => {
         readonlyRootFilesystem: true,
         stopTimeout: 120,
         environment: [
-          { name: 'ANTHROPIC_MODEL', value: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' },
+          { name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: HAIKU },
+          { name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: SONNET },
+          { name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: SONNET },
+          { name: 'ANTHROPIC_MODEL', value: SONNET },
+          { name: 'ANTHROPIC_SMALL_FAST_MODEL', value: HAIKU },
           { name: 'ARTIFACTS_BUCKET', value: reference(dev, 'aws_s3_bucket', () => true, 'bucket') },
           { name: 'AWS_REGION', value: REGION },
           { name: 'CLAUDE_CODE_SKIP_OOBE', value: '1' },
+          { name: 'CLAUDE_CODE_SUBAGENT_MODEL', value: SONNET },
           { name: 'CLAUDE_CODE_USE_BEDROCK', value: '1' },
-          { name: 'FABLE_PHASE_TIMEOUT_SECONDS', value: String(45 * 60 - PHASE_TIMEOUT_MARGIN_SECONDS) },
+          { name: 'FABLE_CORE_TIMEOUT_SECONDS', value: String(45 * 60 - PHASE_TIMEOUT_MARGIN_SECONDS) },
+          { name: 'FABLE_OI_TIMEOUT_SECONDS', value: String(60 * 60 - PHASE_TIMEOUT_MARGIN_SECONDS) },
         ],
         mountPoints: [
           { sourceVolume: 'work', containerPath: '/work', readOnly: false },
@@ -134,10 +141,17 @@ describe('ECS cluster and task definition', () => {
     expect(findResource(dev, 'aws_cloudwatch_log_group', (g) => g.name === '/aws/ecs/fable-dev-build').retention_in_days).toBe(14);
   });
 
-  test('the container timeout leaves the shorter phase time to upload its failure record', () => {
-    const build = stageConfig('dev').build;
-    expect(phaseTimeoutSeconds(build)).toBe(Math.min(build.coreTimeoutSeconds, build.oiTimeoutSeconds) - PHASE_TIMEOUT_MARGIN_SECONDS);
-    expect(() => phaseTimeoutSeconds({ ...build, coreTimeoutSeconds: 200 })).toThrow('Build phase timeouts must be at least');
+  test('each phase gets its own agent deadline, ending before its task timeout so the failure record can be uploaded', () => {
+    const { build, phases } = stageConfig('dev');
+    const definition = JSON.parse(findResource(dev, 'aws_sfn_state_machine', () => true).definition);
+    const containers = JSON.parse(findResource(dev, 'aws_ecs_task_definition', () => true).container_definitions);
+    const env = Object.fromEntries(containers[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(Number(env.FABLE_CORE_TIMEOUT_SECONDS)).toBe(build.coreTimeoutSeconds - PHASE_TIMEOUT_MARGIN_SECONDS);
+    expect(Number(env.FABLE_OI_TIMEOUT_SECONDS)).toBe(build.oiTimeoutSeconds - PHASE_TIMEOUT_MARGIN_SECONDS);
+    // The oi agent is no longer cut to the core phase's deadline.
+    expect(Number(env.FABLE_OI_TIMEOUT_SECONDS)).toBeGreaterThan(Number(env.FABLE_CORE_TIMEOUT_SECONDS));
+    expect(definition.States.RunCore.TimeoutSeconds).toBe(phases.core.taskTimeoutSeconds);
+    expect(definition.States.RunOi.TimeoutSeconds).toBe(phases.oi.taskTimeoutSeconds);
   });
 });
 
@@ -155,18 +169,23 @@ describe('build task roles', () => {
     }
   });
 
-  test('the task role may use the build model, its build artifacts, and upload tool bundles', () => {
+  test('the task role may use exactly the models the agent is pinned to, its build artifacts, and upload and check tool bundles', () => {
     expect(roleStatements(dev, 'fable-dev-build-task')).toEqual([
       {
         Effect: 'Allow',
         Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
         Resource: [
-          arn('bedrock', 'inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0'),
+          arn('bedrock', `inference-profile/${SONNET}`),
           `arn:${PARTITION}:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`,
+          arn('bedrock', `inference-profile/${HAIKU}`),
+          `arn:${PARTITION}:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0`,
         ],
       },
+      { Effect: 'Allow', Action: 'bedrock:GetInferenceProfile', Resource: [arn('bedrock', `inference-profile/${SONNET}`), arn('bedrock', `inference-profile/${HAIKU}`)] },
+      { Effect: 'Allow', Action: 'bedrock:ListInferenceProfiles', Resource: '*' },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucketArn(dev)}/builds/*` },
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(dev)}/tools/*` },
+      // head-object on an uploaded bundle is authorized as GetObject.
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucketArn(dev)}/tools/*` },
     ]);
   });
 
@@ -208,34 +227,38 @@ describe('state machine', () => {
     expect(findResource(prod, 'aws_cloudwatch_log_group', (g) => g.name === '/aws/vendedlogs/states/fable-prod-build-pipeline').retention_in_days).toBe(90);
   });
 
-  test('its role trusts Step Functions of this account and may do exactly what the definition does', () => {
+  test('its role trusts Step Functions of this account and may do what the definition\'s tasks carry, plus logging and tracing', () => {
     expect(trustPolicy(dev, 'fable-dev-build-pipeline').Statement[0]).toMatchObject({
       Principal: { Service: 'states.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
     });
     const cluster = ref(dev, 'aws_ecs_cluster', 'fable-dev-builds', 'arn');
+    const bucket = reference(dev, 'aws_s3_bucket', () => true, 'bucket');
     expect(roleStatements(dev, 'fable-dev-build-pipeline')).toEqual([
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: ref(dev, 'aws_lambda_function', 'fable-dev-update-build-status', 'arn', 'function_name') },
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: TOOL_DEPLOYER_ARN },
       {
         Effect: 'Allow',
         Action: 'ecs:RunTask',
-        Resource: arn('ecs', 'task-definition/fable-dev-build:*'),
+        // The pinned revision the definition runs, not the whole family.
+        Resource: ref(dev, 'aws_ecs_task_definition', 'fable-dev-build', 'arn', 'family'),
         Condition: { ArnEquals: { 'ecs:cluster': cluster } },
       },
       { Effect: 'Allow', Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Resource: arn('ecs', 'task/fable-dev-builds/*') },
+      {
+        Effect: 'Allow',
+        Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+        Resource: arn('events', 'rule/StepFunctionsGetEventsForECSTaskRule'),
+      },
       {
         Effect: 'Allow',
         Action: 'iam:PassRole',
         Resource: [ref(dev, 'aws_iam_role', 'fable-dev-build-task', 'arn'), ref(dev, 'aws_iam_role', 'fable-dev-build-task-execution', 'arn')],
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn(dev)}/builds/*` },
-      {
-        Effect: 'Allow',
-        Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
-        Resource: arn('events', 'rule/StepFunctionsGetEventsForECSTaskRule'),
-      },
+      // Exactly the two output records the definition reads, not all of builds/.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:${PARTITION}:s3:::${bucket}/builds/*/core-output.json` },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:${PARTITION}:s3:::${bucket}/builds/*/oi-output.json` },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: TOOL_DEPLOYER_ARN },
       {
         Effect: 'Allow',
         Action: [
@@ -250,7 +273,8 @@ describe('state machine', () => {
         ],
         Resource: '*',
       },
-      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+      // Active tracing reads the sampling rules before it sends segments.
+      { Effect: 'Allow', Action: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
     ]);
   });
 
@@ -313,7 +337,9 @@ describe('pipeline Lambdas', () => {
     const connections = tableArn(dev, 'fable-dev-connections');
     expect(roleStatements(dev, 'fable-dev-update-build-status').slice(2)).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-builds') },
-      { Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:Query'], Resource: [connections, `${connections}/index/*`] },
+      // The item delete on the table, the query on the user index only.
+      { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: connections },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${connections}/index/userId-index` },
       { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: WEBSOCKET_API_ARN },
     ]);
   });

@@ -1,4 +1,4 @@
-import { resourcesOf, synthApp, type StackJson } from '../../helpers/synth';
+import { resourcesOf, synthApp, TEST_STATE_BUCKET, type StackJson } from '../../helpers/synth';
 
 let bootstrap: StackJson;
 
@@ -13,7 +13,7 @@ describe('fable-bootstrap', () => {
 
   it('creates a versioned, encrypted, fully private state bucket that refuses to be destroyed', () => {
     const [bucket] = resourcesOf(bootstrap, 'aws_s3_bucket');
-    expect(bucket).toMatchObject({ bucket: 'fable-terraform-state', force_destroy: false, lifecycle: { prevent_destroy: true } });
+    expect(bucket).toMatchObject({ bucket: TEST_STATE_BUCKET, force_destroy: false, lifecycle: { prevent_destroy: true } });
     expect(resourcesOf(bootstrap, 'aws_s3_bucket_versioning')[0].versioning_configuration.status).toBe('Enabled');
     expect(resourcesOf(bootstrap, 'aws_s3_bucket_server_side_encryption_configuration')).toHaveLength(1);
     expect(resourcesOf(bootstrap, 'aws_s3_bucket_public_access_block')[0]).toMatchObject({

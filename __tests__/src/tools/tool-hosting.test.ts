@@ -1,16 +1,10 @@
-import { App, TerraformStack } from 'cdktf';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stageConfig } from '../../../src/config';
-import { useAwsProvider } from '../../../src/stacks/aws-provider';
-import { AwsEnvironment } from '../../../src/platform/aws-environment';
 import { FableTables } from '../../../src/data/tables';
-import { createArtifactsBucket } from '../../../src/data/artifacts-bucket';
+import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
 import { FableRole } from '../../../src/iam/fable-role';
 import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { ToolHosting } from '../../../src/tools/tool-hosting';
 import { findResource, policyDocuments, resourcesOf, synthJson, testBundles, type StackJson } from '../../helpers/synth';
+import { testStage } from '../../helpers/stage';
 import { isAllowed, type Request } from './policy-evaluator';
 
 const ACCOUNT = '123456789012';
@@ -31,28 +25,18 @@ let json: StackJson;
 let hosting: ToolHosting;
 
 beforeAll(async () => {
-  const bundles = await testBundles(['tool-deployer']);
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'fable-tools-synth-')) });
-  const stack = new TerraformStack(app, 'tools-test');
-  const config = stageConfig('dev');
-  useAwsProvider(stack, config.region, config.stage);
-  const env = new AwsEnvironment(stack, 'env');
-  const tables = new FableTables(stack, 'tables', { config });
-  const artifacts = createArtifactsBucket(stack, config, env);
-  // Stand-in for the memory construct: only its ARN and grant matter here.
+  const { stack } = testStage({ bundles: await testBundles(['tool-deployer']) });
+  new FableTables(stack, 'tables');
+  const artifacts = new ArtifactsBucket(stack, 'artifacts');
+  // Stand-in for the memory construct: only its ARN and invoke statement matter here.
   const memory: InvokableFunction = {
     functionName: 'fable-dev-memory',
     arn: MEMORY_ARN,
-    grantInvoke: (role) => role.addStatements({ actions: ['lambda:InvokeFunction'], resources: [MEMORY_ARN] }),
+    invokeStatement: () => ({ actions: ['lambda:InvokeFunction'], resources: [MEMORY_ARN] }),
   };
-  hosting = new ToolHosting(stack, 'tools', { config, env, bundles, tables, artifacts, memory });
-  const chat = new FableRole(stack, 'chat-role', {
-    name: 'fable-dev-chat',
-    description: 'chat stand-in',
-    service: 'lambda.amazonaws.com',
-    accountId: env.accountId,
-  });
-  hosting.grantInvokeTools(chat);
+  hosting = new ToolHosting(stack, 'tools', { artifacts, memory });
+  const chat = new FableRole(stack, 'chat-role', { name: 'fable-dev-chat', description: 'chat stand-in', service: 'lambda.amazonaws.com' });
+  chat.addStatements(...hosting.invokeToolsStatements());
   json = JSON.parse(resolveTokens(JSON.stringify(synthJson(stack)))) as StackJson;
 });
 
@@ -96,12 +80,11 @@ describe('tool execution role', () => {
     });
   });
 
-  it('may only write tool logs, trace, read tool bundles and invoke memory', () => {
+  it('may only write to tool log streams (never create groups), trace, read tool bundles and invoke memory', () => {
     const statements = rolePolicy('fable-dev-tool-execution').Statement;
     const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)).sort();
     expect(allowed).toEqual([
       'lambda:InvokeFunction',
-      'logs:CreateLogGroup',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
@@ -110,10 +93,7 @@ describe('tool execution role', () => {
     ]);
     const resourcesOfAction = (action: string) => statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
     expect(resourcesOfAction('lambda:InvokeFunction')).toEqual([MEMORY_ARN]);
-    expect(resourcesOfAction('logs:PutLogEvents')).toEqual([
-      `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*`,
-      `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*:log-stream:*`,
-    ]);
+    expect(resourcesOfAction('logs:PutLogEvents')).toEqual([`arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*:log-stream:*`]);
     expect(resourcesOfAction('s3:GetObject')).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/tools\/\*$/)]);
   });
 
@@ -202,11 +182,14 @@ describe('tool-deployer', () => {
   it('reads and writes only the tools table and reads only tool bundles', () => {
     const statements = deployerPolicy().Statement;
     const dynamo = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
-    expect(dynamo[0].Action).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-    expect(list(dynamo[0].Resource)).toEqual([
-      expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}$/),
-      expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}\/index\/\*$/),
+    // Item actions on the table, Query on the org index only.
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}$/),
+      },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}\/index\/GSI1$/) },
     ]);
     const s3 = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('s3:')));
     expect(s3).toEqual([{ Effect: 'Allow', Action: 's3:GetObject', Resource: expect.stringMatching(/\.arn\}\/tools\/\*$/) }]);
@@ -233,6 +216,10 @@ describe('tool-deployer', () => {
     ['pass the execution role to Lambda', true, { action: 'iam:PassRole', resource: '${aws_iam_role.EXEC.arn}', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
     ['pass the execution role to EC2', false, { action: 'iam:PassRole', resource: '${aws_iam_role.EXEC.arn}', context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }],
     ['pass its own role', false, { action: 'iam:PassRole', resource: '${aws_iam_role.SELF.arn}', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
+    ['create a tool log group', true, { action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-weather` }],
+    ['set a tool log group retention', true, { action: 'logs:PutRetentionPolicy', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-weather` }],
+    ['change its own log group retention', false, { action: 'logs:PutRetentionPolicy', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-deployer` }],
+    ['create another Lambda log group', false, { action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-chat` }],
   ])('the deployer may %s: %s', (_name, expected, request) => {
     const resource = request.resource
       .replace('EXEC', roleId('fable-dev-tool-execution'))
@@ -241,7 +228,7 @@ describe('tool-deployer', () => {
   });
 });
 
-describe('grantInvokeTools', () => {
+describe('invokeToolsStatements', () => {
   it('lets a role invoke tools and never the deployer', () => {
     const policy = rolePolicy('fable-dev-chat');
     expect(isAllowed(policy, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-weather') })).toBe(true);

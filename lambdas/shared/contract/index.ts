@@ -1,5 +1,6 @@
 /** The shared contract: the only module `src/` and `lambdas/` both import. */
 export * from './env';
+export * from './bindings';
 export * from './tables';
 export * from './identity';
 export * from './responses';

@@ -10,9 +10,11 @@ export interface GlobalIndexDefinition {
   readonly sortKey?: string;
 }
 
+export type TableComponent = 'connections' | 'conversations' | 'builds' | 'tools';
+
 export interface TableDefinition {
   /** Component name: the table is `fable-<stage>-<component>`. */
-  readonly component: 'connections' | 'conversations' | 'builds' | 'tools';
+  readonly component: TableComponent;
   readonly partitionKey: string;
   readonly sortKey?: string;
   readonly globalIndexes: readonly GlobalIndexDefinition[];

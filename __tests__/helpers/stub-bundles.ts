@@ -1,14 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_FORMATS, type LambdaBundles } from '../../../src/bundling/lambda-bundle';
-import type { LambdaName } from '../../../lambdas/shared/contract';
+import { BUNDLE_FORMATS, type LambdaBundles } from '../../src/bundling/lambda-bundle';
+import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 
 /**
  * Bundles for synth tests of constructs that only wire functions: a placeholder zip per name
  * (the construct never looks inside), so these tests skip the seconds esbuild takes.
  */
-export function stubBundles(names: readonly LambdaName[]): LambdaBundles {
+export function stubBundles(names: readonly LambdaName[] = LAMBDA_NAMES): LambdaBundles {
   const dir = mkdtempSync(join(tmpdir(), 'fable-stub-bundles-'));
   return new Map(
     names.map((name) => {

@@ -1,0 +1,152 @@
+/**
+ * What each Lambda uses, declared once: an environment variable name, the resource it names and
+ * exactly the access the handler's code needs. The infrastructure reads this list to set each
+ * variable and grant each permission (one binding = env var + grant), the handlers read the same
+ * variable names, and the role-vs-code test checks every call a handler makes against it.
+ * Pure data: both `src/` and `lambdas/` import it.
+ */
+import type { TableComponent } from './tables';
+
+/** DynamoDB actions on a table (a TransactWriteItems is authorized per item action). */
+export type DynamoAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+export type BedrockAction = 'InvokeModel' | 'InvokeModelWithResponseStream';
+export type S3ObjectAction = 'GetObject' | 'PutObject' | 'DeleteObject';
+/** Which configured model a binding names (StageConfig `models`). */
+export type ModelUse = 'router' | 'chat' | 'embedding';
+/** Key prefixes of the artifacts bucket (DESIGN.md section 5). */
+export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
+/** Stage settings handed to handlers as plain values. */
+export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime';
+
+export interface TableBinding {
+  readonly table: TableComponent;
+  /** Actions on the table itself (Query here means a query of the base table). */
+  readonly actions: readonly DynamoAction[];
+  /** Global secondary indexes the handler queries. */
+  readonly queryIndexes?: readonly string[];
+}
+/** The function's name; the grant lets the handler invoke it (synchronously or not). */
+export interface InvokeBinding {
+  readonly invoke: FunctionTarget;
+}
+export interface ModelBinding {
+  readonly model: ModelUse;
+  readonly actions: readonly BedrockAction[];
+}
+/** The `https://.../<stage>` management endpoint; the grant lets the handler post to connections. */
+export interface WebSocketBinding {
+  readonly websocket: 'manage-connections';
+}
+export interface BucketBinding {
+  readonly bucket: 'artifacts';
+  readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[] }[];
+}
+export interface StateMachineBinding {
+  readonly stateMachine: 'build-pipeline';
+  readonly actions: readonly 'StartExecution'[];
+}
+/** One connection detail of the Aurora cluster; only `secret` carries a grant (reading the master secret). */
+export interface DatabaseBinding {
+  readonly database: 'secret' | 'host' | 'port' | 'name' | 'ssl';
+}
+export interface SettingBinding {
+  readonly setting: SettingName;
+}
+/**
+ * Tool hosting: `functions` is the tool function name prefix, with the right to invoke tools
+ * or to manage them; `execution-role` is the role tools run as (with the right to pass it to
+ * Lambda); `boundary` is the permissions boundary's ARN.
+ */
+export type ToolsBinding =
+  | { readonly tools: 'functions'; readonly access: 'invoke' | 'manage' }
+  | { readonly tools: 'execution-role' }
+  | { readonly tools: 'boundary' };
+
+export type Binding =
+  | TableBinding
+  | InvokeBinding
+  | ModelBinding
+  | WebSocketBinding
+  | BucketBinding
+  | StateMachineBinding
+  | DatabaseBinding
+  | SettingBinding
+  | ToolsBinding;
+
+/** Functions a binding may name (FABLE's own Lambdas). */
+export type FunctionTarget = 'chat' | 'memory' | 'build-kickoff';
+
+const DATABASE = {
+  DB_SECRET_ARN: { database: 'secret' },
+  DB_HOST: { database: 'host' },
+  DB_PORT: { database: 'port' },
+  DB_NAME: { database: 'name' },
+  DB_SSL: { database: 'ssl' },
+} as const satisfies Record<string, DatabaseBinding>;
+
+const WEBSOCKET = { websocket: 'manage-connections' } as const satisfies WebSocketBinding;
+
+/**
+ * Every Lambda's bindings, by environment variable (DESIGN.md section 4 fixes the names).
+ * Adding "chat reads table X" is one line here plus the handler code.
+ */
+export const LAMBDA_BINDINGS = {
+  'connection-manager': {
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['PutItem', 'DeleteItem'] },
+    CONNECTION_TTL_SECONDS: { setting: 'connectionTtlSeconds' },
+  },
+  router: {
+    // DeleteItem: a connection found gone while answering is removed.
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['GetItem', 'DeleteItem'] },
+    WEBSOCKET_ENDPOINT: WEBSOCKET,
+    ROUTER_MODEL_ID: { model: 'router', actions: ['InvokeModel'] },
+    CHAT_FUNCTION_NAME: { invoke: 'chat' },
+    BUILD_KICKOFF_FUNCTION_NAME: { invoke: 'build-kickoff' },
+    MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+  },
+  chat: {
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },
+    CONVERSATIONS_TABLE: { table: 'conversations', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+    TOOLS_TABLE: { table: 'tools', actions: [], queryIndexes: ['GSI1'] },
+    WEBSOCKET_ENDPOINT: WEBSOCKET,
+    CHAT_MODEL_ID: { model: 'chat', actions: ['InvokeModelWithResponseStream'] },
+    MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+  },
+  memory: {
+    ...DATABASE,
+    EMBEDDING_MODEL_ID: { model: 'embedding', actions: ['InvokeModel'] },
+    EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
+  },
+  'db-init': {
+    ...DATABASE,
+    EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
+  },
+  'tool-deployer': {
+    TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['GSI1'] },
+    // CreateFunction / UpdateFunctionCode from S3 read the bundle with the caller's credentials.
+    ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'tools/', actions: ['GetObject'] }] },
+    TOOL_ROLE_ARN: { tools: 'execution-role' },
+    TOOL_FUNCTION_PREFIX: { tools: 'functions', access: 'manage' },
+    TOOL_RUNTIME: { setting: 'lambdaRuntime' },
+    TOOL_BOUNDARY_ARN: { tools: 'boundary' },
+    TOOL_LOG_RETENTION_DAYS: { setting: 'logRetentionDays' },
+  },
+  'build-kickoff': {
+    BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+    ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
+    STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
+  },
+  'update-build-status': {
+    BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
+    WEBSOCKET_ENDPOINT: WEBSOCKET,
+  },
+} as const satisfies Record<string, Record<string, Binding>>;

@@ -1,0 +1,99 @@
+import { Construct, type IConstruct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import type { Binding, LambdaName, ModelBinding, ModelUse, SettingBinding, SettingName } from '../../lambdas/shared/contract';
+import { iamName, resourceName, type StageConfig } from '../config';
+import { AwsEnvironment } from '../platform/aws-environment';
+import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundling/lambda-bundle';
+import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
+import { bedrockStatement } from '../iam/bedrock';
+import { LAMBDA_RUNTIME } from '../compute/runtime';
+
+export interface FableStageProps {
+  readonly config: StageConfig;
+  /** The Lambda zips (bundled before synth, since bundling is async and constructs are not). */
+  readonly bundles: LambdaBundles;
+}
+
+/**
+ * The stage a construct belongs to, found with `FableStage.of(this)`: its validated settings,
+ * AWS environment, naming, the Lambda bundles, and the registry through which Lambdas bind to
+ * resources. Constructs find it instead of passing it down, so they can be built in any order.
+ */
+export class FableStage extends Construct {
+  static readonly ID = 'stage';
+
+  static of(scope: IConstruct): FableStage {
+    const stage = TerraformStack.of(scope).node.tryFindChild(FableStage.ID);
+    if (!(stage instanceof FableStage)) throw new Error(`${scope.node.path} is not inside a stack with a FableStage.`);
+    return stage;
+  }
+
+  readonly config: StageConfig;
+  private readonly bundles: LambdaBundles;
+  private readonly providers = new Map<string, BindingProvider<never>>();
+
+  constructor(scope: TerraformStack, props: FableStageProps) {
+    super(scope, FableStage.ID);
+    this.config = props.config;
+    this.bundles = props.bundles;
+    const models: Record<ModelUse, string> = {
+      router: props.config.models.routerModelId,
+      chat: props.config.models.chatModelId,
+      embedding: props.config.models.embeddingModelId,
+    };
+    for (const use of Object.keys(models) as ModelUse[]) {
+      this.provide<ModelBinding>(`model:${use}`, {
+        resolveBinding: (binding) => ({
+          value: models[use],
+          statements: [bedrockStatement(this.env, [models[use]], binding.actions.map((action) => `bedrock:${action}` as const))],
+        }),
+      });
+    }
+    this.provide<SettingBinding>('setting', { resolveBinding: (binding) => ({ value: this.setting(binding.setting), statements: [] }) });
+  }
+
+  get env(): AwsEnvironment {
+    return AwsEnvironment.of(this);
+  }
+
+  /** `fable-<stage>-<component>`. */
+  name(component: string): string {
+    return resourceName(this.config.stage, component);
+  }
+
+  /** The IAM name of a component (region-qualified outside the default region). */
+  iamName(component: string): string {
+    return iamName(this.name(component), this.config.region);
+  }
+
+  bundle(name: LambdaName): LambdaBundle {
+    return requireBundle(this.bundles, name);
+  }
+
+  /** Offer a resource to Lambda bindings under its key (see `bindingKey`). */
+  provide<B extends Binding>(key: string, provider: BindingProvider<B>): void {
+    if (this.providers.has(key)) throw new Error(`Two resources provide the binding "${key}" in stage ${this.config.stage}.`);
+    this.providers.set(key, provider as BindingProvider<never>);
+  }
+
+  /** The env value and grants of one binding; the resource must exist by synth time. */
+  resolve(binding: Binding, who: string): ResolvedBinding {
+    const key = bindingKey(binding);
+    const provider = this.providers.get(key) as BindingProvider<Binding> | undefined;
+    if (!provider) throw new Error(`${who} binds to "${key}", which stage ${this.config.stage} does not provide.`);
+    return provider.resolveBinding(binding);
+  }
+
+  private setting(name: SettingName): string {
+    switch (name) {
+      case 'connectionTtlSeconds':
+        return String(this.config.connectionTtlSeconds);
+      case 'embeddingDimensions':
+        return String(this.config.models.embeddingDimensions);
+      case 'logRetentionDays':
+        return String(this.config.logRetentionDays);
+      case 'lambdaRuntime':
+        return LAMBDA_RUNTIME;
+    }
+  }
+}
