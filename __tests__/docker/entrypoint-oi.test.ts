@@ -36,6 +36,14 @@ describe('oi phase', () => {
     expectNoSecrets(h, result);
   });
 
+  test('takes the oi deadline, not the core one, when the task definition gives both', () => {
+    runCore(h);
+    h.stubClaude(OI_SUCCESS);
+    const result = h.run({ FABLE_PHASE: 'oi', FABLE_PHASE_TIMEOUT_SECONDS: undefined, FABLE_CORE_TIMEOUT_SECONDS: '2400', FABLE_OI_TIMEOUT_SECONDS: '3300' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('timeout 3300s');
+  });
+
   test('the oi agent can start a worker with the same entrypoint (as the oi prompt describes)', () => {
     runCore(h);
     symlinkSync(ENTRYPOINT, join(h.binDir, 'fable-entrypoint'));

@@ -157,6 +157,21 @@ describe('environment validation', () => {
     expect(result.stdout).toContain('timeout 2700s');
   });
 
+  test('without FABLE_PHASE_TIMEOUT_SECONDS, each phase takes its own deadline from the task definition', () => {
+    const deadlines = { FABLE_PHASE_TIMEOUT_SECONDS: undefined, FABLE_CORE_TIMEOUT_SECONDS: '2400', FABLE_OI_TIMEOUT_SECONDS: '3300' };
+    const core = h.run(deadlines);
+    expect(core.code).toBe(0);
+    expect(core.stdout).toContain('timeout 2400s');
+    expect(h.log('claude.stdin')).toContain('Time limit: 2400 seconds');
+    expect(h.run({ ...deadlines, FABLE_PHASE_TIMEOUT_SECONDS: '60' }).stdout).toContain('timeout 60s');
+  });
+
+  test('a malformed per-phase deadline exits 2 with a failure record', () => {
+    const result = h.run({ FABLE_PHASE_TIMEOUT_SECONDS: undefined, FABLE_CORE_TIMEOUT_SECONDS: 'soon' });
+    expect(result.code).toBe(2);
+    expectFailureRecord(h, CORE_KEY, 'core', /FABLE_CORE_TIMEOUT_SECONDS must be a positive integer/);
+  });
+
   test('a work directory that cannot be created fails with a clear error', () => {
     const file = join(h.root, 'not-a-dir');
     writeFileSync(file, '');

@@ -8,7 +8,9 @@
 #   FABLE_SPEC_KEY               S3 key of the spec, normally builds/<id>/spec.json   (required)
 #   ARTIFACTS_BUCKET             artifacts bucket name                                (required)
 #   AWS_REGION                   region for Bedrock and S3 (task definition)          (required)
-#   FABLE_PHASE_TIMEOUT_SECONDS  wall-clock limit of the agent, positive integer      (default 2700)
+#   FABLE_PHASE_TIMEOUT_SECONDS  wall-clock limit of the agent, positive integer; when unset, the
+#                                phase's own FABLE_CORE_TIMEOUT_SECONDS / FABLE_OI_TIMEOUT_SECONDS
+#                                (the task definition sets both), else 2700
 #   FABLE_WORKER_ID              ^[A-Za-z0-9-]{1,40}$                                 (worker only)
 #   FABLE_WORKER_TASK_FILE       file with the worker's sub-task (Markdown/text)      (worker only)
 #   FABLE_MAX_TURNS              optional cap on agent turns (claude --max-turns)
@@ -228,6 +230,12 @@ validate_settings() {
   [[ -n ${FABLE_SPEC_KEY:-} ]] || fail 2 "FABLE_SPEC_KEY is required"
   if [[ ! $FABLE_SPEC_KEY =~ ^[A-Za-z0-9][A-Za-z0-9._/-]{0,1023}$ || $FABLE_SPEC_KEY == *..* || $FABLE_SPEC_KEY == *//* ]]; then
     fail 2 "FABLE_SPEC_KEY is not a valid object key"
+  fi
+  # Each phase has its own deadline (the pipeline may override only phase, build id and spec key).
+  local phase_timeout_var="FABLE_${PHASE^^}_TIMEOUT_SECONDS"
+  if [[ -z ${FABLE_PHASE_TIMEOUT_SECONDS:-} && -n ${!phase_timeout_var:-} ]]; then
+    [[ ${!phase_timeout_var} =~ ^[1-9][0-9]{0,5}$ ]] || fail 2 "$phase_timeout_var must be a positive integer (seconds)"
+    FABLE_PHASE_TIMEOUT_SECONDS=${!phase_timeout_var}
   fi
   FABLE_PHASE_TIMEOUT_SECONDS=${FABLE_PHASE_TIMEOUT_SECONDS:-$DEFAULT_TIMEOUT_SECONDS}
   [[ $FABLE_PHASE_TIMEOUT_SECONDS =~ ^[1-9][0-9]{0,5}$ ]] || fail 2 "FABLE_PHASE_TIMEOUT_SECONDS must be a positive integer (seconds)"
