@@ -69,6 +69,14 @@ describe.each(['plan.yml', 'drift.yml'])('.github/workflows/%s', (file) => {
     const synth = steps(workflow).find((step) => step.run === 'npm run synth') as Step & { env?: Record<string, string> };
     expect(synth.env).toEqual({ FABLE_STATE_BUCKET: '${{ vars.FABLE_STATE_BUCKET }}' });
   });
+
+  test('synthesizes the prebuilt-image path, tagged with the build context hash, so no plan depends on a local Docker engine', () => {
+    const all = steps(workflow);
+    const tagStep = all.findIndex((step) => step.run === 'echo "FABLE_BUILD_IMAGE_TAG=$(npm run -s image-tag)" >> "$GITHUB_ENV"');
+    const synthStep = all.findIndex((step) => step.run === 'npm run synth');
+    expect(tagStep).toBeGreaterThanOrEqual(0);
+    expect(tagStep).toBeLessThan(synthStep);
+  });
 });
 
 describe('plan.yml', () => {

@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 /** Runs scripts/<name>.ts as the npm script does (tsx on the project's pinned Node) and collects its output. */
-export function runScript(name: 'plan-summary' | 'drift-check', args: string[], cwd = PROJECT_ROOT): Promise<CliResult> {
+export function runScript(name: 'plan-summary' | 'drift-check' | 'image-tag', args: string[], cwd = PROJECT_ROOT): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(join(BIN, 'tsx'), [join(PROJECT_ROOT, 'scripts', `${name}.ts`), ...args], {
       cwd,
