@@ -1,0 +1,6 @@
+/** `npm run doctor`: the preflight to run before `cdktf deploy` (see scripts/doctor/main.ts). */
+import { defaultDeps, main } from './doctor/main';
+
+main(process.argv.slice(2), defaultDeps()).then((code) => {
+  process.exitCode = code;
+});
