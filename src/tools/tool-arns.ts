@@ -20,6 +20,8 @@ export class ToolArns {
   readonly toolLogStreams: string;
   /** The deployer's own log group and everything in it. */
   readonly deployerLogGroup: readonly string[];
+  /** The streams of the deployer's log group. */
+  readonly deployerLogStreams: string;
 
   constructor(stage: FableStage) {
     const { env } = stage;
@@ -32,5 +34,6 @@ export class ToolArns {
     this.toolLogGroups = logGroup(`${this.functionPrefix}*`);
     this.toolLogStreams = logGroup(`${this.functionPrefix}*:log-stream:*`);
     this.deployerLogGroup = [logGroup(this.deployerName), logGroup(`${this.deployerName}:*`)];
+    this.deployerLogStreams = logGroup(`${this.deployerName}:log-stream:*`);
   }
 }

@@ -25,7 +25,7 @@ export function toolExecutionStatements(props: ToolExecutionRoleProps): PolicySt
   const { arns, artifacts, memory } = props;
   return [
     { sid: 'WriteOwnLogs', actions: LOG_WRITE_ACTIONS, resources: [arns.toolLogStreams] },
-    { sid: 'NeverWriteDeployerLogs', effect: 'Deny', actions: LOG_WRITE_ACTIONS, resources: [...arns.deployerLogGroup] },
+    { sid: 'NeverWriteDeployerLogs', effect: 'Deny', actions: LOG_WRITE_ACTIONS, resources: [arns.deployerLogStreams] },
     { sid: 'Traces', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
     { sid: 'ReadToolBundles', actions: ['s3:GetObject'], resources: [artifacts.objectsArn(ARTIFACT_PREFIXES.tools)] },
     { sid: 'InvokeMemory', ...memory.invokeStatement() },

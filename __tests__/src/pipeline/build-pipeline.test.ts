@@ -8,8 +8,8 @@ import {
   roleStatements,
   synthPipelineStack,
   trustPolicy,
-} from './pipeline-stack';
-import { resolveTokens } from './terraform-tokens';
+} from '../../helpers/pipeline-stack';
+import { resolveTokens } from '../../helpers/terraform-tokens';
 import { PHASE_TIMEOUT_MARGIN_SECONDS, stageConfig } from '../../../src/config';
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };

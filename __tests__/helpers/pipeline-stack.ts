@@ -2,17 +2,17 @@
  * A small stack holding the build pipeline and the foundation constructs it needs, for synth
  * assertions and for the offline end-to-end run of the synthesized definition.
  */
-import type { WebSocketBinding } from '../../../lambdas/shared/contract';
-import type { StageConfig } from '../../../src/config';
-import { FableVpc } from '../../../src/network/vpc';
-import { SecurityGroups } from '../../../src/network/security-groups';
-import { FableTables } from '../../../src/data/tables';
-import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
-import type { InvokableFunction } from '../../../src/compute/node-lambda';
-import { BuildRepository } from '../../../src/pipeline/build-repository';
-import { BuildPipeline } from '../../../src/pipeline/build-pipeline';
-import { synthJson, testBundles, type StackJson } from '../../helpers/synth';
-import { testStage } from '../../helpers/stage';
+import type { WebSocketBinding } from '../../lambdas/shared/contract';
+import type { StageConfig } from '../../src/config';
+import { FableVpc } from '../../src/network/vpc';
+import { SecurityGroups } from '../../src/network/security-groups';
+import { FableTables } from '../../src/data/tables';
+import { ArtifactsBucket } from '../../src/data/artifacts-bucket';
+import type { InvokableFunction } from '../../src/compute/node-lambda';
+import { BuildRepository } from '../../src/pipeline/build-repository';
+import { BuildPipeline } from '../../src/pipeline/build-pipeline';
+import { synthJson, testBundles, type StackJson } from './synth';
+import { testStage } from './stage';
 
 export const IMAGE_TAG = 'build-0123abcd';
 export const WEBSOCKET_API_ARN = 'arn:aws:execute-api:us-west-2:123456789012:abc123/dev/POST/@connections/*';
