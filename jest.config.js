@@ -1,6 +1,8 @@
 /** Jest on the pinned Node 24; sources go through esbuild (see jest.transform.js). */
 module.exports = {
-  testEnvironment: 'node',
+  // Node, plus one DynamoDB Local per worker (fetched once by the global setup).
+  testEnvironment: '<rootDir>/__tests__/helpers/dynamodb-local/environment.ts',
+  globalSetup: '<rootDir>/__tests__/helpers/dynamodb-local/global-setup.ts',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[cm]?[tj]s$': '<rootDir>/jest.transform.js' },

@@ -1,9 +1,9 @@
 /**
  * End to end, offline: the synthesized build-pipeline definition (Terraform references resolved
  * to realistic ARNs) runs in aws-local-stepfunctions, started by the REAL build-kickoff handler
- * and reporting through the REAL update-build-status handler, both on dynalite. ECS tasks and S3
+ * and reporting through the REAL update-build-status handler, both on DynamoDB Local. ECS tasks and S3
  * reads are local handlers over an in-memory bucket. The tools are deployed by the REAL tool-deployer
- * code against a stateful fake Lambda control plane, recording them in the tools table on dynalite.
+ * code against a stateful fake Lambda control plane, recording them in the tools table on DynamoDB Local.
  */
 import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -12,7 +12,7 @@ import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createTableInput, startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { createTableInput, startDynamoLocal, type LocalDynamo } from '../helpers/dynamodb-local';
 import { findResource } from '../helpers/synth';
 import { synthPipelineStack } from '../src/pipeline/pipeline-stack';
 import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../src/pipeline/terraform-tokens';
@@ -237,7 +237,7 @@ beforeAll(async () => {
   }
   artifactsBucket = process.env.ARTIFACTS_BUCKET as string;
 
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
 
   // Loaded only now: a handler reads its environment when its module loads.

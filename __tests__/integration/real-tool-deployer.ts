@@ -1,7 +1,7 @@
 /**
  * The real tool-deployer for the offline pipeline run: the handler code of lambdas/tool-deployer,
  * wrapped in `respond` exactly as its index.ts does, over the stateful fake Lambda control plane
- * and the tools table on dynalite.
+ * and the tools table on DynamoDB Local.
  */
 import { DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, type DirectResponse, type LambdaEnvironment } from '../../lambdas/shared/contract';

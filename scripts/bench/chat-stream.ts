@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite } from '../../__tests__/helpers/dynalite';
+import { startDynamoLocal } from '../../__tests__/helpers/dynamodb-local';
 import { answerMessage } from '../../lambdas/chat/answer';
 import { chatDeps } from '../../__tests__/lambdas/chat/fixtures';
 import { median, type BenchRow } from './table';
@@ -36,11 +36,11 @@ async function* delayedTokens(run: Run): AsyncGenerator<ConverseStreamOutput> {
 
 /**
  * Time from the mocked model's first token to the PostToConnection call carrying the first
- * `chat_chunk`, through the real chat path (dynalite for DynamoDB; Bedrock, Lambda and API
+ * `chat_chunk`, through the real chat path (DynamoDB Local for DynamoDB; Bedrock, Lambda and API
  * Gateway management mocked), and how many frames a reply of TOKENS tokens becomes.
  */
 export async function run(): Promise<BenchRow[]> {
-  const dynamo = await startDynalite();
+  const dynamo = await startDynamoLocal();
   const bedrock = mockClient(BedrockRuntimeClient);
   const lambda = mockClient(LambdaClient);
   const websocket = mockClient(ApiGatewayManagementApiClient);

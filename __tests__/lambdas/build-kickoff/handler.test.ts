@@ -4,7 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type * as HandlerModule from '../../../lambdas/build-kickoff/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { MAX_REQUEST_CHARS } from '../../../lambdas/build-kickoff/parse-event';
 import { UUID_PATTERN } from '../../../lambdas/shared/validation';
 
@@ -14,7 +14,7 @@ let dynamo: LocalDynamo;
 let handler: (event: unknown) => Promise<any>;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';

@@ -2,7 +2,7 @@ import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import { ExecutionAlreadyExists, SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { startBuild, REQUEST_PREVIEW_CHARS, type KickoffDeps } from '../../../lambdas/build-kickoff/start-build';
 import { buildIdFor } from '../../../lambdas/build-kickoff/build-id';
 import type { StartBuildInput } from '../../../lambdas/build-kickoff/parse-event';
@@ -20,7 +20,7 @@ const s3Mock = mockClient(s3);
 const sfnMock = mockClient(sfn);
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
 });
 afterAll(() => dynamo.stop());
 beforeEach(() => {

@@ -4,7 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer, textDelta } from './fixtures';
 
@@ -15,7 +15,7 @@ let dynamo: LocalDynamo;
 const deadline = () => Date.now() + 120_000;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
 });
 
 afterAll(() => dynamo.stop());

@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput 
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { LocalDynamo } from '../../helpers/dynalite';
+import type { LocalDynamo } from '../../helpers/dynamodb-local';
 import type { ChatDeps } from '../../../lambdas/chat/answer';
 import type { ChatEvent } from '../../../lambdas/shared/contract';
 
@@ -22,7 +22,7 @@ export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
   };
 }
 
-/** Deps for calling answerMessage directly (no-op backoff, real dynalite, mocked clients). */
+/** Deps for calling answerMessage directly (no-op backoff, real DynamoDB Local, mocked clients). */
 export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {}): ChatDeps {
   let id = 0;
   return {

@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bed
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/chat';
 import { HISTORY_MESSAGES } from '../../../lambdas/chat/history';
 import {
@@ -26,7 +26,7 @@ let dynamo: LocalDynamo;
 const lambdaContext = { getRemainingTimeInMillis: () => 120_000 };
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   Object.assign(process.env, chatEnvironment(dynamo));
 });
 

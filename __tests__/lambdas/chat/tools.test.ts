@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { MAX_TOOL_ROUNDS } from '../../../lambdas/chat/stream';
 import { MAX_TOOL_RESULT_BYTES } from '../../../lambdas/chat/tools';
@@ -15,7 +15,7 @@ let dynamo: LocalDynamo;
 const deadline = () => Date.now() + 120_000;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   await putTool(dynamo, 'weather', 'org-1');
   await putTool(dynamo, 'payroll', 'org-2');
 });

@@ -1,12 +1,12 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/connection-manager';
 
 let dynamo: LocalDynamo;
 const TTL_SECONDS = 7200;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.CONNECTION_TTL_SECONDS = String(TTL_SECONDS);
 });

@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseCommand, ThrottlingException } from '@aws
 import { InvokeCommand, LambdaClient, TooManyRequestsException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/router';
 import { routeFrame } from '../../../lambdas/router/route-frame';
 import { MAX_FRAME_BYTES } from '../../../lambdas/shared/contract';
@@ -16,7 +16,7 @@ let dynamo: LocalDynamo;
 const CONNECTION = 'conn-router=';
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   Object.assign(process.env, {
     CONNECTIONS_TABLE: dynamo.tableName('connections'),
     WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.us-west-2.amazonaws.com/test',

@@ -1,5 +1,5 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../../lambdas/tool-deployer/settings';
 import { ACCOUNT, FakeLambda } from './fake-lambda';
 
@@ -47,7 +47,7 @@ export function deployPayload(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-/** dynalite + the fake control plane, wired like the handler wires the real clients. */
+/** DynamoDB Local + the fake control plane, wired like the handler wires the real clients. */
 export interface Harness {
   readonly dynamo: LocalDynamo;
   /** Same marshalling as production: an undefined attribute is an error, never dropped. */
@@ -58,7 +58,7 @@ export interface Harness {
 }
 
 export async function startHarness(): Promise<Harness> {
-  const dynamo = await startDynalite();
+  const dynamo = await startDynamoLocal();
   const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: false } });
   const tableName = dynamo.tableName('tools');
   const lambda = new FakeLambda();

@@ -1,5 +1,5 @@
 import { TooManyRequestsException } from '@aws-sdk/client-lambda';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/tool-deployer/index';
 import { FakeLambda } from './fake-lambda';
 import { deployPayload, ROLE_ARN, BUCKET } from './fixtures';
@@ -17,7 +17,7 @@ const ENV = {
 let dynamo: LocalDynamo;
 let lambda: FakeLambda;
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   lambda = new FakeLambda(true);
   // The handler uses production waiter timings: functions here are ready on the first poll.
   lambda.pollsUntilActive = 0;

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type * as HandlerModule from '../../../lambdas/update-build-status/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { parseStatusUpdate } from '../../../lambdas/update-build-status/parse-event';
 
 const websocketMock = mockClient(ApiGatewayManagementApiClient);
@@ -13,7 +13,7 @@ let handler: (event: unknown) => Promise<any>;
 const BUILD_ID = randomUUID();
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { updateBuildStatus } from '../../../lambdas/update-build-status/update-status';
 import type { StatusUpdate } from '../../../lambdas/update-build-status/parse-event';
 import { respond } from '../../../lambdas/shared/responses';
@@ -17,7 +17,7 @@ const websocket = new ApiGatewayManagementApiClient({ region: 'us-west-2', endpo
 mockClient(websocket);
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
 });
 afterAll(() => dynamo.stop());
 

@@ -8,7 +8,7 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynalite, type LocalDynamo } from '../../helpers/dynalite';
+import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
 import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, parseStatusUpdate } from '../../../lambdas/update-build-status/parse-event';
 import { respond } from '../../../lambdas/shared/responses';
@@ -19,7 +19,7 @@ const websocketMock = mockClient(websocket);
 let clock: Date;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startDynamoLocal();
 });
 afterAll(() => dynamo.stop());
 beforeEach(() => {

@@ -2,7 +2,7 @@ import type { BuildPhase, BuildStatus } from './protocol';
 
 /**
  * DynamoDB key layout of DESIGN.md section 5: the one definition used by the stack (to create
- * the tables) and by the tests (to create the same tables on dynalite).
+ * the tables) and by the tests (to create the same tables on DynamoDB Local).
  */
 export interface GlobalIndexDefinition {
   readonly name: string;

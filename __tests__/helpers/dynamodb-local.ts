@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keyAttributes, TABLES, type TableDefinition } from '../../lambdas/shared/contract';
+import { startEngine, WORKER_ENGINE_GLOBAL } from './dynamodb-local/engine';
 
-// dynalite has no types; its factory returns an http.Server.
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
+const REGION = 'us-west-2';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -37,20 +37,29 @@ export function createTableInput(definition: TableDefinition, tableName: string)
 }
 
 /**
- * Start dynalite on 127.0.0.1 (random port), create FABLE's four tables, and point the SDK's
- * standard `AWS_ENDPOINT_URL_DYNAMODB` at it so handler code runs unchanged.
+ * FABLE's four tables on DynamoDB Local, for one test file, with the SDK's standard variables
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, region, credentials) pointing handler code at them.
+ *
+ * Under jest the engine is the worker's (see dynamodb-local/environment.ts), shared by the test
+ * files that worker runs. DynamoDB Local keeps a separate database per access key, so each call
+ * gets a fresh key and therefore tables no other test file sees. Outside jest (a script) it
+ * starts an engine of its own, which `stop` ends.
  */
-export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
-  process.env.AWS_REGION ??= 'us-west-2';
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  const client = new DynamoDBClient({ endpoint, region: 'us-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+export async function startDynamoLocal(): Promise<LocalDynamo> {
+  const workerEndpoint = (globalThis as Record<string, unknown>)[WORKER_ENGINE_GLOBAL] as (() => Promise<string>) | undefined;
+  const ownEngine = workerEndpoint ? undefined : await startEngine();
+  const endpoint = ownEngine?.endpoint ?? (await workerEndpoint!());
+  // DynamoDB Local accepts only letters and digits in access keys.
+  const credentials = { accessKeyId: `local${randomUUID().replaceAll('-', '')}`, secretAccessKey: 'local' };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  });
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials });
   const tableName = (component: TableDefinition['component']) => `fable-test-${component}`;
-  for (const definition of TABLES) await client.send(new CreateTableCommand(createTableInput(definition, tableName(definition.component))));
+  await Promise.all(TABLES.map((definition) => client.send(new CreateTableCommand(createTableInput(definition, tableName(definition.component))))));
   return {
     endpoint,
     client,
@@ -58,7 +67,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     tableName,
     stop: async () => {
       client.destroy();
-      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      await ownEngine?.stop();
     },
   };
 }
