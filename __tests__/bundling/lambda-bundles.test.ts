@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,24 @@ describe.each(LAMBDA_NAMES)('the %s bundle', (name) => {
     const main = BUNDLE_FORMATS[name] === 'esm' ? 'index.mjs' : 'index.js';
     expect(entries).toEqual([main, `${main}.map`]);
     expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+});
+
+/** The certificates a bundled script carries as PEM strings (minified: `\n` escapes or real newlines). */
+function bundledCertificates(script: string): X509Certificate[] {
+  const pems = script.match(/-----BEGIN CERTIFICATE-----(?:\\n|\n)[A-Za-z0-9+/=\\n\s]+?-----END CERTIFICATE-----/g) ?? [];
+  return pems.map((pem) => new X509Certificate(pem.replaceAll('\\n', '\n')));
+}
+
+describe.each(['memory', 'db-init'] as const)('the %s bundle', (name) => {
+  it('carries the RDS CA bundle its verify-full connections trust, new Aurora roots included', async () => {
+    const bundle = await bundles.get(name)!;
+    const script = readZip(readFileSync(bundle.zipPath)).find((entry) => entry.name === 'index.js')!.content.toString('utf8');
+    const subjects = bundledCertificates(script).map((certificate) => certificate.subject.split('\n').find((part) => part.startsWith('CN=')));
+    for (const family of ['RSA2048 G1', 'RSA4096 G1', 'ECC384 G1']) {
+      expect(subjects).toContain(`CN=Amazon RDS us-west-2 Root CA ${family}`);
+      expect(subjects).toContain(`CN=Amazon RDS eu-central-1 Root CA ${family}`);
+    }
   });
 });
 

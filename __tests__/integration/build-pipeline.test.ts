@@ -459,7 +459,7 @@ describe('build pipeline, end to end', () => {
       arrange: async () => undefined,
       refusal: {
         code: 'BAD_REQUEST',
-        message: 'schema.inputSchema must not use "$ref" (found at inputSchema.properties.side); Bedrock tool schemas do not support it',
+        message: 'payload.schema.inputSchema must not use "$ref" (found at inputSchema.properties.side); Bedrock tool schemas do not support it',
       },
     },
     {

@@ -1,20 +1,19 @@
 /**
- * The real tool-deployer for the offline pipeline run: the handler code of lambdas/tool-deployer,
- * wrapped in `respond` exactly as its index.ts does, over the stateful fake Lambda control plane
- * and the tools table on DynamoDB Local.
+ * The real tool-deployer for the offline pipeline run: the handler code of lambdas/tool-deployer
+ * behind the same direct-invoke edge its index.ts uses, over the stateful fake Lambda control
+ * plane, fake CloudWatch Logs and the tools table on DynamoDB Local.
  */
 import { DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, type DirectResponse, type LambdaEnvironment } from '../../lambdas/shared/contract';
 import { lambdaConfig } from '../../lambdas/shared/config';
-import { respond } from '../../lambdas/shared/responses';
 import { deployerSettings, type DeployerDeps, type WaiterSettings } from '../../lambdas/tool-deployer/settings';
-import { handleToolDeployerEvent } from '../../lambdas/tool-deployer/dispatch';
+import { invokeToolDeployer } from '../../lambdas/tool-deployer/dispatch';
 import { resourceName, type StageConfig } from '../../src/config';
-import { LAMBDA_RUNTIME } from '../../src/compute/node-lambda';
+import { LAMBDA_RUNTIME } from '../../src/compute/runtime';
 import type { StackJson } from '../helpers/synth';
-import { FAKE_ACCOUNT, resolveTokens } from '../src/pipeline/terraform-tokens';
+import { FAKE_ACCOUNT, resolveTokens } from '../helpers/terraform-tokens';
 import { FakeLambda } from '../lambdas/tool-deployer/fake-lambda';
-import { FAST_WAITER, SHORT_WAITER } from '../lambdas/tool-deployer/fixtures';
+import { FAST_WAITER, fakeLogs, SHORT_WAITER } from '../lambdas/tool-deployer/fixtures';
 
 /**
  * The deployer's environment as ToolHosting sets it. The pipeline stack holds a stand-in for the
@@ -42,6 +41,8 @@ export function toolDeployerEnvironment(json: StackJson, config: StageConfig): L
 export class RealToolDeployer {
   /** The Lambda control plane the deployer talks to; every command it sent can be asserted. */
   readonly lambda = new FakeLambda();
+  /** Where tool log groups are made ready. */
+  readonly logs = fakeLogs();
   private readonly tableName: string;
   private deps: DeployerDeps;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -57,7 +58,7 @@ export class RealToolDeployer {
   /** The Lambda handler: `{action, payload}` -> `{success...}`, transient AWS errors rethrown. */
   readonly handler = (event: unknown): Promise<DirectResponse> => {
     const deps = this.deps;
-    const invocation = respond(() => handleToolDeployerEvent(deps, event));
+    const invocation = invokeToolDeployer(event, deps);
     this.inFlight.add(invocation);
     const done = () => this.inFlight.delete(invocation);
     invocation.then(done, done);
@@ -96,6 +97,11 @@ export class RealToolDeployer {
 
   private depsWith(waiter: WaiterSettings): DeployerDeps {
     // As index.ts: the environment is read (and checked complete) by lambdaConfig.
-    return { lambda: this.lambda.client, dynamo: this.dynamo, settings: deployerSettings(lambdaConfig('tool-deployer', this.env), waiter) };
+    return {
+      lambda: this.lambda.client,
+      dynamo: this.dynamo,
+      logs: this.logs.client,
+      settings: deployerSettings(lambdaConfig('tool-deployer', this.env), waiter),
+    };
   }
 }

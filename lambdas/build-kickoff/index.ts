@@ -1,28 +1,22 @@
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { s3Client } from '../shared/clients/s3';
 import { sfnClient } from '../shared/clients/sfn';
-import { lambdaConfig } from '../shared/config';
-import { respond } from '../shared/responses';
+import { buildKickoffEvent } from '../shared/contract';
+import { directInvoke, lambdaHandler } from '../shared/handler';
 import { buildStatus } from './build-status';
-import { parseKickoffEvent } from './parse-event';
 import { startBuild, type KickoffDeps } from './start-build';
 
-const config = lambdaConfig('build-kickoff');
-
-function deps(): KickoffDeps {
-  return {
-    builds: { dynamo: dynamoDocumentClient(), tableName: config.BUILDS_TABLE },
+/** build-kickoff: `start` a build or read its `status` (DESIGN.md section 4). */
+export const handler = lambdaHandler(
+  'build-kickoff',
+  (env): KickoffDeps => ({
+    builds: { dynamo: dynamoDocumentClient(), tableName: env.BUILDS_TABLE },
     s3: s3Client(),
     sfn: sfnClient(),
-    artifactsBucket: config.ARTIFACTS_BUCKET,
-    stateMachineArn: config.STATE_MACHINE_ARN,
-  };
-}
-
-/** build-kickoff: `start` a build or read its `status` (DESIGN.md section 4). */
-export const handler = (event: unknown) =>
-  respond(async () => {
-    const command = parseKickoffEvent(event);
-    if (command.action === 'status') return buildStatus(deps().builds, command.buildId);
-    return startBuild(deps(), command.input);
-  });
+    artifactsBucket: env.ARTIFACTS_BUCKET,
+    stateMachineArn: env.STATE_MACHINE_ARN,
+  }),
+  directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
+    request.action === 'status' ? buildStatus(deps.builds, request.payload.buildId) : startBuild(deps, request.payload),
+  ),
+);

@@ -1,13 +1,11 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { artifactKeys, keys, type BuildItem, type BuildStatus, type PipelineInput } from '../shared/contract';
-import { errorName, isTransientAwsError } from '../shared/aws-errors';
+import { artifactKeys, keys, type BuildItem, type BuildStatus, type PipelineInput, type StartBuildInput } from '../shared/contract';
+import { errorName } from '../shared/aws-errors';
 import { HandlerError, describeError } from '../shared/responses';
-import { withRetry } from '../shared/retry';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
-import type { StartBuildInput } from './parse-event';
 
 /** The build item keeps a preview of the request; the whole text is in the S3 spec. */
 export const REQUEST_PREVIEW_CHARS = 1_000;
@@ -19,16 +17,12 @@ export interface KickoffDeps {
   readonly artifactsBucket: string;
   readonly stateMachineArn: string;
   readonly now?: () => Date;
-  /** Pause between StartExecution / cleanup retries (tests pass a no-op). */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface StartedBuild {
   readonly buildId: string;
   readonly status: BuildStatus;
 }
-
-const RETRY = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetryable: isTransientAwsError } as const;
 
 /**
  * Start a build: write the spec to S3, create the `pending` item, start the pipeline execution
@@ -139,7 +133,7 @@ async function startPipeline(deps: KickoffDeps, item: BuildItem): Promise<void> 
     input: JSON.stringify(pipelineInput(item)),
   });
   try {
-    await withRetry(() => deps.sfn.send(command), { ...RETRY, sleep: deps.sleep });
+    await deps.sfn.send(command);
   } catch (error) {
     if (errorName(error) === 'ExecutionAlreadyExists') return;
     console.error(JSON.stringify({ level: 'ERROR', message: 'StartExecution failed', buildId: item.buildId, error: describeError(error) }));
@@ -166,7 +160,7 @@ async function markStartFailed(deps: KickoffDeps, buildId: string): Promise<bool
     },
   });
   try {
-    await withRetry(() => deps.builds.dynamo.send(command), { ...RETRY, sleep: deps.sleep });
+    await deps.builds.dynamo.send(command);
     return true;
   } catch (error) {
     if (errorName(error) !== 'ConditionalCheckFailedException') throw error;

@@ -40,7 +40,6 @@ export interface ChatDeps {
   readonly settings: ChatSettings;
   readonly newId: () => string;
   readonly now: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
   readonly coalescing?: CoalescingOptions;
 }
 
@@ -48,9 +47,6 @@ export type ChatOutcome = 'completed' | 'duplicate' | 'forbidden' | 'gone' | 'fa
 
 /** The lease outlives the function by this much, so a retry never takes over a live attempt. */
 const LEASE_MARGIN_MS = 5_000;
-/** Time kept back from model-call retries for streaming the reply and storing it. */
-const REPLY_RESERVE_MS = 30_000;
-const MODEL_RETRY = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000 } as const;
 const MEMORY_SEARCH = { limit: 5, timeoutMs: 2_500 } as const;
 
 /**
@@ -102,12 +98,7 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
   let reply: ReplyResult;
   try {
     reply = await streamReply(
-      {
-        bedrock: deps.bedrock,
-        modelId: deps.settings.chatModelId,
-        retry: { ...MODEL_RETRY, deadlineMs: Math.max(0, deadline - Date.now() - REPLY_RESERVE_MS) },
-        sleep: deps.sleep,
-      },
+      { bedrock: deps.bedrock, modelId: deps.settings.chatModelId },
       { sendFrame: send, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing },
       prompt,
     );

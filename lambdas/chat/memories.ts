@@ -1,9 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { memoryResponses, type MemoryEvent } from '../shared/contract';
 import { describeError } from '../shared/responses';
-import { invokeJson } from '../shared/invoke';
-import { withTimeout } from '../shared/timeout';
-import { isObject } from '../shared/validation';
-import type { MemoryEvent } from '../shared/contract';
+import { invokeDirect } from '../shared/invoke';
 
 export interface MemorySearch {
   readonly query: string;
@@ -33,17 +31,10 @@ export async function relevantMemories(
     payload: { query: search.query.slice(0, MAX_QUERY_CHARS), limit: settings.limit, userId: search.userId, orgId: search.orgId },
   };
   try {
-    const response = await withTimeout(
-      (abortSignal) => invokeJson(lambda, settings.functionName, event, { abortSignal }),
-      settings.timeoutMs,
-    );
-    if (!isObject(response) || response.success !== true || !Array.isArray(response.memories)) {
-      throw new Error('memory search answered without memories');
-    }
-    return response.memories
-      .map((memory) => (isObject(memory) && typeof memory.content === 'string' ? memory.content.slice(0, MAX_MEMORY_CHARS) : ''))
-      .filter((content) => content !== '')
-      .slice(0, settings.limit);
+    const { memories } = await invokeDirect(lambda, settings.functionName, event, memoryResponses.search, {
+      abortSignal: AbortSignal.timeout(settings.timeoutMs),
+    });
+    return memories.slice(0, settings.limit).map((memory) => memory.content.slice(0, MAX_MEMORY_CHARS));
   } catch (error) {
     console.warn(JSON.stringify({ level: 'WARN', message: 'memory search failed; answering without memories', error: describeError(error) }));
     return [];

@@ -7,8 +7,6 @@ import {
   type ToolConfiguration,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ServerFrame } from '../shared/contract';
-import { isTransientAwsError } from '../shared/aws-errors';
-import { withRetry } from '../shared/retry';
 import { frame, type SendOutcome } from '../shared/websocket';
 import { ChunkCoalescer, CHUNK_COALESCING, type CoalescingOptions } from './chunks';
 import type { ToolOutcome } from './tools';
@@ -17,12 +15,10 @@ import type { ToolOutcome } from './tools';
 export const MAX_TOOL_ROUNDS = 3;
 export const MAX_REPLY_TOKENS = 2_048;
 
+/** The model a reply streams from; throttled or failing calls are retried by the Bedrock client itself. */
 export interface ReplyModel {
   readonly bedrock: BedrockRuntimeClient;
   readonly modelId: string;
-  /** Backoff for throttled or failing model calls, bounded by the function's remaining time. */
-  readonly retry: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number; readonly deadlineMs: number };
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ReplyIo {
@@ -44,7 +40,7 @@ export type ReplyResult =
 
 const GONE: ReplyResult = { outcome: 'gone' };
 
-/** An error event inside the model's stream, named like the SDK's exceptions so retry rules apply. */
+/** An error event inside the model's stream, named like the SDK's exceptions so they classify alike. */
 class ModelStreamError extends Error {
   constructor(name: string, message: string) {
     super(message);
@@ -154,19 +150,15 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
   let text = '';
   let toolRounds = 0;
   for (;;) {
-    const response = await withRetry(
-      () =>
-        model.bedrock.send(
-          new ConverseStreamCommand({
-            modelId: model.modelId,
-            system: [{ text: prompt.system }],
-            messages,
-            toolConfig: prompt.tools,
-            inferenceConfig: { maxTokens: MAX_REPLY_TOKENS },
-          }),
-          { abortSignal: abort.signal },
-        ),
-      { ...model.retry, isRetryable: isTransientAwsError, sleep: model.sleep },
+    const response = await model.bedrock.send(
+      new ConverseStreamCommand({
+        modelId: model.modelId,
+        system: [{ text: prompt.system }],
+        messages,
+        toolConfig: prompt.tools,
+        inferenceConfig: { maxTokens: MAX_REPLY_TOKENS },
+      }),
+      { abortSignal: abort.signal },
     );
     if (!response.stream) throw new ModelStreamError('ModelStreamErrorException', 'Bedrock returned no stream');
     const separator = text !== '' && !/\s$/.test(text) ? '\n\n' : '';

@@ -1,11 +1,10 @@
 import type { Tool, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { keys, TOOL_NAME_PATTERN } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeJson } from '../shared/invoke';
-import { withTimeout } from '../shared/timeout';
-import { isObject } from '../shared/validation';
 
 export interface ToolsTable {
   readonly dynamo: DynamoDBDocumentClient;
@@ -35,6 +34,23 @@ export const TOOL_TIMEOUT_MS = 30_000;
 /** Deployed tools are `fable-<stage>-tool-<toolName>`; the role may invoke nothing else either. */
 const toolFunctionPattern = (toolName: string) => new RegExp(`^fable-[a-z][a-z0-9]{1,9}-tool-${toolName}$`);
 
+/** What chat reads of a tools-table item: a tool with its function and the schema the model sees. */
+const toolItem = z
+  .object({
+    toolName: z.string().regex(TOOL_NAME_PATTERN),
+    functionName: z.string(),
+    schema: z.object({
+      description: z.string().optional().catch(undefined),
+      inputSchema: z.record(z.string(), z.unknown()).optional().catch(undefined),
+    }),
+  })
+  .refine((item) => toolFunctionPattern(item.toolName).test(item.functionName));
+
+const DEFAULT_INPUT_SCHEMA = { type: 'object', properties: {} };
+
+/** A tool's own refusal (`{success:false,...}`) is a failed call for the model. */
+const toolRefusal = z.object({ success: z.literal(false) });
+
 /** The org's tools from the tools table (GSI1 `ORG#<orgId>`); malformed items are skipped, not offered. */
 export async function listOrgTools(table: ToolsTable, orgId: string): Promise<OrgTool[]> {
   const result = await table.dynamo.send(
@@ -48,22 +64,17 @@ export async function listOrgTools(table: ToolsTable, orgId: string): Promise<Or
   );
   const tools: OrgTool[] = [];
   for (const item of result.Items ?? []) {
-    const { toolName, functionName, schema } = item;
-    const valid =
-      typeof toolName === 'string' &&
-      TOOL_NAME_PATTERN.test(toolName) &&
-      typeof functionName === 'string' &&
-      toolFunctionPattern(toolName).test(functionName) &&
-      isObject(schema);
-    if (!valid) {
+    const parsed = toolItem.safeParse(item);
+    if (!parsed.success) {
       console.warn(JSON.stringify({ level: 'WARN', message: 'skipping malformed tool item', pk: item.PK }));
       continue;
     }
+    const { toolName, functionName, schema } = parsed.data;
     tools.push({
       toolName,
       functionName,
-      description: typeof schema.description === 'string' && schema.description !== '' ? schema.description : toolName,
-      inputSchema: isObject(schema.inputSchema) ? schema.inputSchema : { type: 'object', properties: {} },
+      description: schema.description || toolName,
+      inputSchema: schema.inputSchema ?? DEFAULT_INPUT_SCHEMA,
     });
   }
   return tools;
@@ -107,11 +118,8 @@ export async function runTool(
   const tool = tools.find((candidate) => candidate.toolName === name);
   if (!tool) return { ok: false, content: JSON.stringify({ error: `Unknown tool ${name}` }) };
   try {
-    const result = await withTimeout(
-      (abortSignal) => invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal }),
-      TOOL_TIMEOUT_MS,
-    );
-    const ok = !(isObject(result) && result.success === false);
+    const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS) });
+    const ok = !toolRefusal.safeParse(result).success;
     return { ok, content: capBytes(JSON.stringify(result ?? null), MAX_TOOL_RESULT_BYTES) };
   } catch (error) {
     console.warn(JSON.stringify({ level: 'WARN', message: 'tool call failed', tool: name, error: describeError(error) }));

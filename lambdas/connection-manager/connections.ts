@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID } from '../shared/contract';
-import { badRequest } from '../shared/responses';
-import { ID_PATTERN } from '../shared/validation';
+import { z } from 'zod';
+import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID, opaqueId } from '../shared/contract';
+import { routeContext } from '../shared/websocket';
 
 export interface ConnectionsTable {
   readonly dynamo: DynamoDBDocumentClient;
@@ -20,22 +20,29 @@ export interface ConnectionItem extends Identity {
   readonly ttl: number;
 }
 
-function identityField(authorizer: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  const value = authorizer[field];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw badRequest(`authorizer ${field} is not a valid id`);
-  return value;
-}
+/** An identity field an authorizer may leave out: absent, null and '' all mean "not given". */
+const authorizerId = z.preprocess((value) => (value === '' || value === null ? undefined : value), opaqueId.optional());
+
+/**
+ * What connection-manager reads of a route event: the route, the connection id (a table key) and,
+ * when an authorizer ran, the identity it returned. Anything malformed refuses the connection.
+ */
+export const connectionEvent = z.object({
+  requestContext: routeContext.extend({
+    routeKey: z.enum(['$connect', '$disconnect']),
+    authorizer: z.object({ userId: authorizerId, principalId: authorizerId, orgId: authorizerId }).nullish(),
+  }),
+});
+export type ConnectionRoute = z.output<typeof connectionEvent>['requestContext'];
 
 /**
  * Who is connecting: the authorizer's userId (or principalId) and orgId when an authorizer ran,
  * otherwise the anonymous identity every component uses until authentication lands.
  */
-export function identityOf(authorizer: Readonly<Record<string, unknown>> | null | undefined): Identity {
-  if (!authorizer) return { userId: ANONYMOUS_USER_ID, orgId: DEFAULT_ORG_ID };
+export function identityOf(authorizer: ConnectionRoute['authorizer']): Identity {
   return {
-    userId: identityField(authorizer, 'userId') ?? identityField(authorizer, 'principalId') ?? ANONYMOUS_USER_ID,
-    orgId: identityField(authorizer, 'orgId') ?? DEFAULT_ORG_ID,
+    userId: authorizer?.userId ?? authorizer?.principalId ?? ANONYMOUS_USER_ID,
+    orgId: authorizer?.orgId ?? DEFAULT_ORG_ID,
   };
 }
 

@@ -1,24 +1,27 @@
-import { lambdaConfig, intSetting } from '../shared/config';
-import type { DirectResponse } from '../shared/contract';
-import { assertEmbeddingDimensions } from '../shared/contract/migrations';
+import { z } from 'zod';
 import { secretsManagerClient } from '../shared/clients/secrets-manager';
-import { once } from '../shared/clients/once';
-import { respond } from '../shared/responses';
-import { isObject } from '../shared/validation';
+import { intSetting } from '../shared/config';
+import { dbInitEvent, functionTimeoutMs, type LambdaEnvironment } from '../shared/contract';
+import { assertEmbeddingDimensions } from '../shared/contract/migrations';
+import type { Database } from '../shared/database/database';
 import { databaseFromEnvironment } from '../shared/database/from-environment';
-import { retryBudgetMs, type InvocationContext } from '../shared/database/deadline';
-import { parseDbInitEvent, runDbInit, type DbInitResult } from './actions';
+import { directInvoke, lambdaHandler, remainingTimeMs } from '../shared/handler';
+import { runDbInit } from './actions';
 
-/** Index builds on a grown table take a while; the function timeout (300 s) stays above this. */
-const STATEMENT_TIMEOUT_MS = 240_000;
-/** Kept back from the retry window for the migrations themselves. */
+/** Kept back from the function timeout: for answering, and for the migrations after waiting for the database. */
 const RESERVE_MS = 60_000;
+/** Index builds on a grown table take a while: a statement may run until the reserve before the function times out. */
+export const STATEMENT_TIMEOUT_MS = functionTimeoutMs('db-init') - RESERVE_MS;
 
-const runtime = once(() => {
-  const config = lambdaConfig('db-init');
-  const dimensions = intSetting(config.EMBEDDING_DIMENSIONS, 'EMBEDDING_DIMENSIONS');
+interface DbInitDeps {
+  readonly database: Database;
+  readonly dimensions: number;
+}
+
+function dbInitDeps(env: LambdaEnvironment<'db-init'>): DbInitDeps {
+  const dimensions = intSetting(env.EMBEDDING_DIMENSIONS, 'EMBEDDING_DIMENSIONS');
   assertEmbeddingDimensions(dimensions);
-  const database = databaseFromEnvironment(config, secretsManagerClient(), {
+  const database = databaseFromEnvironment(env, secretsManagerClient(), {
     max: 1,
     connectionTimeoutMs: 10_000,
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
@@ -26,21 +29,23 @@ const runtime = once(() => {
     applicationName: 'fable-db-init',
   });
   return { database, dimensions };
-});
+}
+
+const invokeDbInit = directInvoke(dbInitEvent, (request, deps: DbInitDeps, context) =>
+  runDbInit(request.action, deps.database, deps.dimensions, remainingTimeMs('db-init', context, RESERVE_MS)),
+);
+
+/** Read apart from validation, so even a rejected event from Terraform fails the deploy. */
+const failOnError = z.object({ failOnError: z.literal(true) });
 
 /**
  * `{"action?":"migrate"|"check","failOnError?":boolean}` from Terraform (on deploy) or an
  * operator. With failOnError a failed run throws, so the deploy that ran it fails.
  */
-export async function handler(event: unknown, context: InvocationContext): Promise<DirectResponse<DbInitResult>> {
-  const { database, dimensions } = runtime();
-  const response = await respond(async () =>
-    runDbInit(parseDbInitEvent(event), database, dimensions, retryBudgetMs(context, RESERVE_MS)),
-  );
-  // Read apart from validation, so even a rejected event from Terraform fails the deploy.
-  const failOnError = isObject(event) && event.failOnError === true;
-  if (!response.success && failOnError) {
+export const handler = lambdaHandler('db-init', dbInitDeps, async (event, deps, context) => {
+  const response = await invokeDbInit(event, deps, context);
+  if (!response.success && failOnError.safeParse(event).success) {
     throw new Error(`db-init failed: ${response.error.code}: ${response.error.message}`);
   }
   return response;
-}
+});

@@ -1,5 +1,5 @@
+import { UUID_PATTERN } from '../shared/contract';
 import { badRequest } from '../shared/responses';
-import { UUID_PATTERN } from '../shared/validation';
 
 /**
  * Keyset position in a newest-first list: the last item's created_at (in microseconds since
@@ -17,7 +17,7 @@ export function encodeCursor(cursor: ListCursor): string {
 }
 
 export function decodeCursor(text: string): ListCursor {
-  const invalid = () => badRequest('cursor is invalid');
+  const invalid = () => badRequest('payload.cursor is invalid');
   if (text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) throw invalid();
   const [createdMicros, id, ...rest] = Buffer.from(text, 'base64url').toString('utf8').split('.');
   if (rest.length > 0 || !/^-?\d{1,18}$/.test(createdMicros ?? '') || !UUID_PATTERN.test(id ?? '')) throw invalid();

@@ -1,9 +1,19 @@
 import type { PoolClient } from 'pg';
-import type { Memory, MemoryScope, MemorySearchHit } from '../shared/contract';
+import type { Memory, MemoryPayloads, MemoryScope, MemorySearchHit } from '../shared/contract';
 import { MEMORIES_TABLE } from '../shared/contract/migrations';
 import { inTransaction } from '../shared/database/database';
 import type { ListCursor } from './cursor';
-import type { Caller, MemoryChanges, MemoryFields } from './requests';
+
+/** Who is asking: every memory call carries both (DESIGN.md section 4). */
+export interface Caller {
+  readonly userId: string;
+  readonly orgId: string;
+}
+
+/** What a new memory holds besides its embedding. */
+type NewMemory = Pick<MemoryPayloads['create'], 'content' | 'scope' | 'type' | 'importance' | 'tags'>;
+/** What an update may change; undefined leaves a field as it is. */
+type MemoryChanges = Pick<MemoryPayloads['update'], 'content' | 'type' | 'importance' | 'tags'>;
 
 /**
  * The memory queries. Visibility and ownership are conditions in the SQL itself (never a
@@ -52,7 +62,7 @@ export const vectorLiteral = (embedding: readonly number[]) => `[${embedding.joi
 export async function insertMemory(
   client: PoolClient,
   caller: Caller,
-  memory: { readonly content: string; readonly scope: MemoryScope } & MemoryFields,
+  memory: NewMemory,
   embedding: readonly number[],
 ): Promise<Memory> {
   const { rows } = await client.query<MemoryRow>(

@@ -1,8 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { ERROR_CODES, type BuildKickoffStartEvent, type ChatEvent, type ErrorCode, type MemoryEvent } from '../shared/contract';
-import { HandlerError } from '../shared/responses';
-import { invokeAsync, invokeJson } from '../shared/invoke';
-import { isObject } from '../shared/validation';
+import { buildKickoffResponses, memoryResponses, type BuildKickoffStartEvent, type ChatEvent, type MemoryEvent } from '../shared/contract';
+import { invokeAsync, invokeDirect } from '../shared/invoke';
 
 /** The memory type stored for a "remember this" message. */
 export const REMEMBERED_MEMORY_TYPE = 'fact';
@@ -10,19 +8,6 @@ export const REMEMBERED_MEMORY_TYPE = 'fact';
 /** Chat streams its reply itself, so the router only queues it (Lambda retries; chat is idempotent by requestId). */
 export async function handOffToChat(lambda: LambdaClient, functionName: string, event: ChatEvent): Promise<void> {
   await invokeAsync(lambda, functionName, event);
-}
-
-/**
- * Read a direct-invoke response (DESIGN.md section 4): `{success:true,...}` is returned,
- * `{success:false,error}` becomes a HandlerError carrying the callee's code and message.
- */
-function successBody(functionName: string, response: unknown): Record<string, unknown> {
-  if (!isObject(response)) throw new Error(`${functionName} returned no response object`);
-  if (response.success === true) return response;
-  const error = isObject(response.error) ? response.error : {};
-  const code = (ERROR_CODES as readonly unknown[]).includes(error.code) ? (error.code as ErrorCode) : 'INTERNAL';
-  const message = typeof error.message === 'string' ? error.message : `${functionName} failed`;
-  throw new HandlerError(code, message);
 }
 
 export interface BuildRequest {
@@ -47,9 +32,7 @@ export async function startBuild(lambda: LambdaClient, functionName: string, inp
       idempotencyKey: input.requestId,
     },
   };
-  const body = successBody(functionName, await invokeJson(lambda, functionName, event));
-  if (typeof body.buildId !== 'string') throw new Error(`${functionName} returned no buildId`);
-  return body.buildId;
+  return (await invokeDirect(lambda, functionName, event, buildKickoffResponses.start)).buildId;
 }
 
 export interface RememberRequest {
@@ -61,16 +44,7 @@ export interface RememberRequest {
 export async function rememberFact(lambda: LambdaClient, functionName: string, input: RememberRequest): Promise<string> {
   const event: MemoryEvent = {
     action: 'create',
-    payload: {
-      content: input.content,
-      scope: 'user',
-      type: REMEMBERED_MEMORY_TYPE,
-      userId: input.userId,
-      orgId: input.orgId,
-    },
+    payload: { content: input.content, scope: 'user', type: REMEMBERED_MEMORY_TYPE, userId: input.userId, orgId: input.orgId },
   };
-  const body = successBody(functionName, await invokeJson(lambda, functionName, event));
-  const memory = isObject(body.memory) ? body.memory : {};
-  if (typeof memory.id !== 'string') throw new Error(`${functionName} returned no memory id`);
-  return memory.id;
+  return (await invokeDirect(lambda, functionName, event, memoryResponses.create)).memory.id;
 }

@@ -1,7 +1,6 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { INTENTS, type Intent } from '../shared/contract';
 import { describeError } from '../shared/responses';
-import { withTimeout } from '../shared/timeout';
 
 export interface Classification {
   readonly intent: Intent;
@@ -84,10 +83,10 @@ export async function classifyIntent(
   content: string,
 ): Promise<Classification> {
   try {
-    const response = await withTimeout(
-      (abortSignal) => bedrock.send(classifyCommand(settings.modelId, content), { abortSignal }),
-      settings.timeoutMs,
-    );
+    // The signal bounds the whole call, the SDK's own retries included, and aborts the request itself.
+    const response = await bedrock.send(classifyCommand(settings.modelId, content), {
+      abortSignal: AbortSignal.timeout(settings.timeoutMs),
+    });
     const intent = intentOf(response);
     if (intent) return { intent, source: 'model' };
     console.warn(JSON.stringify({ level: 'WARN', message: 'classifier answered off-schema; using keywords' }));

@@ -2,6 +2,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import type { ClientFrame, FrameErrorCode, ServerFrame } from '../shared/contract';
 import { errorPayload } from '../shared/frame-errors';
 import { describeError, HandlerError } from '../shared/responses';
@@ -35,10 +36,9 @@ export interface InboundFrame {
   readonly isBase64Encoded?: boolean;
 }
 
-interface Identity {
-  readonly userId: string;
-  readonly orgId: string;
-}
+/** The identity stored with a connection at `$connect`. */
+const storedIdentity = z.object({ userId: z.string().min(1), orgId: z.string().min(1) });
+type Identity = z.output<typeof storedIdentity>;
 
 type Reply = (message: ServerFrame) => Promise<SendOutcome>;
 type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
@@ -94,8 +94,8 @@ async function connectionIdentity(deps: RouterDeps, connectionId: string): Promi
       ProjectionExpression: 'userId, orgId',
     }),
   );
-  const item = result.Item as Partial<Identity> | undefined;
-  return item?.userId && item.orgId ? { userId: item.userId, orgId: item.orgId } : undefined;
+  const identity = storedIdentity.safeParse(result.Item);
+  return identity.success ? identity.data : undefined;
 }
 
 async function routeMessage(

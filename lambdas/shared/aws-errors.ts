@@ -1,51 +1,26 @@
-/** Error names AWS SDK v3 uses for throttling and service-side faults worth retrying. */
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalServerError',
-  'InternalServerException',
-  'InternalFailure',
-  'ServiceException',
-  'ModelNotReadyException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
+import { isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-}
+type SdkError = Parameters<typeof isTransientError>[0];
 
-/** True for throttling, 5xx and network failures: errors a retry can cure. */
+/** The SDK's classifiers read fields of an error object; anything else is no AWS error. */
+const asSdkError = (error: unknown): SdkError | undefined =>
+  typeof error === 'object' && error !== null ? (error as SdkError) : undefined;
+
+/**
+ * True for throttling, 5xx, timeouts and network failures: errors a retry can cure, as the SDK's
+ * own retry strategy classifies them (so the lists stay current with the SDK). Errors that carry
+ * the SDK's `$retryable` trait count too, which is how FABLE's own transient errors say so.
+ */
 export function isTransientAwsError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as AwsErrorShape;
-  if (e.$retryable) return true;
-  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code && TRANSIENT_NAMES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  const e = asSdkError(error);
+  return e !== undefined && (isRetryableByTrait(e) || isThrottlingError(e) || isTransientError(e) || isServerError(e));
 }
 
 export function isThrottling(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const name = (error as AwsErrorShape).name ?? '';
-  return /Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded/.test(name);
+  const e = asSdkError(error);
+  return e !== undefined && isThrottlingError(e);
 }
 
 export function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null ? (error as AwsErrorShape).name : undefined;
+  return asSdkError(error)?.name;
 }

@@ -1,4 +1,4 @@
-import type { FrameErrorCode, ServerPayloads } from './contract';
+import type { ServerPayloads } from './contract';
 import { isThrottling, isTransientAwsError } from './aws-errors';
 import { HandlerError } from './responses';
 
@@ -7,7 +7,7 @@ import { HandlerError } from './responses';
  * callers), a retry hint for throttling and other transient faults, and otherwise a generic
  * message — never SDK text or stack traces.
  */
-export function errorPayload(error: unknown): ServerPayloads['error'] & { readonly code: FrameErrorCode } {
+export function errorPayload(error: unknown): ServerPayloads['error'] {
   if (error instanceof HandlerError) return { code: error.code, message: error.message };
   if (isThrottling(error)) return { code: 'THROTTLED', message: 'FABLE is busy; try again shortly.' };
   if (isTransientAwsError(error)) return { code: 'UNAVAILABLE', message: 'FABLE is temporarily unavailable; try again.' };

@@ -1,4 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import { failureResponse } from './contract';
+import { HandlerError } from './responses';
 
 /** The invoked function itself failed (unhandled error or timeout inside it): not an AWS API error. */
 export class InvokedFunctionError extends Error {
@@ -12,7 +15,7 @@ export class InvokedFunctionError extends Error {
 }
 
 export interface InvokeOptions {
-  /** Give up waiting (e.g. AbortSignal.timeout) when the caller has a tighter budget than the callee. */
+  /** Give up waiting (AbortSignal.timeout) when the caller has a tighter budget than the callee. */
   readonly abortSignal?: AbortSignal;
 }
 
@@ -32,6 +35,30 @@ export async function invokeJson(
   if (result.FunctionError) throw new InvokedFunctionError(functionName, result.FunctionError);
   const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
   return text === '' ? undefined : JSON.parse(text);
+}
+
+const succeeded = z.object({ success: z.literal(true) });
+
+/**
+ * Call one of FABLE's direct-invoke functions and read its answer (DESIGN.md section 4): the
+ * success body, checked against the callee's response schema, or the callee's own failure as a
+ * HandlerError carrying its code and message.
+ */
+export async function invokeDirect<S extends z.ZodObject>(
+  lambda: LambdaClient,
+  functionName: string,
+  payload: unknown,
+  body: S,
+  options: InvokeOptions = {},
+): Promise<z.output<S>> {
+  const response = await invokeJson(lambda, functionName, payload, options);
+  const failure = failureResponse.safeParse(response);
+  if (failure.success) throw new HandlerError(failure.data.error.code, failure.data.error.message);
+  const success = body.safeParse(response);
+  if (!succeeded.safeParse(response).success || !success.success) {
+    throw new Error(`${functionName} answered outside its response contract`);
+  }
+  return success.data;
 }
 
 /** Queue an asynchronous invocation (Lambda retries it on failure; the callee must be idempotent). */

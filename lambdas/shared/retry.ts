@@ -9,15 +9,19 @@ export interface RetryOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Exponential backoff with full jitter; rethrows the last error once attempts or time run out. */
-export async function withRetry<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+/**
+ * Exponential backoff with full jitter; rethrows the last error once attempts or time run out.
+ * For waits no SDK retry covers (a database resuming from auto-pause): AWS calls are retried by
+ * their clients (clients/retries.ts), never by this.
+ */
+export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
   const started = Date.now();
   const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work(attempt);
+      return await work();
     } catch (error) {
       const elapsed = Date.now() - started;
       const ceiling = Math.min(options.maxDelayMs ?? 10_000, options.baseDelayMs * 2 ** (attempt - 1));

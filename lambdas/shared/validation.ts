@@ -1,60 +1,90 @@
+import { z } from 'zod';
 import { badRequest } from './responses';
 
-/** Small validators that turn bad input into BAD_REQUEST with the field named. */
-export type JsonObject = Record<string, unknown>;
+type RawIssue = z.core.$ZodRawIssue;
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+const TYPE_NAMES: Record<string, string> = {
+  int: 'an integer',
+  object: 'an object',
+  record: 'an object',
+  array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+};
+
+const UNITS: Record<string, readonly [string, string]> = { string: ['character', 'characters'], array: ['item', 'items'] };
+
+/** `64 characters`, `1 item`, `300`: a limit with the unit its origin counts in. */
+function amount(origin: string, limit: number | bigint): string {
+  const unit = UNITS[origin];
+  return unit ? `${limit} ${Number(limit) === 1 ? unit[0] : unit[1]}` : String(limit);
 }
 
-export function requireObject(value: unknown, field: string): JsonObject {
-  if (!isObject(value)) throw badRequest(`${field} must be an object`);
-  return value;
-}
-
-export interface StringRule {
-  readonly maxLength?: number;
-  readonly pattern?: RegExp;
-}
-
-export function requireString(object: JsonObject, field: string, rule: StringRule = {}): string {
-  const value = object[field];
-  if (typeof value !== 'string' || value.trim() === '') throw badRequest(`${field} must be a non-empty string`);
-  return checkString(value, field, rule);
-}
-
-export function optionalString(object: JsonObject, field: string, rule: StringRule = {}): string | undefined {
-  const value = object[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw badRequest(`${field} must be a non-empty string when given`);
-  return checkString(value, field, rule);
-}
-
-function checkString(value: string, field: string, rule: StringRule): string {
-  if (rule.maxLength !== undefined && value.length > rule.maxLength) {
-    throw badRequest(`${field} must be at most ${rule.maxLength} characters`);
+/**
+ * What is wrong with a value, phrased to follow its field path: "is required", "must be an
+ * integer", "must be at most 64 characters". Schemas with a sharper message of their own
+ * (`{ error }` on the schema or refinement) override it.
+ */
+export function issueMessage(issue: RawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'is required' : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small': {
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
+      const verb = issue.origin === 'array' ? 'have' : 'be';
+      return `must ${verb} ${issue.inclusive === false ? 'more than' : 'at least'} ${amount(issue.origin, issue.minimum)}`;
+    }
+    case 'too_big': {
+      const verb = issue.origin === 'array' ? 'have' : 'be';
+      return `must ${verb} ${issue.inclusive === false ? 'less than' : 'at most'} ${amount(issue.origin, issue.maximum)}`;
+    }
+    case 'invalid_format':
+      return 'has an invalid format';
+    case 'invalid_value':
+      return `must be one of ${issue.values.join(', ')}`;
+    case 'invalid_union':
+      return 'options' in issue && Array.isArray(issue.options)
+        ? `must be one of ${issue.options.join(', ')}`
+        : 'matches none of the accepted shapes';
+    case 'unrecognized_keys':
+      return `has unknown fields: ${issue.keys.join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    default:
+      return undefined;
   }
-  if (rule.pattern && !rule.pattern.test(value)) throw badRequest(`${field} has an invalid format`);
-  return value;
 }
 
-export function optionalInteger(object: JsonObject, field: string, min: number, max: number): number | undefined {
-  const value = object[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw badRequest(`${field} must be an integer from ${min} to ${max}`);
-  }
-  return value;
+/** `payload.tags[3]`: the field an issue is about, named from the root of the value. */
+export function fieldPath(path: readonly PropertyKey[], root: string): string {
+  if (path.length === 0) return root;
+  return path.reduce<string>((name, key, index) => {
+    if (typeof key === 'number') return `${name}[${key}]`;
+    return index === 0 ? String(key) : `${name}.${String(key)}`;
+  }, '');
 }
 
-export function requireOneOf<T extends string>(object: JsonObject, field: string, allowed: readonly T[]): T {
-  const value = object[field];
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw badRequest(`${field} must be one of ${allowed.join(', ')}`);
-  }
-  return value as T;
+/** The BAD_REQUEST message for a rejected value: its first problem, with the field named. */
+export function describeIssues(error: z.ZodError, root: string): string {
+  const [issue] = error.issues;
+  return `${fieldPath(issue.path, root)} ${issue.message}`;
 }
 
-/** Opaque ids (userId, orgId, connectionId...): printable, bounded, no control characters. */
-export const ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export type Checked<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly message: string };
+
+/**
+ * Check untrusted input against its contract schema: the parsed value (defaults applied), or
+ * the BAD_REQUEST message naming the field and what was expected.
+ */
+export function checkInput<S extends z.ZodType>(schema: S, value: unknown, root = 'event'): Checked<z.output<S>> {
+  const result = schema.safeParse(value, { error: issueMessage });
+  return result.success ? { success: true, data: result.data } : { success: false, message: describeIssues(result.error, root) };
+}
+
+/** `checkInput` for code that answers through `respond`: bad input throws BAD_REQUEST. Nothing past it checks shapes. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root = 'event'): z.output<S> {
+  const checked = checkInput(schema, value, root);
+  if (!checked.success) throw badRequest(checked.message);
+  return checked.data;
+}

@@ -1,8 +1,16 @@
-import type { DeployedTool } from '../shared/contract';
+import type { DeployRequest, ToolDeployerResponses } from '../shared/contract';
 import { conflict } from '../shared/responses';
 import type { DeployerDeps } from './settings';
-import { validateDeployRequest } from './validate';
-import { assertAdoptable, createFunctionUrl, createToolFunction, ensureFunctionUrl, findFunction, updateToolFunction } from './functions';
+import {
+  assertAdoptable,
+  createFunctionUrl,
+  createToolFunction,
+  ensureFunctionUrl,
+  findFunction,
+  toolTags,
+  updateToolFunction,
+} from './functions';
+import { ensureToolLogGroup } from './log-group';
 import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment } from './records';
 
 /**
@@ -10,10 +18,10 @@ import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment 
  *
  * The record is written last, once the function is ready: a failure anywhere before leaves the
  * record as it was (absent on a first deploy, the last good version on a redeploy), and running the
- * same deploy again resumes, adopting a function a crashed deploy left behind.
+ * same deploy again resumes, adopting a function a crashed deploy left behind. The log group is
+ * made ready before the function exists or changes, so every log line lands under its retention.
  */
-export async function deployTool(deps: DeployerDeps, payload: unknown): Promise<{ tool: DeployedTool }> {
-  const request = validateDeployRequest(payload);
+export async function deployTool(deps: DeployerDeps, request: DeployRequest): Promise<ToolDeployerResponses['deploy']> {
   const { settings } = deps;
   const functionName = settings.functionPrefix + request.toolName;
 
@@ -21,10 +29,12 @@ export async function deployTool(deps: DeployerDeps, payload: unknown): Promise<
   if (record && record.orgId !== request.orgId) throw conflict(`Tool ${request.toolName} belongs to another organization`);
 
   const existing = await findFunction(deps.lambda, functionName);
+  if (existing) assertAdoptable(existing, request, settings.stage);
+  await ensureToolLogGroup(deps.logs, functionName, toolTags(settings.stage, request), settings.logRetentionDays);
+
   let functionArn: string;
   let functionUrl: string;
   if (existing) {
-    assertAdoptable(existing, request, settings.stage);
     functionArn = await updateToolFunction(deps, functionName, request, existing);
     functionUrl = await ensureFunctionUrl(deps.lambda, functionName);
   } else {

@@ -1,21 +1,18 @@
-import { requireObject, requireOneOf } from '../shared/validation';
+import { toolDeployerEvent } from '../shared/contract';
+import { directInvoke } from '../shared/handler';
 import type { DeployerDeps } from './settings';
 import { deployTool } from './deploy';
 import { undeployTool } from './undeploy';
 import { listTools } from './list';
 
-export const TOOL_DEPLOYER_ACTIONS = ['deploy', 'undeploy', 'list'] as const;
-
-/** Route one direct-invoke event (DESIGN.md section 4) to its action; bad input is BAD_REQUEST. */
-export async function handleToolDeployerEvent(deps: DeployerDeps, event: unknown): Promise<object> {
-  const body = requireObject(event, 'event');
-  const action = requireOneOf(body, 'action', TOOL_DEPLOYER_ACTIONS);
-  switch (action) {
+/** One direct-invoke event (DESIGN.md section 4), checked against the contract, to its action. */
+export const invokeToolDeployer = directInvoke(toolDeployerEvent, async (request, deps: DeployerDeps) => {
+  switch (request.action) {
     case 'deploy':
-      return deployTool(deps, body.payload);
+      return deployTool(deps, request.payload);
     case 'undeploy':
-      return undeployTool(deps, body.payload);
+      return undeployTool(deps, request.payload);
     case 'list':
-      return listTools(deps, body.payload);
+      return listTools(deps, request.payload);
   }
-}
+});

@@ -13,11 +13,10 @@ import {
   type GetFunctionCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { TOOL_TAGS } from '../shared/contract';
+import { TOOL_TAGS, type DeployRequest } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import { badRequest, conflict, HandlerError } from '../shared/responses';
 import type { DeployerDeps } from './settings';
-import type { DeployRequest } from './validate';
 
 /** Every tool runs on arm64, from `index.mjs`/`index.js` exporting `handler`. */
 export const TOOL_ARCHITECTURE = 'arm64';
@@ -67,6 +66,11 @@ export function assertAdoptable(existing: ExistingFunction, request: DeployReque
   if (!owned) throw conflict(`A function for tool ${request.toolName} exists and is not owned by this organization`);
 }
 
+/** Who owns a tool's resources: the deployer checks these before adopting, and IAM conditions on them. */
+export function toolTags(stage: string, request: DeployRequest): Record<string, string> {
+  return { [TOOL_TAGS.stage]: stage, [TOOL_TAGS.org]: request.orgId, [TOOL_TAGS.tool]: request.toolName };
+}
+
 /** Lambda caps descriptions at 256 characters; the schema's description is the natural one. */
 const functionDescription = (request: DeployRequest) => request.schema.description.slice(0, 256);
 
@@ -112,7 +116,7 @@ export async function createToolFunction(deps: DeployerDeps, functionName: strin
         Timeout: request.timeout,
         Environment: { Variables: toolEnvironment(deps, request) },
         TracingConfig: { Mode: 'Active' },
-        Tags: { [TOOL_TAGS.stage]: settings.stage, [TOOL_TAGS.org]: request.orgId, [TOOL_TAGS.tool]: request.toolName },
+        Tags: toolTags(settings.stage, request),
       }),
     ),
   );

@@ -1,5 +1,7 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Runtime, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { intSetting } from '../shared/config';
 import type { LambdaEnvironment } from '../shared/contract';
 
 /** Polling of the SDK waiters, in seconds (tests pass fractions of a second). */
@@ -18,6 +20,8 @@ export interface DeployerSettings {
   readonly functionPrefix: string;
   readonly runtime: Runtime;
   readonly stage: string;
+  /** How long each tool's log group keeps its events. */
+  readonly logRetentionDays: number;
   readonly waiter: WaiterSettings;
 }
 
@@ -25,6 +29,7 @@ export interface DeployerSettings {
 export interface DeployerDeps {
   readonly lambda: LambdaClient;
   readonly dynamo: DynamoDBDocumentClient;
+  readonly logs: CloudWatchLogsClient;
   readonly settings: DeployerSettings;
 }
 
@@ -54,6 +59,7 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
     functionPrefix: env.TOOL_FUNCTION_PREFIX,
     runtime,
     stage: match[1],
+    logRetentionDays: intSetting(env.TOOL_LOG_RETENTION_DAYS, 'TOOL_LOG_RETENTION_DAYS'),
     waiter,
   };
 }

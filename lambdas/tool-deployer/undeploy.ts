@@ -1,15 +1,16 @@
+import type { ToolDeployerResponses, UndeployRequest } from '../shared/contract';
 import { forbidden, notFound } from '../shared/responses';
 import type { DeployerDeps } from './settings';
-import { validateUndeployRequest } from './validate';
 import { deleteToolFunction } from './functions';
 import { deleteToolRecord, getToolRecord } from './records';
 
 /**
  * Remove a tool: only its owning org may. The function (and its URL) go first and the record last,
- * so an interrupted undeploy still has a record to find and simply runs again.
+ * so an interrupted undeploy still has a record to find and simply runs again. The tool's log
+ * group stays: its events expire by the retention the deploy set.
  */
-export async function undeployTool(deps: DeployerDeps, payload: unknown): Promise<{ toolName: string; functionName: string }> {
-  const { toolName, orgId } = validateUndeployRequest(payload);
+export async function undeployTool(deps: DeployerDeps, request: UndeployRequest): Promise<ToolDeployerResponses['undeploy']> {
+  const { toolName, orgId } = request;
   const { settings } = deps;
   const record = await getToolRecord(deps.dynamo, settings.tableName, toolName);
   if (!record) throw notFound(`Tool ${toolName} is not deployed`);

@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { keys, type BuildItem } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import { conflict, notFound } from '../shared/responses';
-import type { StatusUpdate } from './parse-event';
+import type { StatusUpdate } from './status-update';
 import { conditionalUpdate } from './transition';
 
 export interface BuildsTable {

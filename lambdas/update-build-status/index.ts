@@ -1,22 +1,18 @@
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { websocketClient } from '../shared/clients/websocket-management';
-import { lambdaConfig } from '../shared/config';
-import { respond } from '../shared/responses';
-import { parseStatusUpdate } from './parse-event';
-import { updateBuildStatus } from './update-status';
-
-const config = lambdaConfig('update-build-status');
+import { directInvoke, lambdaHandler } from '../shared/handler';
+import { statusUpdate } from './status-update';
+import { updateBuildStatus, type UpdateStatusDeps } from './update-status';
 
 /** update-build-status: called by the pipeline to move a build forward (DESIGN.md section 4). */
-export const handler = (event: unknown) =>
-  respond(async () => {
-    const update = parseStatusUpdate(event);
+export const handler = lambdaHandler(
+  'update-build-status',
+  (env): UpdateStatusDeps => {
     const dynamo = dynamoDocumentClient();
-    return updateBuildStatus(
-      {
-        builds: { dynamo, tableName: config.BUILDS_TABLE },
-        sender: { dynamo, websocket: websocketClient(config.WEBSOCKET_ENDPOINT), connectionsTable: config.CONNECTIONS_TABLE },
-      },
-      update,
-    );
-  });
+    return {
+      builds: { dynamo, tableName: env.BUILDS_TABLE },
+      sender: { dynamo, websocket: websocketClient(env.WEBSOCKET_ENDPOINT), connectionsTable: env.CONNECTIONS_TABLE },
+    };
+  },
+  directInvoke(statusUpdate, (update, deps: UpdateStatusDeps) => updateBuildStatus(deps, update)),
+);

@@ -1,5 +1,5 @@
 import { BUILD_PHASES, type BuildPhase } from '../shared/contract';
-import type { StatusUpdate } from './parse-event';
+import type { StatusUpdate } from './status-update';
 
 export interface ConditionalUpdate {
   readonly updateExpression: string;

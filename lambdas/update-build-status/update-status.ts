@@ -2,13 +2,12 @@ import type { BuildPhase, BuildStatus } from '../shared/contract';
 import type { ConnectionSender } from '../shared/websocket';
 import { applyStatusUpdate, type BuildsTable } from './apply-update';
 import { notifyBuildStatus, type Notified } from './notify';
-import type { StatusUpdate } from './parse-event';
+import type { StatusUpdate } from './status-update';
 
 export interface UpdateStatusDeps {
   readonly builds: BuildsTable;
   readonly sender: ConnectionSender;
   readonly now?: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface UpdatedBuild {
@@ -20,7 +19,7 @@ export interface UpdatedBuild {
 export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUpdate): Promise<UpdatedBuild> {
   const now = (deps.now?.() ?? new Date()).toISOString();
   const item = await applyStatusUpdate(deps.builds, update, now);
-  const notified = await notifyBuildStatus(deps.sender, item, deps.sleep);
+  const notified = await notifyBuildStatus(deps.sender, item);
   return {
     build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },
     notified,

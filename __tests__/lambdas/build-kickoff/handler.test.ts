@@ -2,24 +2,22 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type * as HandlerModule from '../../../lambdas/build-kickoff/index';
+import { handler as kickoff } from '../../../lambdas/build-kickoff/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
-import { MAX_REQUEST_CHARS } from '../../../lambdas/build-kickoff/parse-event';
-import { UUID_PATTERN } from '../../../lambdas/shared/validation';
+import { MAX_BUILD_REQUEST_CHARS as MAX_REQUEST_CHARS, UUID_PATTERN } from '../../../lambdas/shared/contract';
 
+/** Any response body, as a caller reading JSON sees it. */
+const handler = kickoff as (event: unknown) => Promise<any>;
 const s3Mock = mockClient(S3Client);
 const sfnMock = mockClient(SFNClient);
 let dynamo: LocalDynamo;
-let handler: (event: unknown) => Promise<any>;
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
-  // Loaded only now: a handler reads its environment when its module loads.
-  handler = (require('../../../lambdas/build-kickoff/index') as typeof HandlerModule).handler;
 });
 afterAll(async () => {
   dynamoDocumentClient().destroy();
@@ -69,22 +67,23 @@ describe('build-kickoff handler', () => {
   });
 
   test.each([
-    ['no event', undefined, 'event must be an object'],
+    ['no event', undefined, 'event is required'],
+    ['an event that is not an object', 'start', 'event must be an object'],
     ['an unknown action', { action: 'cancel', payload: {} }, 'action must be one of start, status'],
-    ['no payload', { action: 'start' }, 'payload must be an object'],
-    ['no request', { action: 'start', payload: {} }, 'request must be a non-empty string'],
-    ['a blank request', { action: 'start', payload: { request: '   ' } }, 'request must be a non-empty string'],
-    ['a request that is not text', { action: 'start', payload: { request: 42 } }, 'request must be a non-empty string'],
+    ['no payload', { action: 'start' }, 'payload is required'],
+    ['no request', { action: 'start', payload: {} }, 'payload.request is required'],
+    ['a blank request', { action: 'start', payload: { request: '   ' } }, 'payload.request must not be blank'],
+    ['a request that is not text', { action: 'start', payload: { request: 42 } }, 'payload.request must be a string'],
     [
       'a request that is too long',
       { action: 'start', payload: { request: 'x'.repeat(MAX_REQUEST_CHARS + 1) } },
-      `request must be at most ${MAX_REQUEST_CHARS} characters`,
+      `payload.request must be at most ${MAX_REQUEST_CHARS} characters`,
     ],
-    ['a userId with spaces', { action: 'start', payload: { request: 'r', userId: 'a b' } }, 'userId has an invalid format'],
-    ['an empty orgId', { action: 'start', payload: { request: 'r', orgId: '' } }, 'orgId must be a non-empty string when given'],
-    ['a connectionId that is not text', { action: 'start', payload: { request: 'r', connectionId: 7 } }, 'connectionId must be a non-empty string when given'],
-    ['a status without a buildId', { action: 'status', payload: {} }, 'buildId must be a non-empty string'],
-    ['a buildId that is not a UUID', { action: 'status', payload: { buildId: '../etc' } }, 'buildId has an invalid format'],
+    ['a userId with spaces', { action: 'start', payload: { request: 'r', userId: 'a b' } }, 'payload.userId must be printable ASCII without spaces'],
+    ['an empty orgId', { action: 'start', payload: { request: 'r', orgId: '' } }, 'payload.orgId must not be empty'],
+    ['a connectionId that is not text', { action: 'start', payload: { request: 'r', connectionId: 7 } }, 'payload.connectionId must be a string'],
+    ['a status without a buildId', { action: 'status', payload: {} }, 'payload.buildId is required'],
+    ['a buildId that is not a UUID', { action: 'status', payload: { buildId: '../etc' } }, 'payload.buildId must be a UUID'],
   ])('rejects %s with BAD_REQUEST and touches nothing', async (_label, event, message) => {
     const before = await buildCount();
     expect(await handler(event)).toEqual({ success: false, error: { code: 'BAD_REQUEST', message } });

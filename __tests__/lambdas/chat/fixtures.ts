@@ -5,7 +5,7 @@ import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { LocalDynamo } from '../../helpers/dynamodb-local';
 import type { ChatDeps } from '../../../lambdas/chat/answer';
-import type { ChatEvent } from '../../../lambdas/shared/contract';
+import type { ChatEvent, MemorySearchHit } from '../../../lambdas/shared/contract';
 
 export const CONNECTION = 'conn-chat=';
 export const ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
@@ -22,7 +22,7 @@ export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
   };
 }
 
-/** Deps for calling answerMessage directly (no-op backoff, real DynamoDB Local, mocked clients). */
+/** Deps for calling answerMessage directly (real DynamoDB engine, mocked clients). */
 export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {}): ChatDeps {
   let id = 0;
   return {
@@ -39,7 +39,6 @@ export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {})
     },
     newId: () => `id-${++id}`,
     now: () => new Date(),
-    sleep: async () => undefined,
     ...overrides,
   };
 }
@@ -112,6 +111,21 @@ export function framesSent(websocket: AwsStub<any, any, any>): SentFrame[] {
     .commandCalls(PostToConnectionCommand)
     .map((call) => JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')));
 }
+
+/** A memory as the memory function's `search` answers it. */
+export const memoryHit = (content: string, similarity: number): MemorySearchHit => ({
+  id: '7b2d0c8e-4a5f-4c1e-9f7a-2b3c4d5e6f70',
+  userId: 'user-1',
+  orgId: 'org-1',
+  scope: 'user',
+  type: 'note',
+  content,
+  importance: 0.5,
+  tags: [],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  similarity,
+});
 
 /** An Invoke response carrying a JSON result (the SDK's blob type is a Uint8Array with helpers). */
 export const invokeResult = (body: unknown, extra: Partial<InvokeCommandOutput> = {}): InvokeCommandOutput => ({

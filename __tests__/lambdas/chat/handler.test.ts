@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/chat';
 import { HISTORY_MESSAGES } from '../../../lambdas/chat/history';
+import { lambdaContext as contextWithTimeLeft } from '../../helpers/lambda-events';
 import {
   answerWith,
   CHAT_MODEL,
@@ -15,6 +16,7 @@ import {
   conversationItems,
   framesSent,
   invokeResult,
+  memoryHit,
   textAnswer,
   resetChatMocks,
 } from './fixtures';
@@ -23,7 +25,7 @@ const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
 const websocket = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
-const lambdaContext = { getRemainingTimeInMillis: () => 120_000 };
+const lambdaContext = contextWithTimeLeft(120_000);
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
@@ -101,7 +103,7 @@ describe('chat: a reply', () => {
   it('puts the memories found for the message into the system prompt', async () => {
     lambda
       .on(InvokeCommand, { FunctionName: 'fable-test-memory' })
-      .resolves(invokeResult({ success: true, memories: [{ content: 'The user lives in Paris', similarity: 0.9 }] }));
+      .resolves(invokeResult({ success: true, memories: [memoryHit('The user lives in Paris', 0.9)] }));
     answerWith(bedrock, textAnswer(['Sunny.']));
     await handler(chatEvent({ conversationId: 'conv-mem', requestId: 'req-mem' }), lambdaContext);
 

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/connection-manager';
+import { websocketEvent } from '../../helpers/lambda-events';
 
 let dynamo: LocalDynamo;
 const TTL_SECONDS = 7200;
@@ -13,9 +14,8 @@ beforeAll(async () => {
 
 afterAll(() => dynamo.stop());
 
-const event = (routeKey: string, connectionId: string, authorizer?: Record<string, unknown>) => ({
-  requestContext: { routeKey, eventType: routeKey.replace('$', '').toUpperCase(), connectionId, ...(authorizer ? { authorizer } : {}) },
-});
+const event = (routeKey: string, connectionId: string | undefined, authorizer?: Record<string, unknown>) =>
+  websocketEvent(routeKey, connectionId, { authorizer });
 
 const stored = async (connectionId: string) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('connections'), Key: { connectionId } }))).Item;
@@ -42,7 +42,7 @@ describe('connection-manager', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     expect(await handler(event('$connect', 'conn-bad', { userId: 'has spaces in it' }))).toEqual({ statusCode: 400 });
     expect(await stored('conn-bad')).toBeUndefined();
-    expect(warn.mock.calls[0][0]).toContain('authorizer userId is not a valid id');
+    expect(warn.mock.calls[0][0]).toContain('requestContext.authorizer.userId must be printable ASCII without spaces');
     warn.mockRestore();
   });
 
@@ -55,9 +55,20 @@ describe('connection-manager', () => {
     expect(await handler(event('$disconnect', 'conn-gone'))).toEqual({ statusCode: 200 });
   });
 
-  it('answers 400 to any other route or a missing connection id', async () => {
+  it('answers 400 to any other route or a missing connection id, storing nothing', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     expect(await handler(event('$default', 'conn-x'))).toEqual({ statusCode: 400 });
-    expect(await handler({ requestContext: { routeKey: '$connect' } })).toEqual({ statusCode: 400 });
+    expect(await handler(event('$connect', undefined))).toEqual({ statusCode: 400 });
     expect(await stored('conn-x')).toBeUndefined();
+    expect(warn.mock.calls.map(([line]) => JSON.parse(line).reason)).toEqual([
+      'requestContext.routeKey must be one of $connect, $disconnect',
+      'requestContext.connectionId is required',
+    ]);
+    warn.mockRestore();
+  });
+
+  it('treats an empty or null authorizer field as not given', async () => {
+    await handler(event('$connect', 'conn-blank', { principalId: 'user-9', userId: '', orgId: null }));
+    expect(await stored('conn-blank')).toMatchObject({ userId: 'user-9', orgId: 'default' });
   });
 });

@@ -1,10 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { databaseSettings, type DatabaseEnvironment } from '../../../lambdas/shared/database/settings';
-import { LAMBDA_CA_BUNDLE, tlsOptions } from '../../../lambdas/shared/database/tls';
 import { parseSecret, SecretCredentials } from '../../../lambdas/shared/database/credentials';
 import { isDatabaseStarting } from '../../../lambdas/shared/database/availability';
 import { embeddingDimensions } from '../../../lambdas/memory/embeddings';
@@ -34,25 +30,6 @@ describe('database settings', () => {
 
   it.each(['0', '-1', '5432x', '70000'])('refuses DB_PORT=%s', (port) => {
     expect(() => databaseSettings({ ...ENV, DB_PORT: port })).toThrow(/DB_PORT/);
-  });
-});
-
-describe('TLS options', () => {
-  it('verify-full checks the certificate against the CA bundle (host name check left on)', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'fable-ca-')), 'bundle.pem');
-    writeFileSync(file, 'PEM BUNDLE');
-    expect(tlsOptions('verify-full', file)).toEqual({ rejectUnauthorized: true, ca: 'PEM BUNDLE' });
-  });
-
-  it('defaults to the bundle the Lambda Node.js runtime ships, and fails loudly without it', () => {
-    expect(LAMBDA_CA_BUNDLE).toBe('/var/runtime/ca-cert.pem');
-    expect(() => tlsOptions('verify-full', '/nonexistent/ca.pem')).toThrow(
-      'DB_SSL=verify-full needs the RDS CA bundle at /nonexistent/ca.pem, which is not readable.',
-    );
-  });
-
-  it('disable means plain TCP (local tests only)', () => {
-    expect(tlsOptions('disable')).toBe(false);
   });
 });
 

@@ -1,13 +1,11 @@
 import { connect, createServer, type Server } from 'node:net';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from 'pg';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startPglite, PGLITE_DATABASE, PGLITE_USER, type PgliteServer } from '../../helpers/pglite';
-import { handler } from '../../../lambdas/db-init';
+import { lambdaContext } from '../../helpers/lambda-events';
+import { handler, STATEMENT_TIMEOUT_MS } from '../../../lambdas/db-init';
+import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 import { checkSchema, migrate } from '../../../lambdas/db-init/migrator';
 import { MIGRATIONS, migrationChecksum, type Migration } from '../../../lambdas/shared/contract/migrations';
 import { Database, type PoolLimits } from '../../../lambdas/shared/database/database';
@@ -18,7 +16,7 @@ import { isTransientAwsError } from '../../../lambdas/shared/aws-errors';
 
 const DIMENSIONS = 256;
 const SECRET_ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!cluster-abc-123456';
-const context = { getRemainingTimeInMillis: () => 300_000 };
+const context = lambdaContext(300_000);
 const secrets = mockClient(SecretsManagerClient);
 const staticCredentials = { get: async () => ({ username: PGLITE_USER, password: 'test' }), invalidate: () => undefined };
 const limits: PoolLimits = {
@@ -113,8 +111,16 @@ describe('db-init handler', () => {
       success: false,
       error: { code: 'BAD_REQUEST', message: 'action must be one of migrate, check' },
     });
-    expect(await handler('migrate', context)).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
-    expect(await handler({ failOnError: 'yes' }, context)).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
+    expect(await handler('migrate', context)).toEqual({ success: false, error: { code: 'BAD_REQUEST', message: 'event must be an object' } });
+    expect(await handler({ failOnError: 'yes' }, context)).toEqual({
+      success: false,
+      error: { code: 'BAD_REQUEST', message: 'failOnError must be a boolean' },
+    });
+  });
+
+  it('lets a statement run until a minute before the function times out, never past it', () => {
+    expect(STATEMENT_TIMEOUT_MS).toBe(FUNCTION_SETTINGS['db-init'].timeoutSeconds * 1000 - 60_000);
+    expect(STATEMENT_TIMEOUT_MS).toBeGreaterThan(0);
   });
 
   it('throws instead of answering success:false when failOnError is set (how Terraform sees a failure)', async () => {
@@ -245,13 +251,11 @@ describe('Database connections', () => {
   });
 
   it('never fall back to plain TCP when verify-full is asked for', async () => {
-    const caFile = join(mkdtempSync(join(tmpdir(), 'fable-ca-')), 'ca.pem');
-    writeFileSync(caFile, rootCertificates[0]);
     const database = new Database({
       host: server.host,
       port: server.port,
       database: PGLITE_DATABASE,
-      ssl: tlsOptions('verify-full', caFile),
+      ssl: tlsOptions('verify-full'),
       credentials: staticCredentials,
       limits,
     });

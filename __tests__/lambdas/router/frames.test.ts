@@ -15,8 +15,9 @@ describe('parseClientFrame', () => {
 
   it.each([
     ['binary frames', () => parseClientFrame('AAEC', true), 'only text frames are accepted'],
-    ['ids that could break a table key', () => parseClientFrame('{"type":"message","content":"x","conversationId":"a#MSG"}'), 'conversationId has an invalid format'],
-    ['non-string content', () => parseClientFrame('{"type":"message","content":42}'), 'content must be a non-empty string'],
+    ['ids that could break a table key', () => parseClientFrame('{"type":"message","content":"x","conversationId":"a#MSG"}'), 'conversationId must be 1-64 letters, digits, "_" or "-"'],
+    ['non-string content', () => parseClientFrame('{"type":"message","content":42}'), 'content must be a string'],
+    ['a frame that is not an object', () => parseClientFrame('[1,2]'), 'frame must be an object'],
   ])('rejects %s as BAD_REQUEST', (_, parse, message) => {
     expect(parse).toThrow(new HandlerError('BAD_REQUEST', message));
   });

@@ -4,9 +4,9 @@ import { InvokeCommand, LambdaClient, TooManyRequestsException, type InvokeComma
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { websocketEvent } from '../../helpers/lambda-events';
 import { handler } from '../../../lambdas/router';
-import { routeFrame } from '../../../lambdas/router/route-frame';
-import { MAX_FRAME_BYTES } from '../../../lambdas/shared/contract';
+import { MAX_FRAME_BYTES, type Memory } from '../../../lambdas/shared/contract';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -44,8 +44,7 @@ beforeEach(async () => {
 
 afterEach(() => jest.restoreAllMocks());
 
-const receive = (body: string | undefined, connectionId = CONNECTION) =>
-  handler({ requestContext: { routeKey: '$default', eventType: 'MESSAGE', connectionId }, body });
+const receive = (body: string | undefined, connectionId = CONNECTION) => handler(websocketEvent('$default', connectionId, { body }));
 
 const framesSent = () =>
   websocket.commandCalls(PostToConnectionCommand).map((call) => ({
@@ -65,14 +64,27 @@ const invokeResult = (body: unknown, extra: Partial<InvokeCommandOutput> = {}): 
   Payload: Buffer.from(JSON.stringify(body)) as unknown as InvokeCommandOutput['Payload'],
   ...extra,
 });
+/** A memory as the memory function answers `create`. */
+const storedMemory = (id: string, content: string): Memory => ({
+  id,
+  userId: 'user-1',
+  orgId: 'org-1',
+  scope: 'user',
+  type: 'fact',
+  content,
+  importance: 0.5,
+  tags: [],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
 const invokedPayload = (index = 0) => JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[index].args[0].input.Payload as Uint8Array).toString());
 
 describe('router: frame validation', () => {
   it.each([
     ['malformed JSON', '{"type": "message", "content": ', 'frame is not valid JSON'],
     ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message'],
-    ['empty content', '{"type":"message","content":"   "}', 'content must be a non-empty string'],
-    ['a malformed requestId', '{"type":"message","content":"hi","requestId":"has space"}', 'requestId has an invalid format'],
+    ['blank content', '{"type":"message","content":"   "}', 'content must not be blank'],
+    ['a malformed requestId', '{"type":"message","content":"hi","requestId":"has space"}', 'requestId must be 1-64 letters, digits, "_" or "-"'],
     ['a JSON array', '[1,2]', 'frame must be an object'],
     ['no body', undefined, 'frame is empty'],
   ])('answers %s with an error frame and 400, touching nothing else', async (_, body, message) => {
@@ -181,7 +193,7 @@ describe('router: intents', () => {
 
   it('stores a MEMORY through memory create and acks with the memoryId', async () => {
     classifiedAs('MEMORY');
-    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: { id: 'm-1', content: 'I like tea' } }));
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: storedMemory('m-1', 'I like tea') }));
     await receive('{"type":"message","content":"I like tea","requestId":"req-m"}');
     expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-memory');
     expect(invokedPayload()).toEqual({
@@ -193,7 +205,7 @@ describe('router: intents', () => {
 
   it('falls back to keywords when the model fails', async () => {
     bedrock.on(ConverseCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
-    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: { id: 'm-2' } }));
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: storedMemory('m-2', 'my cat is called Miso') }));
     await receive('{"type":"message","content":"Please remember that my cat is called Miso"}');
     expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-memory');
     expect(framesSent()[0].payload).toEqual({ intent: 'MEMORY', memoryId: 'm-2' });
@@ -204,34 +216,6 @@ describe('router: intents', () => {
     lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: 'b-2', status: 'pending' }));
     await receive('{"type":"message","content":"Can you build me a tool that converts currencies?"}');
     expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-build-kickoff');
-  });
-
-  it('falls back to keywords when the model is slower than the classification budget', async () => {
-    bedrock.on(ConverseCommand).callsFake(() => new Promise(() => undefined));
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    const started = Date.now();
-    const status = await routeFrame(
-      {
-        dynamo: dynamo.doc,
-        websocket: new ApiGatewayManagementApiClient({ endpoint: 'https://abc123.execute-api.us-west-2.amazonaws.com/test' }),
-        bedrock: new BedrockRuntimeClient({}),
-        lambda: new LambdaClient({}),
-        newId: () => 'generated-id',
-        settings: {
-          connectionsTable: dynamo.tableName('connections'),
-          routerModelId: 'router-model',
-          classifyTimeoutMs: 50,
-          chatFunctionName: 'fable-test-chat',
-          buildKickoffFunctionName: 'fable-test-build-kickoff',
-          memoryFunctionName: 'fable-test-memory',
-        },
-      },
-      { connectionId: CONNECTION, body: '{"type":"message","content":"what is the capital of France?"}' },
-    );
-    expect(status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input).toMatchObject({ FunctionName: 'fable-test-chat', InvocationType: 'Event' });
-    expect(framesSent()[0]).toMatchObject({ type: 'ack', requestId: 'generated-id', conversationId: 'generated-id' });
   });
 });
 
@@ -252,6 +236,18 @@ describe('router: failures', () => {
     expect(framesSent()).toEqual([
       { connectionId: CONNECTION, type: 'error', requestId: 'req-t', payload: { code: 'THROTTLED', message: 'FABLE is busy; try again shortly.' } },
     ]);
+  });
+
+  it('reports a callee answering outside its response contract as INTERNAL', async () => {
+    classifiedAs('MEMORY');
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, memory: { id: 'm-3' } }));
+    expect(await receive('{"type":"message","content":"remember this"}')).toEqual({ statusCode: 502 });
+    expect(framesSent()[0].payload).toEqual({ code: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it('answers 400 to an event without a connection, sending nothing', async () => {
+    expect(await handler(websocketEvent('$default', undefined, { body: '{"type":"ping"}' }))).toEqual({ statusCode: 400 });
+    expect(websocket.calls()).toHaveLength(0);
   });
 
   it('reports a crashed callee as INTERNAL', async () => {

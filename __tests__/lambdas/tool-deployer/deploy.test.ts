@@ -2,7 +2,7 @@ import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { InvalidParameterValueException } from '@aws-sdk/client-lambda';
 import { notFound } from './fake-lambda';
-import { BUCKET, deployPayload, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from './fixtures';
+import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from './fixtures';
 
 const FUNCTION = 'fable-test-tool-weather';
 const OWN_TAGS = { 'fable:stage': 'test', 'fable:org': 'org-a', 'fable:tool': 'weather' };
@@ -29,7 +29,7 @@ async function expectHandlerError(promise: Promise<unknown>, code: string): Prom
 
 describe('deploy of a new tool', () => {
   it('creates the function with the execution role, waits for Active, adds an AWS_IAM URL, then records version 1', async () => {
-    const result = await deployTool(h.deps, deployPayload({ memorySize: 512, timeout: 60, environment: { API_BASE: 'https://api.example.com' } }));
+    const result = await deployTool(h.deps, deployRequest({ memorySize: 512, timeout: 60, environment: { API_BASE: 'https://api.example.com' } }));
 
     expect(result.tool).toEqual({
       toolName: 'weather',
@@ -79,7 +79,7 @@ describe('deploy of a new tool', () => {
   });
 
   it('applies the contract identity and size defaults when the payload leaves them out', async () => {
-    await deployTool(h.deps, { toolName: 'weather', s3Key: 'tools/weather/3f2a9c.zip', schema: { name: 'w', description: 'd' } });
+    await deployTool(h.deps, deployRequest({ orgId: undefined, userId: undefined, schema: { name: 'w', description: 'd' } }));
 
     const create = h.lambda.inputsOf('CreateFunction')[0];
     expect(create).toMatchObject({ MemorySize: 256, Timeout: 30, Tags: { 'fable:org': 'default' } });
@@ -94,7 +94,7 @@ describe('deploy of a new tool', () => {
   it('writes no record when the function never becomes Active, and a rerun adopts the function it left', async () => {
     h.lambda.pollsUntilActive = Infinity;
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const error = await withShortWaits(h, () => expectHandlerError(deployTool(h.deps, deployPayload()), 'INTERNAL'));
+    const error = await withShortWaits(h, () => expectHandlerError(deployTool(h.deps, deployRequest()), 'INTERNAL'));
     expect(error.message).toContain('did not become active in time');
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('"target":"active","timedOut":true'));
     warn.mockRestore();
@@ -103,7 +103,7 @@ describe('deploy of a new tool', () => {
 
     h.lambda.functions.get(FUNCTION)!.pendingPolls = 0;
     h.lambda.clearHistory();
-    const result = await deployTool(h.deps, deployPayload());
+    const result = await deployTool(h.deps, deployRequest());
     expect(result.tool.version).toBe(1);
     expect(h.lambda.sentNames()).toEqual([
       'GetFunction',
@@ -124,7 +124,7 @@ describe('deploy of a new tool', () => {
       'CreateFunction',
       new InvalidParameterValueException({ message: 'Error occurred while GetObject. S3 Error Code: NoSuchKey', $metadata: {} }),
     );
-    const error = await expectHandlerError(deployTool(h.deps, deployPayload()), 'BAD_REQUEST');
+    const error = await expectHandlerError(deployTool(h.deps, deployRequest()), 'BAD_REQUEST');
     expect(error.message).not.toContain('NoSuchKey');
     expect(await toolItem(h, 'weather')).toBeUndefined();
   });
@@ -133,18 +133,18 @@ describe('deploy of a new tool', () => {
     // Another deploy creates the function between our existence check and our create.
     h.lambda.seed(FUNCTION, OWN_TAGS);
     h.lambda.failNext('GetFunction', notFound());
-    await expectHandlerError(deployTool(h.deps, deployPayload()), 'CONFLICT');
+    await expectHandlerError(deployTool(h.deps, deployRequest()), 'CONFLICT');
     expect(await toolItem(h, 'weather')).toBeUndefined();
   });
 });
 
 describe('redeploy of a recorded tool', () => {
   it('updates code then configuration, each awaited, keeps the URL, and increments the version', async () => {
-    const first = await deployTool(h.deps, deployPayload());
+    const first = await deployTool(h.deps, deployRequest());
     const created = await toolItem(h, 'weather');
     h.lambda.clearHistory();
 
-    const second = await deployTool(h.deps, deployPayload({ s3Key: 'tools/weather/77bb01.zip', memorySize: 1024, timeout: 120, userId: 'user-2' }));
+    const second = await deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/77bb01.zip', memorySize: 1024, timeout: 120, userId: 'user-2' }));
 
     expect(second.tool).toEqual({ ...first.tool, version: 2 });
     expect(h.lambda.sentNames()).toEqual([
@@ -182,7 +182,7 @@ describe('redeploy of a recorded tool', () => {
 
   it('is safe to repeat: the same deploy three times gives one function, one URL and versions 1, 2, 3', async () => {
     const versions = [];
-    for (let i = 0; i < 3; i += 1) versions.push((await deployTool(h.deps, deployPayload())).tool.version);
+    for (let i = 0; i < 3; i += 1) versions.push((await deployTool(h.deps, deployRequest())).tool.version);
     expect(versions).toEqual([1, 2, 3]);
     expect(h.lambda.functions.size).toBe(1);
     expect(h.lambda.inputsOf('CreateFunction')).toHaveLength(1);
@@ -190,13 +190,13 @@ describe('redeploy of a recorded tool', () => {
   });
 
   it('keeps the last good version in the record when an update never finishes', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     const before = await toolItem(h, 'weather');
     h.lambda.pollsUntilUpdated = Infinity;
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
 
     const error = await withShortWaits(h, () =>
-      expectHandlerError(deployTool(h.deps, deployPayload({ s3Key: 'tools/weather/broken.zip' })), 'INTERNAL'),
+      expectHandlerError(deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/broken.zip' })), 'INTERNAL'),
     );
     expect(error.message).toContain('did not become updated in time');
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('"target":"updated","timedOut":true'));
@@ -206,18 +206,18 @@ describe('redeploy of a recorded tool', () => {
   });
 
   it('recreates a recorded tool whose function was deleted, continuing the version sequence', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     h.lambda.functions.delete(FUNCTION);
     h.lambda.clearHistory();
 
-    const result = await deployTool(h.deps, deployPayload());
+    const result = await deployTool(h.deps, deployRequest());
     expect(result.tool.version).toBe(2);
     expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'CreateFunctionUrlConfig']);
   });
 
   it('switches a Function URL that someone opened to NONE back to AWS_IAM', async () => {
     h.lambda.seed(FUNCTION, OWN_TAGS, { AuthType: 'NONE' });
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     expect(h.lambda.inputsOf('UpdateFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION, AuthType: 'AWS_IAM' }]);
     expect(h.lambda.functions.get(FUNCTION)?.url?.AuthType).toBe('AWS_IAM');
   });
@@ -225,25 +225,25 @@ describe('redeploy of a recorded tool', () => {
 
 describe('ownership', () => {
   it('refuses a tool name recorded by another org with CONFLICT before touching Lambda', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     const before = await toolItem(h, 'weather');
     h.lambda.clearHistory();
 
-    await expectHandlerError(deployTool(h.deps, deployPayload({ orgId: 'org-b', s3Key: 'tools/weather/evil.zip' })), 'CONFLICT');
+    await expectHandlerError(deployTool(h.deps, deployRequest({ orgId: 'org-b', s3Key: 'tools/weather/evil.zip' })), 'CONFLICT');
     expect(h.lambda.sentNames()).toEqual([]);
     expect(await toolItem(h, 'weather')).toEqual(before);
   });
 
   it('never adopts an unrecorded function tagged for another org', async () => {
     h.lambda.seed(FUNCTION, { ...OWN_TAGS, 'fable:org': 'org-b' });
-    await expectHandlerError(deployTool(h.deps, deployPayload()), 'CONFLICT');
+    await expectHandlerError(deployTool(h.deps, deployRequest()), 'CONFLICT');
     expect(h.lambda.sentNames()).toEqual(['GetFunction']);
     expect(await toolItem(h, 'weather')).toBeUndefined();
   });
 
   it('never adopts a function the deployer did not create (no FABLE tags)', async () => {
     h.lambda.seed(FUNCTION, { Project: 'FABLE', ManagedBy: 'cdktf' });
-    await expectHandlerError(deployTool(h.deps, deployPayload()), 'CONFLICT');
+    await expectHandlerError(deployTool(h.deps, deployRequest()), 'CONFLICT');
     expect(h.lambda.sentNames()).toEqual(['GetFunction']);
   });
 });

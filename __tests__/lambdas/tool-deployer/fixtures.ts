@@ -1,7 +1,11 @@
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../../lambdas/tool-deployer/settings';
-import { ACCOUNT, FakeLambda } from './fake-lambda';
+import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../../lambdas/shared/contract';
+import { parseInput } from '../../../lambdas/shared/validation';
+import { ACCOUNT, FakeLambda, REGION } from './fake-lambda';
 
 /** Polls a few milliseconds apart; the generous bound keeps a loaded machine from timing out a wait that succeeds. */
 export const FAST_WAITER = { minDelay: 0.001, maxDelay: 0.002, maxWaitTime: 10 };
@@ -47,12 +51,37 @@ export function deployPayload(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
+/** Requests as the handler hands them to the actions: checked by the contract, defaults applied. */
+export const deployRequest = (overrides: Record<string, unknown> = {}): DeployRequest =>
+  parseInput(toolDeployEvent, { action: 'deploy', payload: deployPayload(overrides) }).payload;
+export const undeployRequest = (payload: Record<string, unknown>): UndeployRequest =>
+  parseInput(toolUndeployEvent, { action: 'undeploy', payload }).payload;
+export const listRequest = (payload: Record<string, unknown>): ListRequest => parseInput(toolListEvent, { action: 'list', payload }).payload;
+
+/** CloudWatch Logs for the tools' log groups: every command answered, every command recorded. */
+export function fakeLogs(): { client: CloudWatchLogsClient; mock: ReturnType<typeof mockClient> } {
+  const client = new CloudWatchLogsClient({ region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const mock = mockClient(client);
+  mock.on(CreateLogGroupCommand).resolves({});
+  mock.on(PutRetentionPolicyCommand).resolves({});
+  return { client, mock };
+}
+
+/** The CloudWatch Logs commands sent, by name and input, in order. */
+export function logCommands(logs: ReturnType<typeof fakeLogs>): { name: string; input: unknown }[] {
+  return logs.mock.calls().map((call) => {
+    const command = call.args[0] as unknown as { constructor: { name: string }; input: unknown };
+    return { name: command.constructor.name.replace(/Command$/, ''), input: command.input };
+  });
+}
+
 /** DynamoDB Local + the fake control plane, wired like the handler wires the real clients. */
 export interface Harness {
   readonly dynamo: LocalDynamo;
   /** Same marshalling as production: an undefined attribute is an error, never dropped. */
   readonly doc: DynamoDBDocumentClient;
   lambda: FakeLambda;
+  logs: ReturnType<typeof fakeLogs>;
   deps: DeployerDeps;
   readonly tableName: string;
 }
@@ -62,14 +91,24 @@ export async function startHarness(): Promise<Harness> {
   const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: false } });
   const tableName = dynamo.tableName('tools');
   const lambda = new FakeLambda();
-  return { dynamo, doc, lambda, tableName, deps: { lambda: lambda.client, dynamo: doc, settings: testSettings(tableName) } };
+  const logs = fakeLogs();
+  return {
+    dynamo,
+    doc,
+    lambda,
+    logs,
+    tableName,
+    deps: { lambda: lambda.client, dynamo: doc, logs: logs.client, settings: testSettings(tableName) },
+  };
 }
 
 /** A fresh control plane and an empty tools table for the next test. */
 export async function resetHarness(harness: Harness): Promise<void> {
   harness.lambda.mock.restore();
   harness.lambda = new FakeLambda();
-  harness.deps = { ...harness.deps, lambda: harness.lambda.client, settings: testSettings(harness.tableName) };
+  harness.logs.mock.restore();
+  harness.logs = fakeLogs();
+  harness.deps = { ...harness.deps, lambda: harness.lambda.client, logs: harness.logs.client, settings: testSettings(harness.tableName) };
   const items = await harness.doc.send(new ScanCommand({ TableName: harness.tableName }));
   for (const item of items.Items ?? []) {
     await harness.doc.send(new DeleteCommand({ TableName: harness.tableName, Key: { PK: item.PK, SK: item.SK } }));

@@ -1,4 +1,6 @@
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/tool-deployer/index';
 import { FakeLambda } from './fake-lambda';
@@ -16,6 +18,9 @@ const ENV = {
 
 let dynamo: LocalDynamo;
 let lambda: FakeLambda;
+/** The handler's own CloudWatch Logs client. */
+const logs = mockClient(CloudWatchLogsClient);
+logs.on(CreateLogGroupCommand).resolves({}).on(PutRetentionPolicyCommand).resolves({});
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
   lambda = new FakeLambda(true);
@@ -25,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   lambda.mock.restore();
+  logs.restore();
   for (const key of Object.keys(ENV)) delete process.env[key];
   await dynamo.stop();
 });

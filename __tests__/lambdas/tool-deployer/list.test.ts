@@ -1,15 +1,18 @@
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
-import { listTools, type ToolList } from '../../../lambdas/tool-deployer/list';
-import { deployPayload, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from './fixtures';
+import { listTools } from '../../../lambdas/tool-deployer/list';
+import type { ToolDeployerResponses } from '../../../lambdas/shared/contract';
+import { deployRequest, listRequest, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from './fixtures';
+
+type ToolList = ToolDeployerResponses['list'];
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   await resetHarness(h);
   for (const name of ['echo', 'alpha', 'delta', 'bravo', 'charlie']) {
-    await deployTool(h.deps, deployPayload({ toolName: name, s3Key: `tools/${name}/1.zip`, orgId: 'org-a' }));
+    await deployTool(h.deps, deployRequest({ toolName: name, s3Key: `tools/${name}/1.zip`, orgId: 'org-a' }));
   }
-  await deployTool(h.deps, deployPayload({ toolName: 'other', s3Key: 'tools/other/1.zip', orgId: 'org-b' }));
+  await deployTool(h.deps, deployRequest({ toolName: 'other', s3Key: 'tools/other/1.zip', orgId: 'org-b' }));
 });
 afterAll(async () => {
   h.lambda.mock.restore();
@@ -18,7 +21,7 @@ afterAll(async () => {
 
 describe('list', () => {
   it("returns only the org's tools, in name order, with what chat needs to call them", async () => {
-    const result = await listTools(h.deps, { orgId: 'org-a' });
+    const result = await listTools(h.deps, listRequest({ orgId: 'org-a' }));
     expect(result.tools.map((t) => t.toolName)).toEqual(['alpha', 'bravo', 'charlie', 'delta', 'echo']);
     expect(result.nextToken).toBeUndefined();
     expect(result.tools[0]).toEqual({
@@ -38,7 +41,7 @@ describe('list', () => {
     const pages: ToolList[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await listTools(h.deps, { orgId: 'org-a', limit: 2, ...(nextToken ? { nextToken } : {}) });
+      const page = await listTools(h.deps, listRequest({ orgId: 'org-a', limit: 2, nextToken }));
       pages.push(page);
       nextToken = page.nextToken;
     } while (nextToken);
@@ -48,11 +51,11 @@ describe('list', () => {
   });
 
   it('refuses a token from one org in another org\'s listing', async () => {
-    const first = await listTools(h.deps, { orgId: 'org-a', limit: 1 });
-    await expect(listTools(h.deps, { orgId: 'org-b', nextToken: first.nextToken })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const first = await listTools(h.deps, listRequest({ orgId: 'org-a', limit: 1 }));
+    await expect(listTools(h.deps, listRequest({ orgId: 'org-b', nextToken: first.nextToken }))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('returns an empty list for an org without tools', async () => {
-    await expect(listTools(h.deps, { orgId: 'org-z' })).resolves.toEqual({ tools: [] });
+    await expect(listTools(h.deps, listRequest({ orgId: 'org-z' }))).resolves.toEqual({ tools: [] });
   });
 });

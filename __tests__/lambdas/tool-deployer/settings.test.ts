@@ -1,4 +1,5 @@
 import { deployerSettings, WAITER_DEFAULTS } from '../../../lambdas/tool-deployer/settings';
+import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 
 const ENV = {
   TOOLS_TABLE: 'fable-dev-tools',
@@ -19,14 +20,19 @@ describe('deployerSettings', () => {
       functionPrefix: 'fable-dev-tool-',
       runtime: 'nodejs24.x',
       stage: 'dev',
+      logRetentionDays: 14,
       waiter: WAITER_DEFAULTS,
     });
-    // Three waits must fit in the deployer's 600 s timeout with room for the API calls.
-    expect(3 * WAITER_DEFAULTS.maxWaitTime).toBeLessThan(600 - 60);
+    // Three waits must fit in the deployer's timeout with room for the API calls.
+    expect(3 * WAITER_DEFAULTS.maxWaitTime).toBeLessThan(FUNCTION_SETTINGS['tool-deployer'].timeoutSeconds - 60);
   });
 
   it.each([['my-tool-'], ['fable-dev-'], ['fable-DEV-tool-'], ['fable-dev-tool']])('refuses the prefix %s', (prefix) => {
     expect(() => deployerSettings({ ...ENV, TOOL_FUNCTION_PREFIX: prefix })).toThrow('TOOL_FUNCTION_PREFIX');
+  });
+
+  it.each(['0', '-7', 'fourteen'])('refuses TOOL_LOG_RETENTION_DAYS=%s at cold start', (days) => {
+    expect(() => deployerSettings({ ...ENV, TOOL_LOG_RETENTION_DAYS: days })).toThrow(`TOOL_LOG_RETENTION_DAYS must be a positive integer, got "${days}".`);
   });
 
   it('refuses a runtime Lambda does not know', () => {

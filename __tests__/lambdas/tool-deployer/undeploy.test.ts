@@ -2,7 +2,7 @@ import { ServiceException } from '@aws-sdk/client-lambda';
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
-import { deployPayload, resetHarness, startHarness, toolItem, type Harness } from './fixtures';
+import { deployRequest, resetHarness, startHarness, toolItem, undeployRequest, type Harness } from './fixtures';
 
 const FUNCTION = 'fable-test-tool-weather';
 
@@ -27,10 +27,10 @@ async function errorOf(work: Promise<unknown>): Promise<HandlerError> {
 
 describe('undeploy', () => {
   it('deletes the Function URL, the function, then the record', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     h.lambda.clearHistory();
 
-    const result = await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+    const result = await undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' }));
 
     expect(result).toEqual({ toolName: 'weather', functionName: FUNCTION });
     expect(h.lambda.sent()).toEqual([
@@ -42,11 +42,11 @@ describe('undeploy', () => {
   });
 
   it('is refused with FORBIDDEN for another org, and nothing is deleted', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     const before = await toolItem(h, 'weather');
     h.lambda.clearHistory();
 
-    const error = await errorOf(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-b' }));
+    const error = await errorOf(undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-b' })));
 
     expect(error.code).toBe('FORBIDDEN');
     expect(h.lambda.sent()).toEqual([]);
@@ -55,38 +55,38 @@ describe('undeploy', () => {
   });
 
   it('uses the default org when none is given, so another org cannot remove it that way either', async () => {
-    await deployTool(h.deps, deployPayload());
-    expect((await errorOf(undeployTool(h.deps, { toolName: 'weather' }))).code).toBe('FORBIDDEN');
+    await deployTool(h.deps, deployRequest());
+    expect((await errorOf(undeployTool(h.deps, undeployRequest({ toolName: 'weather' })))).code).toBe('FORBIDDEN');
 
-    await deployTool(h.deps, deployPayload({ toolName: 'clock', s3Key: 'tools/clock/1.zip', orgId: undefined }));
-    await expect(undeployTool(h.deps, { toolName: 'clock' })).resolves.toEqual({ toolName: 'clock', functionName: 'fable-test-tool-clock' });
+    await deployTool(h.deps, deployRequest({ toolName: 'clock', s3Key: 'tools/clock/1.zip', orgId: undefined }));
+    await expect(undeployTool(h.deps, undeployRequest({ toolName: 'clock' }))).resolves.toEqual({ toolName: 'clock', functionName: 'fable-test-tool-clock' });
   });
 
   it('answers NOT_FOUND for a tool that was never deployed, without calling Lambda', async () => {
-    const error = await errorOf(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' }));
+    const error = await errorOf(undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' })));
     expect(error.code).toBe('NOT_FOUND');
     expect(h.lambda.sent()).toEqual([]);
   });
 
   it('tolerates a function and URL already gone, and still removes the record', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     h.lambda.functions.delete(FUNCTION);
     h.lambda.clearHistory();
 
-    await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+    await undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' }));
 
     expect(h.lambda.sentNames()).toEqual(['DeleteFunctionUrlConfig', 'DeleteFunction']);
     expect(await toolItem(h, 'weather')).toBeUndefined();
   });
 
   it('keeps the record when deleting the function fails, so the undeploy can simply run again', async () => {
-    await deployTool(h.deps, deployPayload());
+    await deployTool(h.deps, deployRequest());
     h.lambda.failNext('DeleteFunction', new ServiceException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
 
-    await expect(undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' })).rejects.toMatchObject({ name: 'ServiceException' });
+    await expect(undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' }))).rejects.toMatchObject({ name: 'ServiceException' });
     expect(await toolItem(h, 'weather')).toMatchObject({ toolName: 'weather' });
 
-    await undeployTool(h.deps, { toolName: 'weather', orgId: 'org-a' });
+    await undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' }));
     expect(h.lambda.functions.has(FUNCTION)).toBe(false);
     expect(await toolItem(h, 'weather')).toBeUndefined();
   });

@@ -1,8 +1,4 @@
-import { deployTool } from '../../../lambdas/tool-deployer/deploy';
-import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
-import { listTools } from '../../../lambdas/tool-deployer/list';
-import { handleToolDeployerEvent } from '../../../lambdas/tool-deployer/dispatch';
-import { HandlerError } from '../../../lambdas/shared/responses';
+import { invokeToolDeployer } from '../../../lambdas/tool-deployer/dispatch';
 import { deployPayload, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from './fixtures';
 
 let h: Harness;
@@ -20,18 +16,18 @@ beforeEach(async () => {
 });
 afterEach(() => dynamoSend.mockRestore());
 
-/** Rejected with BAD_REQUEST, and neither Lambda nor DynamoDB saw a single command. */
-async function expectRejectedBeforeAws(work: Promise<unknown>, messagePart: string): Promise<void> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HandlerError);
-  expect((error as HandlerError).code).toBe('BAD_REQUEST');
-  expect((error as HandlerError).message).toContain(messagePart);
+/** Answered with BAD_REQUEST, and neither Lambda, CloudWatch Logs nor DynamoDB saw a single command. */
+async function expectRejectedBeforeAws(event: unknown, messagePart: string): Promise<void> {
+  expect(await invokeToolDeployer(event, h.deps)).toEqual({
+    success: false,
+    error: { code: 'BAD_REQUEST', message: expect.stringContaining(messagePart) },
+  });
   expect(h.lambda.sent()).toEqual([]);
+  expect(h.logs.mock.calls()).toEqual([]);
   expect(dynamoSend).not.toHaveBeenCalled();
 }
+
+const deployEvent = (payload: unknown) => ({ action: 'deploy', payload });
 
 const schemaWith = (inputSchema: unknown) => ({ schema: { ...WEATHER_SCHEMA, inputSchema } });
 
@@ -54,7 +50,7 @@ describe('deploy input is rejected, never rewritten, before any AWS call', () =>
     ['an s3Key that is not a zip', { s3Key: 'tools/weather/index.mjs' }, 's3Key'],
     ['an s3Key of only the prefix', { s3Key: 'tools/' }, 's3Key'],
     ['an s3Key too long', { s3Key: `tools/${'a'.repeat(1020)}.zip` }, 's3Key'],
-    ['a missing schema', { schema: undefined }, 'schema must be an object'],
+    ['a missing schema', { schema: undefined }, 'payload.schema is required'],
     ['a schema that is a string', { schema: 'get_weather' }, 'schema must be an object'],
     ['a schema without a name', { schema: { description: 'd' } }, 'name'],
     ['a schema with an empty name', { schema: { name: '', description: 'd' } }, 'name'],
@@ -91,11 +87,11 @@ describe('deploy input is rejected, never rewritten, before any AWS call', () =>
   ];
 
   it.each(cases)('rejects %s', async (_name, overrides, messagePart) => {
-    await expectRejectedBeforeAws(deployTool(h.deps, deployPayload(overrides)), messagePart);
+    await expectRejectedBeforeAws(deployEvent(deployPayload(overrides)), messagePart);
   });
 
   it('rejects a payload that is not an object', async () => {
-    await expectRejectedBeforeAws(deployTool(h.deps, 'weather'), 'payload');
+    await expectRejectedBeforeAws(deployEvent('weather'), 'payload must be an object');
   });
 
   it('accepts the same keywords as property names, and as data in enum/default', async () => {
@@ -103,8 +99,10 @@ describe('deploy input is rejected, never rewritten, before any AWS call', () =>
       type: 'object',
       properties: { not: { type: 'boolean' }, oneOf: { type: 'string', enum: ['$ref', 'anyOf'], default: 'anyOf' } },
     };
-    const result = await deployTool(h.deps, deployPayload(schemaWith(inputSchema)));
-    expect(result.tool.version).toBe(1);
+    expect(await invokeToolDeployer(deployEvent(deployPayload(schemaWith(inputSchema))), h.deps)).toMatchObject({
+      success: true,
+      tool: { version: 1 },
+    });
   });
 });
 
@@ -120,7 +118,7 @@ describe('undeploy and list input is rejected before any AWS call', () => {
     ['a missing tool name', {}, 'toolName'],
     ['an invalid orgId', { toolName: 'weather', orgId: 'a b' }, 'orgId'],
   ])('undeploy rejects %s', async (_name, payload, messagePart) => {
-    await expectRejectedBeforeAws(undeployTool(h.deps, payload), messagePart);
+    await expectRejectedBeforeAws({ action: 'undeploy', payload }, messagePart);
   });
 
   it.each([
@@ -133,15 +131,15 @@ describe('undeploy and list input is rejected before any AWS call', () => {
     ['a nextToken with a non-string key', { orgId: 'org-a', nextToken: token({ GSI1PK: 'ORG#org-a', GSI1SK: 'TOOL#x', PK: { S: 'TOOL#x' }, SK: 'META' }) }, 'nextToken'],
     ['a nextToken whose keys disagree', { orgId: 'org-a', nextToken: token({ GSI1PK: 'ORG#org-a', GSI1SK: 'TOOL#x', PK: 'TOOL#y', SK: 'META' }) }, 'nextToken'],
   ])('list rejects %s', async (_name, payload, messagePart) => {
-    await expectRejectedBeforeAws(listTools(h.deps, payload), messagePart);
+    await expectRejectedBeforeAws({ action: 'list', payload }, messagePart);
   });
 
   it.each([
-    ['an event that is not an object', 'deploy', 'event'],
-    ['an unknown action', { action: 'invoke', payload: {} }, 'action'],
-    ['a missing payload', { action: 'deploy' }, 'payload'],
+    ['an event that is not an object', 'deploy', 'event must be an object'],
+    ['an unknown action', { action: 'invoke', payload: {} }, 'action must be one of deploy, undeploy, list'],
+    ['a missing payload', { action: 'deploy' }, 'payload is required'],
   ])('the dispatcher rejects %s', async (_name, event, messagePart) => {
-    await expectRejectedBeforeAws(handleToolDeployerEvent(h.deps, event), messagePart);
+    await expectRejectedBeforeAws(event, messagePart);
   });
 });
 

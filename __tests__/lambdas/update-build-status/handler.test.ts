@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type * as HandlerModule from '../../../lambdas/update-build-status/index';
+import { handler } from '../../../lambdas/update-build-status/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
-import { parseStatusUpdate } from '../../../lambdas/update-build-status/parse-event';
+import { statusUpdate } from '../../../lambdas/update-build-status/status-update';
+import { parseInput } from '../../../lambdas/shared/validation';
 
 const websocketMock = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
-let handler: (event: unknown) => Promise<any>;
 const BUILD_ID = randomUUID();
 
 beforeAll(async () => {
@@ -17,8 +17,6 @@ beforeAll(async () => {
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
-  // Loaded only now: a handler reads its environment when its module loads.
-  handler = (require('../../../lambdas/update-build-status/index') as typeof HandlerModule).handler;
   await dynamo.doc.send(
     new PutCommand({
       TableName: dynamo.tableName('builds'),
@@ -34,7 +32,7 @@ afterAll(async () => {
 describe('update-build-status handler', () => {
   test.each([
     ['no event', null, 'event must be an object'],
-    ['a buildId that is not a UUID', { buildId: 'abc', status: 'running' }, 'buildId has an invalid format'],
+    ['a buildId that is not a UUID', { buildId: 'abc', status: 'running' }, 'buildId must be a UUID'],
     ['status pending', { buildId: BUILD_ID, status: 'pending' }, 'status must be one of running, completed, failed'],
     ['an unknown status', { buildId: BUILD_ID, status: 'done' }, 'status must be one of running, completed, failed'],
     ['an unknown phase', { buildId: BUILD_ID, status: 'running', phase: 'test' }, 'phase must be one of core, oi, deploy'],
@@ -54,7 +52,7 @@ describe('update-build-status handler', () => {
   });
 });
 
-describe('parseStatusUpdate', () => {
+describe('the status update the handler works with', () => {
   test.each([
     ['a plain string', 'disk full', 'disk full'],
     ['a phase failure record', { Error: 'FABLE.CorePhaseFailed', Cause: JSON.stringify({ status: 'failed', error: 'tests did not pass' }) }, 'FABLE.CorePhaseFailed: tests did not pass'],
@@ -63,6 +61,6 @@ describe('parseStatusUpdate', () => {
     ['an error without a cause', { Error: 'States.Timeout' }, 'States.Timeout'],
     ['any other JSON', { code: 7 }, '{"code":7}'],
   ])('turns %s into one error line', (_label, error, expected) => {
-    expect(parseStatusUpdate({ buildId: BUILD_ID, status: 'failed', error }).error).toBe(expected);
+    expect(parseInput(statusUpdate, { buildId: BUILD_ID, status: 'failed', error }).error).toBe(expected);
   });
 });

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { updateBuildStatus } from '../../../lambdas/update-build-status/update-status';
-import type { StatusUpdate } from '../../../lambdas/update-build-status/parse-event';
+import type { StatusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { respond } from '../../../lambdas/shared/responses';
 import type { BuildPhase, BuildStatus } from '../../../lambdas/shared/contract';
 

@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { once } from './once';
+import { MODEL_RETRIES } from './retries';
 
-/** The SDK's own retries stay on; callers add backoff for throttling on top (see ../retry). */
-export const bedrockClient = once(() => new BedrockRuntimeClient({}));
+export const bedrockClient = once(() => new BedrockRuntimeClient({ ...MODEL_RETRIES }));

@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SDK_RETRIES } from './retries';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
@@ -6,7 +7,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 export function websocketClient(endpoint: string): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
+    client = new ApiGatewayManagementApiClient({ endpoint, ...SDK_RETRIES });
     clients.set(endpoint, client);
   }
   return client;

@@ -1,144 +1,94 @@
-/** Direct-invoke events of DESIGN.md section 4 (fields beyond these are each handler's own). */
-import type { BuildPhase, BuildStatus } from './protocol';
+/**
+ * Direct-invoke events of DESIGN.md section 4 as schemas: the types callers build (`z.input`) and
+ * handlers receive (`z.output`, defaults applied) come from the same definition as the check.
+ */
+import { z } from 'zod';
+import { opaqueId, optional, text, uuid, withDefault } from './fields';
+import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID } from './identity';
+import { BUILD_PHASES, BUILD_STATUSES, frameId, MAX_FRAME_BYTES } from './protocol';
 
-export interface BuildKickoffStartEvent {
-  readonly action: 'start';
-  readonly payload: {
-    readonly request: string;
-    readonly userId?: string;
-    readonly orgId?: string;
-    readonly conversationId?: string;
-    readonly connectionId?: string;
+/** Longest build request accepted; the full text goes to S3, so this bounds cost, not storage. */
+export const MAX_BUILD_REQUEST_CHARS = 20_000;
+
+export const buildKickoffStartEvent = z.object({
+  action: z.literal('start'),
+  payload: z.object({
+    request: text.max(MAX_BUILD_REQUEST_CHARS),
+    userId: withDefault(opaqueId, ANONYMOUS_USER_ID),
+    orgId: withDefault(opaqueId, DEFAULT_ORG_ID),
+    conversationId: optional(opaqueId),
+    connectionId: optional(opaqueId),
     /** A retried kickoff with the same key (per user) returns the same build instead of starting another. */
-    readonly idempotencyKey?: string;
-  };
-}
-export interface BuildKickoffStatusEvent {
-  readonly action: 'status';
-  readonly payload: { readonly buildId: string };
-}
-export type BuildKickoffEvent = BuildKickoffStartEvent | BuildKickoffStatusEvent;
+    idempotencyKey: optional(opaqueId),
+  }),
+});
+export const buildKickoffStatusEvent = z.object({ action: z.literal('status'), payload: z.object({ buildId: uuid }) });
+export const buildKickoffEvent = z.discriminatedUnion('action', [buildKickoffStartEvent, buildKickoffStatusEvent]);
+export type BuildKickoffStartEvent = z.input<typeof buildKickoffStartEvent>;
+export type BuildKickoffEvent = z.input<typeof buildKickoffEvent>;
+export type BuildKickoffRequest = z.output<typeof buildKickoffEvent>;
+export type StartBuildInput = z.output<typeof buildKickoffStartEvent>['payload'];
 
+export const buildKickoffResponses = {
+  start: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES) }),
+  status: z.object({
+    build: z.object({
+      buildId: z.string(),
+      status: z.enum(BUILD_STATUSES),
+      phase: z.enum(BUILD_PHASES).optional(),
+      userId: z.string(),
+      orgId: z.string(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      result: z.unknown().optional(),
+      error: z.string().optional(),
+    }),
+  }),
+};
 /** A build as build-kickoff's `status` action reports it. */
-export interface BuildView {
-  readonly buildId: string;
-  readonly status: BuildStatus;
-  readonly phase?: BuildPhase;
-  readonly userId: string;
-  readonly orgId: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly result?: unknown;
-  readonly error?: string;
-}
+export type BuildView = z.output<typeof buildKickoffResponses.status>['build'];
 
 /** Input of the build pipeline execution (the spec itself stays in S3). */
-export interface PipelineInput {
-  readonly buildId: string;
-  readonly userId: string;
-  readonly orgId: string;
-  readonly connectionId?: string;
-}
+export const pipelineInput = z.object({
+  buildId: z.string(),
+  userId: z.string(),
+  orgId: z.string(),
+  connectionId: z.string().optional(),
+});
+export type PipelineInput = z.output<typeof pipelineInput>;
 
-export interface UpdateBuildStatusEvent {
-  readonly buildId: string;
-  readonly status: Exclude<BuildStatus, 'pending'>;
-  readonly phase?: BuildPhase;
-  readonly result?: unknown;
-  readonly error?: unknown;
-}
+/** What the pipeline sends at each step; `result` and `error` are whatever the step produced. */
+export const updateBuildStatusEvent = z.object({
+  buildId: uuid,
+  status: z.enum(BUILD_STATUSES).exclude(['pending']),
+  phase: optional(z.enum(BUILD_PHASES)),
+  result: optional(z.unknown()),
+  error: optional(z.unknown()),
+});
+/** No defaults: what the pipeline sends is what the handler checks (null, which JSON may carry, counts as absent). */
+export type UpdateBuildStatusEvent = z.output<typeof updateBuildStatusEvent>;
 
-export interface ToolSchema {
-  readonly name: string;
-  readonly description: string;
-  readonly inputSchema?: Record<string, unknown>;
-}
-
-export interface ToolDeployEvent {
-  readonly action: 'deploy';
-  readonly payload: {
-    readonly toolName: string;
-    readonly s3Key: string;
-    readonly schema: ToolSchema;
-    readonly orgId?: string;
-    readonly userId?: string;
-    readonly memorySize?: number;
-    readonly timeout?: number;
-    /** Extra environment for the tool; `TOOL_NAME` and `STAGE` are set by the deployer and rejected here. */
-    readonly environment?: Readonly<Record<string, string>>;
-  };
-}
-export interface ToolUndeployEvent {
-  readonly action: 'undeploy';
-  readonly payload: { readonly toolName: string; readonly orgId?: string };
-}
-export interface ToolListEvent {
-  readonly action: 'list';
-  readonly payload: { readonly orgId: string; readonly nextToken?: string; readonly limit?: number };
-}
-export type ToolDeployerEvent = ToolDeployEvent | ToolUndeployEvent | ToolListEvent;
-
-export interface DeployedTool {
-  readonly toolName: string;
-  readonly functionName: string;
-  readonly functionArn: string;
-  readonly functionUrl: string;
-  readonly version: number;
-}
-
-export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9-]{1,39}$/;
-/**
- * Tool names that would collide with FABLE's own resources: tool functions are
- * `fable-<stage>-tool-<toolName>`, and the deployer itself is `fable-<stage>-tool-deployer`.
- */
-export const RESERVED_TOOL_NAMES: readonly string[] = ['deployer'];
-
-/** Tags on every tool function: who owns it (the deployer checks them before adopting a function) and IAM conditions. */
-export const TOOL_TAGS = { stage: 'fable:stage', org: 'fable:org', tool: 'fable:tool' } as const;
-
-/** One deployed tool in the tools table (PK `TOOL#<toolName>`, SK `META`, GSI1 by org). */
-export interface ToolRecord {
-  readonly PK: string;
-  readonly SK: string;
-  readonly GSI1PK: string;
-  readonly GSI1SK: string;
-  readonly toolName: string;
-  readonly orgId: string;
-  readonly userId: string;
-  readonly functionName: string;
-  readonly functionArn: string;
-  readonly functionUrl: string;
-  readonly s3Key: string;
-  readonly schema: ToolSchema;
-  readonly memorySize: number;
-  readonly timeout: number;
-  readonly version: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list'] as const;
-export type MemoryAction = (typeof MEMORY_ACTIONS)[number];
-export interface MemoryEvent {
-  readonly action: MemoryAction;
-  readonly payload: Record<string, unknown> & { readonly userId: string; readonly orgId: string };
-}
-
-export interface DbInitEvent {
-  readonly action?: 'migrate' | 'check';
-  /**
-   * Throw instead of answering `{success:false}`. Terraform's aws_lambda_invocation fails the
-   * apply only on a function error, so the deploy-time migrate sets this.
-   */
-  readonly failOnError?: boolean;
-}
+/** No event (or `{}`) means migrate. */
+export const dbInitEvent = withDefault(
+  z.object({
+    action: withDefault(z.enum(['migrate', 'check']), 'migrate'),
+    /**
+     * Throw instead of answering `{success:false}`. Terraform's aws_lambda_invocation fails the
+     * apply only on a function error, so the deploy-time migrate sets this.
+     */
+    failOnError: withDefault(z.boolean(), false),
+  }),
+  { action: 'migrate', failOnError: false },
+);
+export type DbInitEvent = z.input<typeof dbInitEvent>;
 
 /** What the router hands to chat (async invoke); requestId is always set so retries are idempotent. */
-export interface ChatEvent {
-  readonly connectionId: string;
-  readonly userId: string;
-  readonly orgId: string;
-  readonly requestId: string;
-  readonly conversationId: string;
-  readonly content: string;
-}
+export const chatEvent = z.object({
+  connectionId: opaqueId,
+  userId: opaqueId,
+  orgId: opaqueId,
+  requestId: frameId,
+  conversationId: frameId,
+  content: text.max(MAX_FRAME_BYTES),
+});
+export type ChatEvent = z.output<typeof chatEvent>;

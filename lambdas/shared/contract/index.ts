@@ -7,4 +7,6 @@ export * from './responses';
 export * from './protocol';
 export * from './events';
 export * from './memory';
+export * from './tools';
+export * from './fields';
 export * from './functions';

@@ -1,99 +1,130 @@
 /**
- * The memory Lambda's payloads and responses (DESIGN.md section 4: every call carries `userId`
+ * The memory Lambda's events and responses (DESIGN.md section 4: every call carries `userId`
  * and `orgId`). Visibility: a caller sees its own `user` memories, its org's `org` memories and
  * every `global` one. A memory belongs to the (userId, orgId) that created it; only that owner
  * may update or delete it. An id the caller cannot see is NOT_FOUND, one it sees but does not
- * own is FORBIDDEN.
+ * own is FORBIDDEN. Payloads accept only their own fields: anything else is rejected, not ignored.
  */
+import { z } from 'zod';
+import { maxBytes, opaqueId, optional, uuid, withDefault } from './fields';
+
+export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list'] as const;
+export type MemoryAction = (typeof MEMORY_ACTIONS)[number];
 export const MEMORY_SCOPES = ['user', 'org', 'global'] as const;
 export type MemoryScope = (typeof MEMORY_SCOPES)[number];
 
 /** Content (and search query) limit, in UTF-8 bytes: well inside Titan V2's 50,000 characters. */
 export const MAX_MEMORY_CONTENT_BYTES = 32 * 1024;
 export const MAX_MEMORY_TAGS = 20;
+export const MAX_MEMORY_TYPES_FILTER = 20;
 export const MEMORY_SEARCH_LIMIT = { default: 10, max: 50 } as const;
 export const MEMORY_LIST_LIMIT = { default: 20, max: 100 } as const;
 export const DEFAULT_MEMORY_TYPE = 'note';
 export const DEFAULT_MEMORY_IMPORTANCE = 0.5;
 
-interface Caller {
-  readonly userId: string;
-  readonly orgId: string;
-}
+/** Memory types and tags: short labels, no control characters. */
+const label = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((value) => !/\p{Cc}/u.test(value), { error: 'must not contain control characters' });
+/** A list of labels, duplicates dropped, order kept. */
+const labels = (max: number, min = 0) =>
+  z
+    .array(label)
+    .min(min)
+    .max(max)
+    .transform((values) => [...new Set(values)]);
+/** A type filter: a non-empty list (an empty one would match nothing, which no caller means). */
+const typesFilter = optional(labels(MAX_MEMORY_TYPES_FILTER, 1));
+const content = maxBytes(MAX_MEMORY_CONTENT_BYTES);
+const fraction = z.number().min(0).max(1);
+const memoryId = uuid.transform((id) => id.toLowerCase());
+const limit = (range: { default: number; max: number }) => withDefault(z.int().min(1).max(range.max), range.default);
+const caller = { userId: opaqueId, orgId: opaqueId };
 
-export interface MemoryCreatePayload extends Caller {
-  readonly content: string;
-  /** Default `user`. */
-  readonly scope?: MemoryScope;
-  /** Free-form category, e.g. `preference`, `fact`; default `note`. */
-  readonly type?: string;
-  /** 0..1, default 0.5. */
-  readonly importance?: number;
-  readonly tags?: readonly string[];
-}
+const payloads = {
+  create: z.strictObject({
+    ...caller,
+    content,
+    scope: withDefault(z.enum(MEMORY_SCOPES), 'user'),
+    /** Free-form category, e.g. `preference`, `fact`. */
+    type: withDefault(label, DEFAULT_MEMORY_TYPE),
+    importance: withDefault(fraction, DEFAULT_MEMORY_IMPORTANCE),
+    tags: withDefault(labels(MAX_MEMORY_TAGS), []),
+  }),
+  search: z.strictObject({
+    ...caller,
+    query: content,
+    limit: limit(MEMORY_SEARCH_LIMIT),
+    /** Drop results whose similarity (1 - cosine distance) is below this. */
+    minSimilarity: optional(fraction),
+    types: typesFilter,
+  }),
+  get: z.strictObject({ ...caller, id: memoryId }),
+  /** At least one field to change; a changed `content` is re-embedded. */
+  update: z
+    .strictObject({
+      ...caller,
+      id: memoryId,
+      content: optional(content),
+      type: optional(label),
+      importance: optional(fraction),
+      tags: optional(labels(MAX_MEMORY_TAGS)),
+    })
+    .refine((p) => [p.content, p.type, p.importance, p.tags].some((value) => value !== undefined), {
+      error: 'must change at least one of content, type, importance, tags',
+    }),
+  delete: z.strictObject({ ...caller, id: memoryId }),
+  list: z.strictObject({
+    ...caller,
+    limit: limit(MEMORY_LIST_LIMIT),
+    /** `nextCursor` of the previous page. */
+    cursor: optional(z.string()),
+    types: typesFilter,
+  }),
+};
 
-export interface MemorySearchPayload extends Caller {
-  readonly query: string;
-  /** 1..50, default 10. */
-  readonly limit?: number;
-  /** Drop results whose similarity (1 - cosine distance) is below this, 0..1. */
-  readonly minSimilarity?: number;
-  readonly types?: readonly string[];
-}
+export const memoryEvent = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('create'), payload: payloads.create }),
+  z.object({ action: z.literal('search'), payload: payloads.search }),
+  z.object({ action: z.literal('get'), payload: payloads.get }),
+  z.object({ action: z.literal('update'), payload: payloads.update }),
+  z.object({ action: z.literal('delete'), payload: payloads.delete }),
+  z.object({ action: z.literal('list'), payload: payloads.list }),
+]);
+/** What a caller sends. */
+export type MemoryEvent = z.input<typeof memoryEvent>;
+/** What the handler works with: checked, defaults applied, ids lower-cased, labels de-duplicated. */
+export type MemoryRequest = z.output<typeof memoryEvent>;
+export type MemoryPayloads = { [A in MemoryAction]: z.output<(typeof payloads)[A]> };
 
-export interface MemoryIdPayload extends Caller {
-  readonly id: string;
-}
-
-/** At least one field to change; a changed `content` is re-embedded. */
-export interface MemoryUpdatePayload extends MemoryIdPayload {
-  readonly content?: string;
-  readonly type?: string;
-  readonly importance?: number;
-  readonly tags?: readonly string[];
-}
-
-export interface MemoryListPayload extends Caller {
-  /** 1..100, default 20. */
-  readonly limit?: number;
-  /** `nextCursor` of the previous page. */
-  readonly cursor?: string;
-  readonly types?: readonly string[];
-}
-
-export type MemoryRequest =
-  | { readonly action: 'create'; readonly payload: MemoryCreatePayload }
-  | { readonly action: 'search'; readonly payload: MemorySearchPayload }
-  | { readonly action: 'get'; readonly payload: MemoryIdPayload }
-  | { readonly action: 'update'; readonly payload: MemoryUpdatePayload }
-  | { readonly action: 'delete'; readonly payload: MemoryIdPayload }
-  | { readonly action: 'list'; readonly payload: MemoryListPayload };
-
-export interface Memory {
-  readonly id: string;
-  readonly userId: string;
-  readonly orgId: string;
-  readonly scope: MemoryScope;
-  readonly type: string;
-  readonly content: string;
-  readonly importance: number;
-  readonly tags: string[];
+export const memory = z.object({
+  id: z.string(),
+  userId: z.string(),
+  orgId: z.string(),
+  scope: z.enum(MEMORY_SCOPES),
+  type: z.string(),
+  content: z.string(),
+  importance: z.number(),
+  tags: z.array(z.string()),
   /** ISO 8601. */
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Memory = z.output<typeof memory>;
 
-export interface MemorySearchHit extends Memory {
-  /** 1 - cosine distance. */
-  readonly similarity: number;
-}
+/** A search result: 1 - cosine distance as `similarity`. */
+export const memorySearchHit = memory.extend({ similarity: z.number() });
+export type MemorySearchHit = z.output<typeof memorySearchHit>;
 
 /** Success bodies (beside `success: true`) per action. */
-export interface MemoryResponses {
-  create: { readonly memory: Memory };
-  get: { readonly memory: Memory };
-  update: { readonly memory: Memory };
-  delete: { readonly deleted: string };
-  search: { readonly memories: MemorySearchHit[] };
-  list: { readonly memories: Memory[]; readonly nextCursor?: string };
-}
+export const memoryResponses = {
+  create: z.object({ memory }),
+  get: z.object({ memory }),
+  update: z.object({ memory }),
+  delete: z.object({ deleted: z.string() }),
+  search: z.object({ memories: z.array(memorySearchHit) }),
+  list: z.object({ memories: z.array(memory), nextCursor: z.string().optional() }),
+};
+export type MemoryResponses = { [A in MemoryAction]: z.output<(typeof memoryResponses)[A]> };

@@ -1,43 +1,57 @@
 /** WebSocket protocol of DESIGN.md section 7. */
-import type { ErrorCode } from './responses';
+import { z } from 'zod';
+import { optional, text } from './fields';
+import { ERROR_CODES } from './responses';
 
 export const MAX_FRAME_BYTES = 32 * 1024;
 
 /** Client-chosen ids (requestId, conversationId): they end up inside table keys, so no `#` or spaces. */
 export const FRAME_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const frameId = z.string().regex(FRAME_ID_PATTERN, { error: 'must be 1-64 letters, digits, "_" or "-"' });
 
 /** What the router decides a `message` frame asks for (sent back in `ack.intent`). */
 export const INTENTS = ['CHAT', 'BUILD', 'MEMORY'] as const;
 export type Intent = (typeof INTENTS)[number];
 
 /** `error` frame codes: the direct-invoke codes plus the ones only a live connection sees. */
-export type FrameErrorCode = ErrorCode | 'THROTTLED' | 'UNAVAILABLE';
+export const FRAME_ERROR_CODES = [...ERROR_CODES, 'THROTTLED', 'UNAVAILABLE'] as const;
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
-export type ClientFrame =
-  | { readonly type: 'ping' }
-  | { readonly type: 'message'; readonly content: string; readonly conversationId?: string; readonly requestId?: string };
+export const BUILD_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
+export type BuildPhase = (typeof BUILD_PHASES)[number];
 
-export interface ServerPayloads {
-  pong: Record<string, never>;
-  ack: { readonly intent?: string; readonly buildId?: string; readonly memoryId?: string };
-  chat_chunk: { readonly text: string };
-  chat_complete: { readonly messageId: string; readonly text: string };
-  tool_use: { readonly name: string };
-  tool_result: { readonly name: string; readonly ok: boolean };
-  build_status: { readonly buildId: string; readonly status: BuildStatus; readonly phase?: BuildPhase };
-  error: { readonly code: string; readonly message: string };
-}
+/** A client frame (JSON text, at most MAX_FRAME_BYTES); fields beyond these are ignored. */
+export const clientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ping') }),
+  z.object({
+    type: z.literal('message'),
+    content: text,
+    conversationId: optional(frameId),
+    requestId: optional(frameId),
+  }),
+]);
+export type ClientFrame = z.output<typeof clientFrame>;
 
+/** The payload of each server frame type. */
+export const serverPayloads = {
+  pong: z.object({}),
+  ack: z.object({ intent: z.enum(INTENTS), buildId: z.string().optional(), memoryId: z.string().optional() }),
+  chat_chunk: z.object({ text: z.string() }),
+  chat_complete: z.object({ messageId: z.string(), text: z.string() }),
+  tool_use: z.object({ name: z.string() }),
+  tool_result: z.object({ name: z.string(), ok: z.boolean() }),
+  build_status: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES), phase: z.enum(BUILD_PHASES).optional() }),
+  error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string() }),
+};
+export type ServerPayloads = { [T in keyof typeof serverPayloads]: z.output<(typeof serverPayloads)[T]> };
 export type ServerFrameType = keyof ServerPayloads;
 
+/** Every server frame: `{type, requestId?, conversationId?, payload}`, carrying the ids of the frame it answers. */
 export interface ServerFrame<T extends ServerFrameType = ServerFrameType> {
   readonly type: T;
   readonly requestId?: string;
   readonly conversationId?: string;
   readonly payload: ServerPayloads[T];
 }
-
-export const BUILD_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
-export type BuildStatus = (typeof BUILD_STATUSES)[number];
-export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
-export type BuildPhase = (typeof BUILD_PHASES)[number];

@@ -1,15 +1,14 @@
 /** Direct-invoke response shape of DESIGN.md section 4 (every handler but the WebSocket ones). */
+import { z } from 'zod';
+
 export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export interface ErrorBody {
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+export const errorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type ErrorBody = z.output<typeof errorBody>;
+
+export const failureResponse = z.object({ success: z.literal(false), error: errorBody });
+export type FailureResponse = z.output<typeof failureResponse>;
 
 export type SuccessResponse<T extends object = object> = { readonly success: true } & T;
-export interface FailureResponse {
-  readonly success: false;
-  readonly error: ErrorBody;
-}
 export type DirectResponse<T extends object = object> = SuccessResponse<T> | FailureResponse;
