@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_FORMATS, bundleLambda, type LambdaBundle } from '../../src/bundling/lambda-bundle';
-import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
+import { LAMBDA_ENV, LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 import { loadBundle } from './load-bundle';
 import { readZip } from './unzip';
 
@@ -28,6 +28,13 @@ describe.each(LAMBDA_NAMES)('the %s bundle', (name) => {
     const main = BUNDLE_FORMATS[name] === 'esm' ? 'index.mjs' : 'index.js';
     expect(entries).toEqual([main, `${main}.map`]);
     expect((await loadBundle(bundle)).handlerType).toBe('function');
+  });
+
+  it('loads without its environment, and its first invocation then fails loudly naming what is missing', async () => {
+    const bundle = await bundles.get(name)!;
+    const loaded = await loadBundle(bundle, { environment: false, invoke: {} });
+    expect(loaded.handlerType).toBe('function');
+    expect(loaded.invocation).toBe(`${name}: missing environment variables ${LAMBDA_ENV[name].join(', ')}`);
   });
 });
 

@@ -46,6 +46,15 @@ export interface LoadedBundle {
   /** `typeof handler` as the fresh process saw it. */
   readonly handlerType: string;
   readonly loadMs: number;
+  /** With `invoke`: the handler's rejection message, or `answered`. */
+  readonly invocation?: string;
+}
+
+export interface LoadOptions {
+  /** Set the function's environment variables (the default), or none of them. */
+  readonly environment?: boolean;
+  /** An event to call the loaded handler with once. */
+  readonly invoke?: unknown;
 }
 
 /**
@@ -53,7 +62,10 @@ export interface LoadedBundle {
  * project's node_modules) and load it in a fresh Node 24 process the way the runtime does:
  * `import()` for ESM, `require` for CJS, with the function's environment variables set.
  */
-export async function loadBundle(bundle: Pick<LambdaBundle, 'zipPath' | 'format' | 'name'>): Promise<LoadedBundle> {
+export async function loadBundle(
+  bundle: Pick<LambdaBundle, 'zipPath' | 'format' | 'name'>,
+  options: LoadOptions = {},
+): Promise<LoadedBundle> {
   const directory = mkdtempSync(join(tmpdir(), `fable-load-${bundle.name}-`));
   extractZip(readFileSync(bundle.zipPath), directory);
   const file = join(directory, bundle.format === 'esm' ? 'index.mjs' : 'index.js');
@@ -61,8 +73,16 @@ export async function loadBundle(bundle: Pick<LambdaBundle, 'zipPath' | 'format'
     bundle.format === 'esm'
       ? `const started = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(file).href)});`
       : `const started = performance.now(); const m = require(${JSON.stringify(file)});`;
-  const script = `${load} console.log(JSON.stringify({ handlerType: typeof m.handler, loadMs: performance.now() - started }));`;
-  const names: readonly EnvName[] = LAMBDA_ENV[bundle.name];
+  const loaded = 'const loadMs = performance.now() - started;';
+  const invoked =
+    options.invoke === undefined
+      ? 'const invocation = undefined;'
+      : `const invocation = await m.handler(${JSON.stringify(options.invoke)}).then(() => 'answered', (e) => e.message);`;
+  const report = 'console.log(JSON.stringify({ handlerType: typeof m.handler, loadMs, invocation }));';
+  const body = `${load} ${loaded} ${invoked} ${report}`;
+  // CommonJS has no top-level await.
+  const script = bundle.format === 'esm' ? body : `(async () => { ${body} })();`;
+  const names: readonly EnvName[] = options.environment === false ? [] : LAMBDA_ENV[bundle.name];
   const env = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-west-2',
