@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { WebSocketEvent } from '../../lambdas/shared/websocket';
+import type { WebSocketEvent } from '../../lambdas/shared/websocket-route';
 
 /** A Lambda context as the runtime passes it, with this much time left. */
 export function lambdaContext(remainingMs: number, functionName = 'fable-test-function'): Context {

@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID, opaqueId } from '../shared/contract';
-import { routeContext } from '../shared/websocket';
+import { routeContext } from '../shared/websocket-route';
 
 export interface ConnectionsTable {
   readonly dynamo: DynamoDBDocumentClient;

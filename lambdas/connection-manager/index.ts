@@ -2,7 +2,7 @@ import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { intSetting } from '../shared/config';
 import { lambdaHandler } from '../shared/handler';
 import { checkInput } from '../shared/validation';
-import { routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket';
+import { routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
 import { connectionEvent, connectionItem, deleteConnection, identityOf, putConnection, type ConnectionsTable } from './connections';
 
 interface Deps {

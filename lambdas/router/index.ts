@@ -4,7 +4,7 @@ import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { lambdaClient } from '../shared/clients/lambda';
 import { websocketClient } from '../shared/clients/websocket-management';
 import { lambdaHandler } from '../shared/handler';
-import { routeContext, routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket';
+import { routeContext, routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
 import { routeFrame, type RouterDeps } from './route-frame';
 
 /** The classifier gets a small slice of the router's budget; the keyword fallback takes over past it. */
