@@ -3,12 +3,10 @@ import { bedrockClient } from '../shared/clients/bedrock';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { lambdaClient } from '../shared/clients/lambda';
 import { websocketClient } from '../shared/clients/websocket-management';
+import { ROUTER_CLASSIFY_TIMEOUT_SECONDS } from '../shared/contract';
 import { lambdaHandler } from '../shared/handler';
 import { routeContext, routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
 import { routeFrame, type RouterDeps } from './route-frame';
-
-/** The classifier gets a small slice of the router's budget; the keyword fallback takes over past it. */
-const CLASSIFY_TIMEOUT_MS = 3_000;
 
 /** router: every `$default` frame of the WebSocket API (DESIGN.md section 7). */
 export const handler = lambdaHandler(
@@ -21,7 +19,7 @@ export const handler = lambdaHandler(
     settings: {
       connectionsTable: env.CONNECTIONS_TABLE,
       routerModelId: env.ROUTER_MODEL_ID,
-      classifyTimeoutMs: CLASSIFY_TIMEOUT_MS,
+      classifyTimeoutMs: ROUTER_CLASSIFY_TIMEOUT_SECONDS * 1000,
       chatFunctionName: env.CHAT_FUNCTION_NAME,
       buildKickoffFunctionName: env.BUILD_KICKOFF_FUNCTION_NAME,
       memoryFunctionName: env.MEMORY_FUNCTION_NAME,

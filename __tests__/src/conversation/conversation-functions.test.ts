@@ -1,4 +1,4 @@
-import type { InvokeBinding } from '../../../lambdas/shared/contract';
+import { FUNCTION_SETTINGS, ROUTER_CLASSIFY_TIMEOUT_SECONDS, type InvokeBinding } from '../../../lambdas/shared/contract';
 import { FableTables } from '../../../src/data/tables';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
@@ -52,7 +52,11 @@ const tableRef = (component: string) => new RegExp(`^\\$\\{aws_dynamodb_table\\.
 describe('ConversationFunctions', () => {
   it('creates the three functions outside the VPC with timeouts fit for their work', () => {
     expect(fn('connection-manager').timeout).toBe(10);
-    expect(fn('router').timeout).toBe(20);
+    // The router outlasts the functions it waits for (memory may be waiting out an Aurora resume).
+    expect(fn('router').timeout).toBe(FUNCTION_SETTINGS.router.timeoutSeconds);
+    expect(FUNCTION_SETTINGS.router.timeoutSeconds).toBeGreaterThan(
+      ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(FUNCTION_SETTINGS.memory.timeoutSeconds, FUNCTION_SETTINGS['build-kickoff'].timeoutSeconds),
+    );
     expect(fn('chat').timeout).toBe(120);
     for (const name of ['connection-manager', 'router', 'chat']) expect(fn(name).vpc_config).toBeUndefined();
   });

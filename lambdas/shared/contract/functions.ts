@@ -10,20 +10,31 @@ export interface FunctionSettings {
   readonly memoryMb: number;
 }
 
+/** The router's intent classifier gets this slice of its time; the keyword fallback decides past it. */
+export const ROUTER_CLASSIFY_TIMEOUT_SECONDS = 3;
+
+const MEMORY = { timeoutSeconds: 30, memoryMb: 512 } as const;
+const BUILD_KICKOFF = { timeoutSeconds: 30, memoryMb: 256 } as const;
+
 export const FUNCTION_SETTINGS = {
   'connection-manager': { timeoutSeconds: 10, memoryMb: 256 },
-  /** The router answers a live socket: classify (a small slice of this) and hand off. */
-  router: { timeoutSeconds: 20, memoryMb: 256 },
+  /**
+   * The router classifies, then waits for memory or build-kickoff to answer (memory may be waiting
+   * out an Aurora resume from auto-pause), so it outlasts both. The frame's answer goes out by
+   * PostToConnection, so API Gateway's 29 s integration limit (it bounds route responses, which
+   * FABLE does not use) does not cut it short.
+   */
+  router: { timeoutSeconds: ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds) + 5, memoryMb: 256 },
   /** A streamed reply with up to three tool rounds, each a model call plus tool invocations. */
   chat: { timeoutSeconds: 120, memoryMb: 512 },
-  memory: { timeoutSeconds: 30, memoryMb: 512 },
+  memory: MEMORY,
   /** Long enough for a resume from auto-pause plus an index build on a grown table. */
   'db-init': { timeoutSeconds: 300, memoryMb: 256 },
   /** Long enough for the three bounded waits of a deploy that adopts a half-created function. */
   'tool-deployer': { timeoutSeconds: 600, memoryMb: 256 },
-  'build-kickoff': { timeoutSeconds: 30, memoryMb: 256 },
+  'build-kickoff': BUILD_KICKOFF,
   'update-build-status': { timeoutSeconds: 30, memoryMb: 256 },
-} as const satisfies Record<LambdaName, FunctionSettings>;
+} satisfies Record<LambdaName, FunctionSettings>;
 
 /** A Lambda's timeout in milliseconds: the budget a handler runs within when no context says otherwise. */
 export function functionTimeoutMs(name: LambdaName): number {
