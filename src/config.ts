@@ -4,6 +4,7 @@
  * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
 import { z } from 'zod';
+import { LOG_RETENTION_DAYS } from '../lambdas/shared/contract';
 
 export type StageName = string;
 
@@ -98,8 +99,6 @@ export const AVAILABILITY_ZONE_COUNT = 2;
  * still has time to upload its failure record before Step Functions stops the task.
  */
 export const PHASE_TIMEOUT_MARGIN_SECONDS = 300;
-/** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const MODELS: ModelConfig = {
   routerModelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',

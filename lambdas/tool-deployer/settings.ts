@@ -2,7 +2,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Runtime, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { intSetting } from '../shared/config';
-import type { LambdaEnvironment } from '../shared/contract';
+import { LOG_RETENTION_DAYS, type LambdaEnvironment } from '../shared/contract';
 
 /** Polling of the SDK waiters, in seconds (tests pass fractions of a second). */
 export interface WaiterSettings {
@@ -52,6 +52,10 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
   if (!match) throw new Error(`TOOL_FUNCTION_PREFIX must look like fable-<stage>-tool-, got "${env.TOOL_FUNCTION_PREFIX}".`);
   const runtime = Object.values(Runtime).find((known) => known === env.TOOL_RUNTIME);
   if (!runtime) throw new Error(`TOOL_RUNTIME "${env.TOOL_RUNTIME}" is not a Lambda runtime.`);
+  const logRetentionDays = intSetting(env.TOOL_LOG_RETENTION_DAYS, 'TOOL_LOG_RETENTION_DAYS');
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new Error(`TOOL_LOG_RETENTION_DAYS must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}.`);
+  }
   return {
     tableName: env.TOOLS_TABLE,
     bucket: env.ARTIFACTS_BUCKET,
@@ -59,7 +63,7 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
     functionPrefix: env.TOOL_FUNCTION_PREFIX,
     runtime,
     stage: match[1],
-    logRetentionDays: intSetting(env.TOOL_LOG_RETENTION_DAYS, 'TOOL_LOG_RETENTION_DAYS'),
+    logRetentionDays,
     waiter,
   };
 }

@@ -35,6 +35,10 @@ describe('deployerSettings', () => {
     expect(() => deployerSettings({ ...ENV, TOOL_LOG_RETENTION_DAYS: days })).toThrow(`TOOL_LOG_RETENTION_DAYS must be a positive integer, got "${days}".`);
   });
 
+  it('refuses a retention CloudWatch Logs does not offer', () => {
+    expect(() => deployerSettings({ ...ENV, TOOL_LOG_RETENTION_DAYS: '10' })).toThrow("TOOL_LOG_RETENTION_DAYS must be one of CloudWatch's retention periods");
+  });
+
   it('refuses a runtime Lambda does not know', () => {
     expect(() => deployerSettings({ ...ENV, TOOL_RUNTIME: 'node24' })).toThrow('TOOL_RUNTIME');
   });

@@ -40,3 +40,6 @@ export const FUNCTION_SETTINGS = {
 export function functionTimeoutMs(name: LambdaName): number {
   return FUNCTION_SETTINGS[name].timeoutSeconds * 1000;
 }
+
+/** CloudWatch Logs accepts only these retention periods (days): every log group FABLE creates uses one. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
