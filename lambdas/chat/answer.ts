@@ -6,23 +6,15 @@ import type { ChatEvent, ServerFrame } from '../shared/contract';
 import { isTransientAwsError } from '../shared/aws-errors';
 import { errorPayload } from '../shared/frame-errors';
 import { describeError } from '../shared/responses';
-import { frame, sendToConnection } from '../shared/websocket';
+import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
 import type { CoalescingOptions } from './chunks';
 import { conversationOwner, recentMessages, toModelMessages } from './history';
 import { relevantMemories } from './memories';
 import { systemPrompt } from './prompt';
 import { streamReply, type Prompt, type ReplyResult } from './stream';
 import { listOrgTools, runTool, toolConfiguration, type OrgTool } from './tools';
-import {
-  abandonRequest,
-  claimRequest,
-  commitTurn,
-  releaseRequest,
-  writeTurn,
-  type CompletedTurn,
-  type ConversationsTable,
-  type RequestClaim,
-} from './turns';
+import { oncePerRequest, type RequestRecordKey } from './request-records';
+import { storeTurn, type CompletedTurn, type ConversationsTable, type StoreResult } from './turns';
 
 export interface ChatSettings {
   readonly connectionsTable: string;
@@ -45,14 +37,12 @@ export interface ChatDeps {
 
 export type ChatOutcome = 'completed' | 'duplicate' | 'forbidden' | 'gone' | 'failed' | 'superseded';
 
-/** The lease outlives the function by this much, so a retry never takes over a live attempt. */
-const LEASE_MARGIN_MS = 5_000;
 const MEMORY_SEARCH = { limit: 5, timeoutMs: 2_500 } as const;
 
 /**
- * Answer one chat message: check the conversation is the caller's, claim the request (so a
- * repeated delivery does nothing), gather history, memories and the org's tools, stream the
- * reply, then store both turns. `deadline` is the epoch ms at which the function times out.
+ * Answer one chat message: check the conversation is the caller's, then, once per request
+ * (request-records.ts: a repeated delivery does nothing), gather history, memories and the org's
+ * tools, stream the reply, and store the turn. `deadline` is the epoch ms at which the function times out.
  */
 export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: number): Promise<ChatOutcome> {
   const context = { requestId: event.requestId, conversationId: event.conversationId };
@@ -65,12 +55,22 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
     await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
     return 'forbidden';
   }
+  return oncePerRequest(conversations, event, deadline, (record) => replyOnce(deps, event, { context, send, conversations }, record));
+}
 
+interface RequestScope {
+  readonly context: { requestId: string; conversationId: string };
+  readonly send: (message: ServerFrame) => Promise<SendOutcome>;
+  readonly conversations: ConversationsTable;
+}
+
+/**
+ * The work on a request this delivery holds. It throws only before anything was sent (Lambda's
+ * retry then answers); once the turn is stored it never throws, as that would release the request.
+ */
+async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, record: RequestRecordKey): Promise<ChatOutcome> {
+  const { context, send, conversations } = scope;
   const receivedAt = deps.now();
-  const claim: RequestClaim = { conversationId: event.conversationId, requestId: event.requestId, attemptId: deps.newId() };
-  const claimed = await claimRequest(conversations, claim, receivedAt, new Date(deadline + LEASE_MARGIN_MS));
-  if (claimed.kind === 'duplicate') return 'duplicate';
-  if (claimed.kind === 'unfinished') return finishTurn(conversations, claimed.turn, send, context);
 
   let prompt: Prompt;
   let tools: OrgTool[];
@@ -87,12 +87,9 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
     tools = orgTools;
     prompt = { system: systemPrompt(memories), messages: toModelMessages(history, event.content), tools: toolConfiguration(tools) };
   } catch (error) {
-    // Nothing was sent yet: a transient fault is handed to Lambda's retry with the claim released.
-    if (isTransientAwsError(error)) {
-      await releaseRequest(conversations, claim);
-      throw error;
-    }
-    return fail(conversations, claim, send, context, error, 'prepare-failed');
+    // Nothing was sent yet: a transient fault is handed to Lambda's retry, which claims the request afresh.
+    if (isTransientAwsError(error)) throw error;
+    return fail(send, context, error, 'prepare-failed');
   }
 
   let reply: ReplyResult;
@@ -104,12 +101,9 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
     );
   } catch (error) {
     // Part of the reply may have reached the client, so a retry would repeat it: report instead.
-    return fail(conversations, claim, send, context, error, 'model-failed');
+    return fail(send, context, error, 'model-failed');
   }
-  if (reply.outcome === 'gone') {
-    await abandonRequest(conversations, claim, 'connection-gone');
-    return 'gone';
-  }
+  if (reply.outcome === 'gone') return 'gone';
 
   const turn: CompletedTurn = {
     conversationId: event.conversationId,
@@ -122,35 +116,31 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
     receivedAt: receivedAt.toISOString(),
     completedAt: deps.now().toISOString(),
   };
-  if (!(await commitTurn(conversations, claim, turn))) return 'superseded';
-  // Committed: from here a transient fault throws, and the retry finishes these same writes.
-  return finishTurn(conversations, turn, send, context);
+  return finishTurn(await storeTurn(conversations, record, turn), turn, scope);
 }
 
-async function finishTurn(
-  conversations: ConversationsTable,
-  turn: CompletedTurn,
-  send: (message: ServerFrame) => Promise<unknown>,
-  context: { requestId: string; conversationId: string },
-): Promise<ChatOutcome> {
-  if ((await writeTurn(conversations, turn)) === 'forbidden') {
+async function finishTurn(stored: StoreResult, turn: CompletedTurn, { send, context }: RequestScope): Promise<ChatOutcome> {
+  if (stored === 'forbidden') {
     await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
     return 'forbidden';
   }
-  await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context));
+  if (stored === 'superseded') return 'superseded';
+  try {
+    await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context));
+  } catch (error) {
+    // The turn is stored: the client misses its completion rather than getting the reply twice.
+    console.error(JSON.stringify({ level: 'ERROR', message: 'chat_complete not sent', ...context, error: describeError(error) }));
+  }
   return 'completed';
 }
 
 async function fail(
-  conversations: ConversationsTable,
-  claim: RequestClaim,
   send: (message: ServerFrame) => Promise<unknown>,
   context: { requestId: string; conversationId: string },
   error: unknown,
   reason: string,
 ): Promise<ChatOutcome> {
   console.error(JSON.stringify({ level: 'ERROR', message: 'chat reply failed', reason, ...context, error: describeError(error) }));
-  await abandonRequest(conversations, claim, reason);
   await send(frame('error', errorPayload(error), context));
   return 'failed';
 }

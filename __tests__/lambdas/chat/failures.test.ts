@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { BedrockRuntimeClient, ConverseStreamCommand, ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
@@ -26,13 +26,6 @@ beforeEach(() => {
 
 afterEach(() => jest.restoreAllMocks());
 
-const marker = async (conversationId: string, requestId: string) =>
-  (
-    await dynamo.doc.send(
-      new GetCommand({ TableName: dynamo.tableName('conversations'), Key: { PK: `CONV#${conversationId}`, SK: `REQ#${requestId}` } }),
-    )
-  ).Item;
-
 const throttled = () => new ThrottlingException({ message: 'Too many requests', $metadata: {} });
 
 describe('chat: model throttling', () => {
@@ -50,7 +43,10 @@ describe('chat: model throttling', () => {
         payload: { code: 'THROTTLED', message: 'FABLE is busy; try again shortly.' },
       },
     ]);
-    expect(await marker('conv-throttled', 'req-throttled')).toMatchObject({ status: 'failed', reason: 'model-failed' });
+    // The client was told: a later delivery of the request does nothing.
+    const modelCalls = bedrock.commandCalls(ConverseStreamCommand).length;
+    expect(await answerMessage(chatDeps(dynamo), event, deadline())).toBe('duplicate');
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(modelCalls);
     expect((await conversationItems(dynamo, 'conv-throttled')).filter((i) => i.SK.startsWith('MSG#'))).toHaveLength(0);
   });
 
@@ -97,7 +93,8 @@ describe('chat: faults', () => {
 
     await expect(answerMessage(chatDeps(dynamo, { dynamo: flaky }), event, deadline())).rejects.toThrow('slow down');
     expect(websocket.calls()).toHaveLength(0);
-    expect(await marker('conv-flaky', 'req-flaky')).toMatchObject({ status: 'in_progress', leaseUntil: 0 });
+    // The request was given back: nothing of it is stored, so the retry claims it afresh.
+    expect(await conversationItems(dynamo, 'conv-flaky')).toEqual([]);
 
     expect(await answerMessage(chatDeps(dynamo, { dynamo: flaky }), event, deadline())).toBe('completed');
     expect(framesSent(websocket).at(-1)).toMatchObject({ type: 'chat_complete', payload: { text: 'Second time lucky.' } });

@@ -73,8 +73,6 @@ export const keys = {
   tool: (toolName: string) => `TOOL#${toolName}`,
   user: (userId: string) => `USER#${userId}`,
   org: (orgId: string) => `ORG#${orgId}`,
-  /** Idempotency marker of one chat request, kept in its conversation's partition. */
-  request: (requestId: string) => `REQ#${requestId}`,
   meta: 'META',
 } as const;
 
