@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bundleLambda, bundleLambdas } from '../../src/bundling/lambda-bundle';
-import { loadBundle } from './load-bundle';
-import { readZip } from './unzip';
+import { loadBundle } from '../helpers/load-bundle';
+import { readZip } from '../helpers/unzip';
 
 /** A throwaway project root: `lambdas/<name>/index.ts` plus whatever node_modules it needs. */
 function fixtureProject(files: Record<string, string>): string {

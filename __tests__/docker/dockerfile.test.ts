@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listContextFiles } from '../../src/build-image/context-hash';
-import { BUILD_DIR, ENTRYPOINT, PROMPTS_DIR, STUB_AWS, commandExists } from './entrypoint-harness';
+import { BUILD_DIR, ENTRYPOINT, PROMPTS_DIR, STUB_AWS, commandExists } from '../helpers/entrypoint-harness';
 import { WRITABLE_MOUNTS } from '../../src/pipeline/build-tasks';
 
 interface Instruction {

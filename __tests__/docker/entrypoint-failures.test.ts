@@ -5,7 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_KEY, CORE_SUCCESS, Harness, SPEC_KEY, expectFailureRecord, expectNoSecrets } from './entrypoint-harness';
+import { CORE_KEY, CORE_SUCCESS, Harness, SPEC_KEY, expectFailureRecord, expectNoSecrets } from '../helpers/entrypoint-harness';
 
 let h: Harness;
 beforeEach(() => {

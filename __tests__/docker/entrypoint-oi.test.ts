@@ -1,7 +1,7 @@
 /** docker/build/entrypoint.sh, oi phase: workspace hand-over from core and output validation. */
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUCKET, BUILD_ID, CORE_KEY, ENTRYPOINT, Harness, OI_KEY, OI_SUCCESS, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from './entrypoint-harness';
+import { BUCKET, BUILD_ID, CORE_KEY, ENTRYPOINT, Harness, OI_KEY, OI_SUCCESS, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
 
 let h: Harness;
 beforeEach(() => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUCKET, BUILD_ID, CORE_KEY, CORE_SUCCESS, Harness, SPEC, SPEC_KEY, WORKER_KEY, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from './entrypoint-harness';
+import { BUCKET, BUILD_ID, CORE_KEY, CORE_SUCCESS, Harness, SPEC, SPEC_KEY, WORKER_KEY, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
 
 let h: Harness;
 beforeEach(() => {

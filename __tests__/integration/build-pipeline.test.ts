@@ -16,7 +16,7 @@ import { createTableInput, startDynamoLocal, type LocalDynamo } from '../helpers
 import { findResource } from '../helpers/synth';
 import { synthPipelineStack } from '../helpers/pipeline-stack';
 import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../helpers/terraform-tokens';
-import { RealToolDeployer, toolDeployerEnvironment } from './real-tool-deployer';
+import { RealToolDeployer, toolDeployerEnvironment } from '../helpers/real-tool-deployer';
 import { BUILD_PIPELINE_STATES } from '../../src/pipeline/build-pipeline-definition';
 import { TABLES, type DeployedTool, type ToolDeployEvent } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';

@@ -36,8 +36,8 @@ import { websocketEvent } from '../helpers/lambda-events';
 import { startPglite, PGLITE_USER, type PgliteServer } from '../helpers/pglite';
 import { synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { stubBundles } from '../helpers/stub-bundles';
-import { FakeLambda } from '../lambdas/tool-deployer/fake-lambda';
-import { titanResponse } from '../lambdas/memory/fake-embeddings';
+import { FakeLambda } from '../helpers/fake-lambda';
+import { titanResponse } from '../helpers/fake-embeddings';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const s3 = mockClient(S3Client);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { decideAll, type IamRequest, type Principal } from '../helpers/iam-simulator';
 import { catalogProblems, synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { FAKE_ACCOUNT, FAKE_REGION } from '../helpers/terraform-tokens';
-import { BUCKET, Harness, OI_SUCCESS, runCore } from '../docker/entrypoint-harness';
+import { BUCKET, Harness, OI_SUCCESS, runCore } from '../helpers/entrypoint-harness';
 
 let iam: StackIam;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDrift, renderDriftJson, renderDriftMarkdown } from '../../scripts/terraform-plan/drift';
 import { loadPlan } from '../../scripts/terraform-plan/plan';
-import { runScript } from './helpers/cli';
+import { runScript } from '../helpers/cli';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const DRIFT = fixture('refresh-only-drift.json');

@@ -2,7 +2,7 @@ import { BuildImage } from '../../src/build-image/build-image';
 import { BuildRepository } from '../../src/pipeline/build-repository';
 import { resourcesOf, synthJson } from '../helpers/synth';
 import { testStage } from '../helpers/stage';
-import { runScript } from './helpers/cli';
+import { runScript } from '../helpers/cli';
 
 describe('npm run image-tag', () => {
   it('prints the tag the local build path pushes, so the prebuilt path (CI) names the same image', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadPlan, type Plan, type ResourceChange } from '../../scripts/terraform-plan/plan';
 import { renderPlanSummary, summarizePlan } from '../../scripts/terraform-plan/summary';
 import { GITHUB_COMMENT_LIMIT } from '../../scripts/terraform-plan/truncate';
-import { runScript } from './helpers/cli';
+import { runScript } from '../helpers/cli';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const bytes = (text: string) => Buffer.byteLength(text);

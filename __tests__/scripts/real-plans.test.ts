@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { findDrift, renderDriftMarkdown } from '../../scripts/terraform-plan/drift';
 import { loadPlan } from '../../scripts/terraform-plan/plan';
 import { renderPlanSummary, summarizePlan } from '../../scripts/terraform-plan/summary';
-import { runScript } from './helpers/cli';
-import { describeIfTerraform, realPlan, terraform, type Scenario } from './helpers/terraform';
+import { runScript } from '../helpers/cli';
+import { describeIfTerraform, realPlan, terraform, type Scenario } from '../helpers/terraform';
 
 const ONE = 'resource "terraform_data" "app" {\n  input = "v1"\n}\n';
 

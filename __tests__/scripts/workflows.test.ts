@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { driftMarker } from '../../scripts/terraform-plan/drift';
 import { planMarker } from '../../scripts/terraform-plan/summary';
-import { PROJECT_ROOT } from './helpers/cli';
+import { PROJECT_ROOT } from '../helpers/cli';
 
 interface Step {
   uses?: string;

@@ -8,7 +8,7 @@ import { handler } from '../../../lambdas/memory';
 import { migrate } from '../../../lambdas/db-init/migrator';
 import { encodeCursor } from '../../../lambdas/memory/cursor';
 import type { DirectResponse, Memory, MemoryResponses } from '../../../lambdas/shared/contract';
-import { bagOfWordsEmbedding, titanResponse } from './fake-embeddings';
+import { bagOfWordsEmbedding, titanResponse } from '../../helpers/fake-embeddings';
 
 const DIMENSIONS = 256;
 const MODEL_ID = 'amazon.titan-embed-text-v2:0';

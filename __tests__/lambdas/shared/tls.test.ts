@@ -14,7 +14,7 @@ import { RDS_CA_CERTIFICATES, tlsOptions } from '../../../lambdas/shared/databas
  *   openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj "/O=FABLE tests/CN=FABLE Test CA" (+ CA:TRUE)
  *   openssl x509 -req -CA test-ca.pem -days 36500 -extfile <(subjectAltName=DNS:localhost, serverAuth)
  */
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', 'helpers', 'fixtures', 'tls', name), 'utf8');
 const TEST_CA = fixture('test-ca.pem');
 const SERVER = { key: fixture('localhost.key'), cert: fixture('localhost.pem') };
 

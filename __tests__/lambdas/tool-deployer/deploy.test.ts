@@ -1,8 +1,8 @@
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { InvalidParameterValueException } from '@aws-sdk/client-lambda';
-import { notFound } from './fake-lambda';
-import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from './fixtures';
+import { notFound } from '../../helpers/fake-lambda';
+import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 
 const FUNCTION = 'fable-test-tool-weather';
 const OWN_TAGS = { 'fable:stage': 'test', 'fable:org': 'org-a', 'fable:tool': 'weather' };

@@ -3,8 +3,8 @@ import { TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { handler } from '../../../lambdas/tool-deployer/index';
-import { FakeLambda } from './fake-lambda';
-import { deployPayload, ROLE_ARN, BUCKET } from './fixtures';
+import { FakeLambda } from '../../helpers/fake-lambda';
+import { deployPayload, ROLE_ARN, BUCKET } from '../../helpers/tool-deployer-harness';
 
 const ENV = {
   TOOLS_TABLE: 'fable-test-tools',

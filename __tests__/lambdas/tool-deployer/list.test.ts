@@ -1,7 +1,7 @@
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { listTools } from '../../../lambdas/tool-deployer/list';
 import type { ToolDeployerResponses } from '../../../lambdas/shared/contract';
-import { deployRequest, listRequest, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from './fixtures';
+import { deployRequest, listRequest, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 
 type ToolList = ToolDeployerResponses['list'];
 

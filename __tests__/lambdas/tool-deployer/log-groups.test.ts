@@ -1,7 +1,7 @@
 import { CreateLogGroupCommand, ResourceAlreadyExistsException, ThrottlingException } from '@aws-sdk/client-cloudwatch-logs';
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
-import { deployRequest, logCommands, resetHarness, startHarness, undeployRequest, type Harness } from './fixtures';
+import { deployRequest, logCommands, resetHarness, startHarness, undeployRequest, type Harness } from '../../helpers/tool-deployer-harness';
 
 const FUNCTION = 'fable-test-tool-weather';
 const LOG_GROUP = `/aws/lambda/${FUNCTION}`;

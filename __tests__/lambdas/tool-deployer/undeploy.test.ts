@@ -2,7 +2,7 @@ import { ServiceException } from '@aws-sdk/client-lambda';
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
-import { deployRequest, resetHarness, startHarness, toolItem, undeployRequest, type Harness } from './fixtures';
+import { deployRequest, resetHarness, startHarness, toolItem, undeployRequest, type Harness } from '../../helpers/tool-deployer-harness';
 
 const FUNCTION = 'fable-test-tool-weather';
 

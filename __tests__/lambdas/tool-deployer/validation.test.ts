@@ -1,5 +1,5 @@
 import { invokeToolDeployer } from '../../../lambdas/tool-deployer/dispatch';
-import { deployPayload, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from './fixtures';
+import { deployPayload, resetHarness, startHarness, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 
 let h: Harness;
 let dynamoSend: jest.SpyInstance;

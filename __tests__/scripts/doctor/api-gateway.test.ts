@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { API_GATEWAY_LOGGING_ROLE_NAME } from '../../../src/api/api-gateway-logging';
 import { checkApiGatewayAccount } from '../../../scripts/doctor/api-gateway';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
-import { ACCOUNT, IDENTITY } from './harness';
+import { ACCOUNT, IDENTITY } from '../../helpers/doctor-harness';
 
 const apiGateway = mockClient(APIGatewayClient);
 const FABLE_ROLE = `arn:aws:iam::${ACCOUNT}:role/${API_GATEWAY_LOGGING_ROLE_NAME}`;

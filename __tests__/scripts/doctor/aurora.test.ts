@@ -2,7 +2,7 @@ import { DescribeDBEngineVersionsCommand, DescribeOrderableDBInstanceOptionsComm
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAurora } from '../../../scripts/doctor/aurora';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
-import { devStage } from './harness';
+import { devStage } from '../../helpers/doctor-harness';
 
 const rds = mockClient(RDSClient);
 const dev = devStage({ auroraEngineVersion: '16.8' });

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkBedrockModels } from '../../../scripts/doctor/bedrock';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
-import { devStage } from './harness';
+import { devStage } from '../../helpers/doctor-harness';
 
 const bedrock = mockClient(BedrockClient);
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { dockerInfo, PROJECT_ROOT, Sandbox } from './harness';
+import { dockerInfo, PROJECT_ROOT, Sandbox } from '../../helpers/doctor-harness';
 
 const BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
 

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkCredentials } from '../../../scripts/doctor/credentials';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
-import { ACCOUNT, CALLER_ARN } from './harness';
+import { ACCOUNT, CALLER_ARN } from '../../helpers/doctor-harness';
 
 const sts = mockClient(STSClient);
 const stage = { region: 'us-west-2', regionSource: 'stage default' } as const;

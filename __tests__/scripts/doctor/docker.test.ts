@@ -1,7 +1,7 @@
 import { commandRunner } from '../../../scripts/doctor/command';
 import { checkDocker } from '../../../scripts/doctor/docker';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
-import { devStage, dockerInfo, QEMU_AARCH64_ENTRY, Sandbox } from './harness';
+import { devStage, dockerInfo, QEMU_AARCH64_ENTRY, Sandbox } from '../../helpers/doctor-harness';
 
 const PREBUILT = 'README, "Build container (`docker/build`)" > "Using a prebuilt image tag"';
 

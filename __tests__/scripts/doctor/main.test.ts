@@ -13,7 +13,7 @@ import { iamName, stageConfig } from '../../../src/config';
 import { awsClients } from '../../../scripts/doctor/aws-clients';
 import { commandRunner } from '../../../scripts/doctor/command';
 import { main, USAGE } from '../../../scripts/doctor/main';
-import { ACCOUNT, CALLER_ARN, dockerInfo, PROJECT_ROOT, Sandbox } from './harness';
+import { ACCOUNT, CALLER_ARN, dockerInfo, PROJECT_ROOT, Sandbox } from '../../helpers/doctor-harness';
 
 const sts = mockClient(STSClient);
 const s3 = mockClient(S3Client);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { API_GATEWAY_LOGGING_ROLE_NAME } from '../../../src/api/api-gateway-logging';
 import { iamName, stageConfig } from '../../../src/config';
 import { readSettings } from '../../../scripts/doctor/settings';
-import { PROJECT_ROOT } from './harness';
+import { PROJECT_ROOT } from '../../helpers/doctor-harness';
 
 describe('doctor settings (read only through src/config.ts and the cdktf context)', () => {
   const projectDir = mkdtempSync(join(tmpdir(), 'fable-doctor-settings-'));

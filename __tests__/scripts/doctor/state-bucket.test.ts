@@ -2,7 +2,7 @@ import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client
 import { mockClient } from 'aws-sdk-client-mock';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
 import { checkStateBucket } from '../../../scripts/doctor/state-bucket';
-import { ACCOUNT, IDENTITY } from './harness';
+import { ACCOUNT, IDENTITY } from '../../helpers/doctor-harness';
 
 const s3 = mockClient(S3Client);
 const BUCKET = 'acme-fable-terraform-state';

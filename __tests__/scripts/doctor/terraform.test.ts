@@ -1,7 +1,7 @@
 import { commandRunner } from '../../../scripts/doctor/command';
 import { exitCode, formatResult } from '../../../scripts/doctor/report';
 import { checkTerraform } from '../../../scripts/doctor/terraform';
-import { Sandbox } from './harness';
+import { Sandbox } from '../../helpers/doctor-harness';
 
 describe('terraform check (stub terraform on PATH, real command runner)', () => {
   let box: Sandbox;

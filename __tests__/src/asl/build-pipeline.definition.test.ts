@@ -1,7 +1,7 @@
 /** The rendered build-pipeline definition: valid ASL, DESIGN.md section 6 flow and policies. */
 import type { AslChoiceState, AslMapState, AslState, AslStateMachine, AslTaskState } from '../../../src/asl';
 import { BUILD_PIPELINE_STATES, buildPipelineDefinition } from '../../../src/pipeline/build-pipeline-definition';
-import { arnFormatter, REAL, TOKEN_VALUES, TOKENS } from './pipeline-fakes';
+import { arnFormatter, REAL, TOKEN_VALUES, TOKENS } from '../../helpers/pipeline-fakes';
 
 type AslValidator = (
   definition: unknown,

@@ -3,7 +3,7 @@
  * an in-test fake (see pipeline-fakes.ts). Retry pauses are overridden to 0 ms.
  */
 import { BUILD_PIPELINE_ERRORS } from '../../../src/pipeline/build-pipeline-definition';
-import { AwsError, type Container, FakeAws, INPUT, REAL, deployAll, failing, runPipeline, succeeding, tool } from './pipeline-fakes';
+import { AwsError, type Container, FakeAws, INPUT, REAL, deployAll, failing, runPipeline, succeeding, tool } from '../../helpers/pipeline-fakes';
 
 const TOOLS = [tool('weather'), tool('stock-quotes')];
 const ok = () => new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }) });

@@ -10,7 +10,7 @@ import {
   s3GetObject,
   serviceIntegrationArn,
 } from '../../../src/asl';
-import { arnFormatter } from './pipeline-fakes';
+import { arnFormatter } from '../../helpers/pipeline-fakes';
 
 const TOKEN = (n: number) => `\${TfToken[TOKEN.${n}]}`;
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REVIEW_ONLY_MESSAGE } from '../../../src/stacks/backend';
 import { synthApp, type StackJson } from '../../helpers/synth';
-import { describeIfTerraform } from '../../scripts/helpers/terraform';
+import { describeIfTerraform } from '../../helpers/terraform';
 
 /** The review-only guard of a synthesized stack, on its own: Terraform needs no provider to plan it. */
 function guardOnly(stack: StackJson): string {

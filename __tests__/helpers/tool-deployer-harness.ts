@@ -1,10 +1,10 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
-import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../../lambdas/tool-deployer/settings';
-import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../../lambdas/shared/contract';
-import { parseInput } from '../../../lambdas/shared/validation';
+import { startDynamoLocal, type LocalDynamo } from './dynamodb-local';
+import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../lambdas/tool-deployer/settings';
+import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../lambdas/shared/contract';
+import { parseInput } from '../../lambdas/shared/validation';
 import { ACCOUNT, FakeLambda, REGION } from './fake-lambda';
 
 /** Polls a few milliseconds apart; the generous bound keeps a loaded machine from timing out a wait that succeeds. */

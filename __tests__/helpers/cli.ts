@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { delimiter, join, resolve } from 'node:path';
 
-export const PROJECT_ROOT = resolve(__dirname, '../../..');
+export const PROJECT_ROOT = resolve(__dirname, '../..');
 const BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
 
 export interface CliResult {

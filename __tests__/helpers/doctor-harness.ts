@@ -6,9 +6,9 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readSettings, type StageSettings } from '../../../scripts/doctor/settings';
+import { readSettings, type StageSettings } from '../../scripts/doctor/settings';
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const STUBS = join(__dirname, 'stubs');
 const SYSTEM_PATH = '/usr/bin:/bin';
 

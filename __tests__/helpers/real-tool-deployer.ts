@@ -10,10 +10,10 @@ import { deployerSettings, type DeployerDeps, type WaiterSettings } from '../../
 import { invokeToolDeployer } from '../../lambdas/tool-deployer/dispatch';
 import { resourceName, type StageConfig } from '../../src/config';
 import { LAMBDA_RUNTIME } from '../../src/compute/runtime';
-import type { StackJson } from '../helpers/synth';
-import { FAKE_ACCOUNT, resolveTokens } from '../helpers/terraform-tokens';
-import { FakeLambda } from '../lambdas/tool-deployer/fake-lambda';
-import { FAST_WAITER, fakeLogs, SHORT_WAITER } from '../lambdas/tool-deployer/fixtures';
+import type { StackJson } from './synth';
+import { FAKE_ACCOUNT, resolveTokens } from './terraform-tokens';
+import { FakeLambda } from './fake-lambda';
+import { FAST_WAITER, fakeLogs, SHORT_WAITER } from './tool-deployer-harness';
 
 /**
  * The deployer's environment as ToolHosting sets it. The pipeline stack holds a stand-in for the

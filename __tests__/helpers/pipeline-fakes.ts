@@ -6,11 +6,11 @@
  * {Body: string} or fails with S3.NoSuchKeyException.
  */
 import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
-import type { AslStateMachine } from '../../../src/asl';
-import { BUILD_PIPELINE_STATES, type BuildPipelineProps, buildPipelineDefinition } from '../../../src/pipeline/build-pipeline-definition';
-import { phaseDeadlines } from '../../../src/config';
-import type { ArnFormatter } from '../../../src/platform/aws-environment';
-import { BUILD_PHASES } from '../../../lambdas/shared/contract';
+import type { AslStateMachine } from '../../src/asl';
+import { BUILD_PIPELINE_STATES, type BuildPipelineProps, buildPipelineDefinition } from '../../src/pipeline/build-pipeline-definition';
+import { phaseDeadlines } from '../../src/config';
+import type { ArnFormatter } from '../../src/platform/aws-environment';
+import { BUILD_PHASES } from '../../lambdas/shared/contract';
 import type {
   BuildPhase,
   DeployedTool,
@@ -18,7 +18,7 @@ import type {
   PipelineInput,
   ToolDeployEvent,
   UpdateBuildStatusEvent,
-} from '../../../lambdas/shared/contract';
+} from '../../lambdas/shared/contract';
 
 // The package is ESM with a CommonJS build; jest runs CommonJS, so it loads that build.
 const { StateMachine: LocalStateMachine } = require('aws-local-stepfunctions') as { StateMachine: typeof LocalStateMachineClass };
