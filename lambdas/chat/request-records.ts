@@ -19,13 +19,14 @@ import type { ConversationsTable } from './turns';
  *   or its holder has timed out: the in-progress record expires at that delivery's deadline (Lambda
  *   ends it there), and the retry takes the request over.
  * - A delivery that throws (a transient fault before anything was sent) gives the record back:
- *   Powertools deletes it, and Lambda's retry claims it afresh.
+ *   Powertools deletes it, and Lambda's retry claims it afresh. So the work never throws once its
+ *   turn is stored: the record deleted then would let a retry store the turn a second time.
  * Not taken from Powertools: the completion of a stored turn, which its saveSuccess cannot put in
  * a transaction. Powertools' own saveSuccess still runs after it and writes the same state again.
  */
 
 /** How long a finished request turns later deliveries away: well past Lambda's async retries (an event lives 6 h at most). */
-export const REQUEST_RECORD_TTL_SECONDS = 24 * 60 * 60;
+const REQUEST_RECORD_TTL_SECONDS = 24 * 60 * 60;
 
 /** Attribute names of a request record, shared by Powertools and the turn's transaction. */
 const RECORD_ATTRIBUTES = {
@@ -82,6 +83,8 @@ export function oncePerRequest<Outcome extends string>(
     expiresAfterSeconds: REQUEST_RECORD_TTL_SECONDS,
     responseHook: () => 'duplicate',
   });
+  // Without records every turn would look superseded and none would be stored: refuse loudly instead.
+  if (!config.isEnabled()) throw new Error('chat cannot run with POWERTOOLS_IDEMPOTENCY_DISABLED set');
   // Powertools reads only the time left, which sets when the in-progress record expires.
   config.registerLambdaContext({ getRemainingTimeInMillis: () => Math.max(1, deadline - Date.now()) } as Context);
   const records = new ConversationRequestRecords(table, event.conversationId, config);

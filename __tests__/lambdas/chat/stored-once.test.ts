@@ -7,7 +7,7 @@ import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
-import { chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from './fixtures';
+import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from './fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -123,5 +123,19 @@ describe('chat: a request is answered and stored once, whatever fails', () => {
       ['assistant', 'Stored once.'],
     ]);
     expect(completions()).toHaveLength(1);
+  });
+
+  it('refuses to answer at all with Powertools idempotency switched off, rather than never storing a turn', async () => {
+    const event = chatEvent({ conversationId: 'conv-no-records', requestId: 'req-no-records' });
+    answerWith(bedrock, textAnswer(['Never streamed.']));
+    process.env.POWERTOOLS_IDEMPOTENCY_DISABLED = 'true';
+    try {
+      await expect(answerMessage(chatDeps(dynamo), event, inTwoMinutes())).rejects.toThrow('POWERTOOLS_IDEMPOTENCY_DISABLED');
+    } finally {
+      delete process.env.POWERTOOLS_IDEMPOTENCY_DISABLED;
+    }
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(framesSent(websocket)).toEqual([]);
+    expect(await conversationItems(dynamo, 'conv-no-records')).toEqual([]);
   });
 });
