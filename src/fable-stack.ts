@@ -44,7 +44,7 @@ export class FableStack extends TerraformStack {
 
     const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });
-    new ConversationFunctions(this, 'conversation', { websocket, tools });
+    new ConversationFunctions(this, 'conversation', { websocket });
     const buildRepository = new BuildRepository(this, 'build-repository');
     const buildImage = new BuildImage(this, 'build-image', { repository: buildRepository });
     const pipeline = new BuildPipeline(this, 'build-pipeline', {

@@ -22,6 +22,8 @@ export interface ChatSettings {
   readonly toolsTable: string;
   readonly chatModelId: string;
   readonly memoryFunctionName: string;
+  /** `fable-<stage>-tool-`: the only functions chat invokes as tools. */
+  readonly toolFunctionPrefix: string;
 }
 
 export interface ChatDeps {
@@ -82,7 +84,7 @@ async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, 
         { functionName: deps.settings.memoryFunctionName, ...MEMORY_SEARCH },
         { query: event.content, userId: event.userId, orgId: event.orgId },
       ),
-      listOrgTools({ dynamo: deps.dynamo, tableName: deps.settings.toolsTable }, event.orgId),
+      listOrgTools({ dynamo: deps.dynamo, tableName: deps.settings.toolsTable }, event.orgId, deps.settings.toolFunctionPrefix),
     ]);
     tools = orgTools;
     prompt = { system: systemPrompt(memories), messages: toModelMessages(history, event.content), tools: toolConfiguration(tools) };

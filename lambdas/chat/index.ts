@@ -25,6 +25,7 @@ export const handler = lambdaHandler(
       toolsTable: env.TOOLS_TABLE,
       chatModelId: env.CHAT_MODEL_ID,
       memoryFunctionName: env.MEMORY_FUNCTION_NAME,
+      toolFunctionPrefix: env.TOOL_FUNCTION_PREFIX,
     },
     newId: randomUUID,
     now: () => new Date(),

@@ -31,9 +31,6 @@ export const MAX_TOOLS = 64;
 export const MAX_TOOL_RESULT_BYTES = 16 * 1024;
 export const TOOL_TIMEOUT_MS = 30_000;
 
-/** Deployed tools are `fable-<stage>-tool-<toolName>`; the role may invoke nothing else either. */
-const toolFunctionPattern = (toolName: string) => new RegExp(`^fable-[a-z][a-z0-9]{1,9}-tool-${toolName}$`);
-
 /** What chat reads of a tools-table item: a tool with its function and the schema the model sees. */
 const toolItem = z
   .object({
@@ -43,16 +40,19 @@ const toolItem = z
       description: z.string().optional().catch(undefined),
       inputSchema: z.record(z.string(), z.unknown()).optional().catch(undefined),
     }),
-  })
-  .refine((item) => toolFunctionPattern(item.toolName).test(item.functionName));
+  });
 
 const DEFAULT_INPUT_SCHEMA = { type: 'object', properties: {} };
 
 /** A tool's own refusal (`{success:false,...}`) is a failed call for the model. */
 const toolRefusal = z.object({ success: z.literal(false) });
 
-/** The org's tools from the tools table (GSI1 `ORG#<orgId>`); malformed items are skipped, not offered. */
-export async function listOrgTools(table: ToolsTable, orgId: string): Promise<OrgTool[]> {
+/**
+ * The org's tools from the tools table (GSI1 `ORG#<orgId>`); malformed items are skipped, not
+ * offered. The function invoked is `<TOOL_FUNCTION_PREFIX><toolName>` (`fable-<stage>-tool-<name>`),
+ * never a name read from the table, and an item naming any other function is skipped.
+ */
+export async function listOrgTools(table: ToolsTable, orgId: string, functionPrefix: string): Promise<OrgTool[]> {
   const result = await table.dynamo.send(
     new QueryCommand({
       TableName: table.tableName,
@@ -65,7 +65,7 @@ export async function listOrgTools(table: ToolsTable, orgId: string): Promise<Or
   const tools: OrgTool[] = [];
   for (const item of result.Items ?? []) {
     const parsed = toolItem.safeParse(item);
-    if (!parsed.success) {
+    if (!parsed.success || parsed.data.functionName !== functionPrefix + parsed.data.toolName) {
       console.warn(JSON.stringify({ level: 'WARN', message: 'skipping malformed tool item', pk: item.PK }));
       continue;
     }

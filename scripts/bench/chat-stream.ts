@@ -4,7 +4,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal } from '../../__tests__/helpers/dynamodb-local';
 import { answerMessage } from '../../lambdas/chat/answer';
-import { chatDeps } from '../../__tests__/lambdas/chat/fixtures';
+import { chatDeps } from '../../__tests__/helpers/chat-fixtures';
 import { median, type BenchRow } from './table';
 
 const RUNS = 7;

@@ -1,17 +1,10 @@
 import { Construct } from 'constructs';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
-import type { PolicyStatement } from '../iam/policy-document';
 import { NodeLambda } from '../compute/node-lambda';
 import type { WebSocketApi } from '../api/websocket-api';
 
-/** What chat needs from tool hosting: the statements to invoke deployed tools (`fable-<stage>-tool-*` only). */
-export interface ToolInvocation {
-  invokeToolsStatements(): PolicyStatement[];
-}
-
 export interface ConversationFunctionsProps {
   readonly websocket: WebSocketApi;
-  readonly tools: ToolInvocation;
 }
 
 /** Lambda retries a failed chat twice; a reply older than this is no longer worth sending. */
@@ -39,7 +32,6 @@ export class ConversationFunctions extends Construct {
       name: 'chat',
       description: 'Streams replies from Bedrock to a WebSocket connection, with memories and tools',
     });
-    this.chat.role.addStatements(...props.tools.invokeToolsStatements());
     new LambdaFunctionEventInvokeConfig(this, 'chat-async', {
       functionName: this.chat.function.functionName,
       maximumRetryAttempts: 2,

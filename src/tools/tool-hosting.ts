@@ -7,7 +7,6 @@ import type { PolicyStatement } from '../iam/policy-document';
 import type { SecureBucket } from '../storage/secure-bucket';
 import { NodeLambda, type InvokableFunction } from '../compute/node-lambda';
 import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
-import type { ToolInvocation } from '../conversation/conversation-functions';
 import { ToolArns } from './tool-arns';
 import { ToolExecutionRole } from './tool-execution-role';
 
@@ -25,7 +24,7 @@ export interface ToolHostingProps {
  * Function URLs. Lambdas bind to it for the tool function prefix (to invoke or to manage tools),
  * the execution role (to pass it) and the boundary.
  */
-export class ToolHosting extends Construct implements BindingProvider<ToolsBinding>, ToolInvocation {
+export class ToolHosting extends Construct implements BindingProvider<ToolsBinding> {
   readonly toolDeployer: NodeLambda<'tool-deployer'>;
   readonly executionRole: FableRole;
   readonly boundary: IamPolicy;

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage, type ChatDeps, type ChatOutcome } from '../../../lambdas/chat/answer';
 import type { ChatEvent } from '../../../lambdas/shared/contract';
-import { chatDeps, chatEvent, conversationItems, framesSent, resetChatMocks, textAnswer } from './fixtures';
+import { chatDeps, chatEvent, conversationItems, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';
 
 /*
  * Lambda may deliver the same async chat event twice, and it retries a delivery that threw. Wherever

@@ -19,7 +19,7 @@ import {
   memoryHit,
   textAnswer,
   resetChatMocks,
-} from './fixtures';
+} from '../../helpers/chat-fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);

@@ -2,7 +2,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { relevantMemories } from '../../../lambdas/chat/memories';
 import { SDK_RETRIES } from '../../../lambdas/shared/clients/retries';
 import { localEndpoint, type LocalEndpoint } from '../../helpers/local-endpoint';
-import { memoryHit } from './fixtures';
+import { memoryHit } from '../../helpers/chat-fixtures';
 
 /** A real Lambda client (the production retry settings) invoking a local stand-in for the memory function. */
 const clientFor = (endpoint: LocalEndpoint) =>

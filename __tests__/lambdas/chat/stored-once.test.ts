@@ -7,7 +7,7 @@ import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
-import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from './fixtures';
+import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);

@@ -6,7 +6,7 @@ import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { MAX_TOOL_ROUNDS } from '../../../lambdas/chat/stream';
 import { MAX_TOOL_RESULT_BYTES } from '../../../lambdas/chat/tools';
-import { answerWith, chatDeps, chatEvent, conversationItems, framesSent, invokeResult, putTool, textAnswer, toolCallAnswer, resetChatMocks } from './fixtures';
+import { answerWith, chatDeps, chatEvent, conversationItems, framesSent, invokeResult, putTool, textAnswer, toolCallAnswer, resetChatMocks } from '../../helpers/chat-fixtures';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -18,6 +18,8 @@ beforeAll(async () => {
   dynamo = await startDynamoLocal();
   await putTool(dynamo, 'weather', 'org-1');
   await putTool(dynamo, 'payroll', 'org-2');
+  // A record pointing at a FABLE function rather than the tool's own: never offered, never invoked.
+  await putTool(dynamo, 'ledger', 'org-1', 'fable-test-tool-deployer');
 });
 
 afterAll(() => dynamo.stop());
@@ -83,6 +85,14 @@ describe('chat: tools', () => {
     expect(frames.find((f) => f.type === 'tool_result')!.payload).toEqual({ name: 'payroll', ok: false });
     const results = bedrock.commandCalls(ConverseStreamCommand)[1].args[0].input.messages!.at(-1)!;
     expect(results.content![0].toolResult).toMatchObject({ toolUseId: 'tu-2', status: 'error' });
+  });
+
+  it('never invokes a function a tools record names instead of <prefix><toolName>', async () => {
+    answerWith(bedrock, toolCallAnswer('', { id: 'tu-3', name: 'ledger', inputPieces: ['{}'] }), textAnswer(['No such tool.']));
+    await answerMessage(chatDeps(dynamo), chatEvent({ conversationId: 'conv-ledger', requestId: 'req-ledger' }), deadline());
+    expect(toolInvocations()).toHaveLength(0);
+    const offered = bedrock.commandCalls(ConverseStreamCommand)[0].args[0].input.toolConfig!.tools!.map((t) => t.toolSpec!.name);
+    expect(offered).toEqual(['weather']);
   });
 
   it('reports a failing tool as not ok and lets the model answer anyway', async () => {

@@ -1,5 +1,8 @@
 import { FUNCTION_SETTINGS, ROUTER_CLASSIFY_TIMEOUT_SECONDS, type InvokeBinding } from '../../../lambdas/shared/contract';
 import { FableTables } from '../../../src/data/tables';
+import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
+import { ToolHosting } from '../../../src/tools/tool-hosting';
+import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
@@ -17,17 +20,20 @@ function otherFunction(name: 'memory' | 'build-kickoff'): void {
   });
 }
 
+/** Tool hosting only needs memory's ARN (deployed tools may call it). */
+const memoryStandIn: InvokableFunction = {
+  functionName: 'fable-dev-memory',
+  arn: 'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory',
+  invokeStatement: () => ({ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory'] }),
+};
+
 beforeAll(() => {
   new FableTables(stack, 'tables');
   const websocket = new WebSocketApi(stack, 'websocket');
   otherFunction('memory');
   otherFunction('build-kickoff');
-  new ConversationFunctions(stack, 'conversation', {
-    websocket,
-    tools: {
-      invokeToolsStatements: () => [{ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*'] }],
-    },
-  });
+  new ToolHosting(stack, 'tools', { artifacts: new ArtifactsBucket(stack, 'artifacts'), memory: memoryStandIn });
+  new ConversationFunctions(stack, 'conversation', { websocket });
   json = synthJson(stack);
 });
 
@@ -117,6 +123,8 @@ describe('ConversationFunctions', () => {
   it('lets chat stream from the chat model, use conversations and tools, invoke memory and only fable-<stage>-tool-* functions', () => {
     expect(actionsOf('chat')).toEqual([
       'bedrock:InvokeModelWithResponseStream',
+      // connections (a gone connection) and conversations (a request record given back)
+      'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -124,6 +132,8 @@ describe('ConversationFunctions', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
+      // tools, the Deny on the deployer, memory
+      'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
     ]);
@@ -135,7 +145,8 @@ describe('ConversationFunctions', () => {
     // Item actions on the table only; Query on the tools table's GSI1 only.
     const toolsQuery = chat.find((s) => s.Action === 'dynamodb:Query')!;
     expect(toolsQuery.Resource).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*tools[\w-]*\.arn\}\/index\/GSI1$/);
-    expect(chat.map((s) => s.Resource)).toContain('arn:aws:lambda:us-west-2:123456789012:function:fable-dev-tool-*');
+    expect(chat.map((s) => String(s.Resource))).toContainEqual(expect.stringMatching(/:function:fable-dev-tool-\*$/));
+    expect(fn('chat').environment.variables.TOOL_FUNCTION_PREFIX).toBe('fable-dev-tool-');
   });
 
   it('routes $connect and $disconnect to connection-manager and $default to the router', () => {

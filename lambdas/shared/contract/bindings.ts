@@ -114,11 +114,13 @@ export const LAMBDA_BINDINGS = {
   },
   chat: {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },
-    CONVERSATIONS_TABLE: { table: 'conversations', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+    // DeleteItem: a request record given back after a transient fault (Powertools Idempotency).
+    CONVERSATIONS_TABLE: { table: 'conversations', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
     TOOLS_TABLE: { table: 'tools', actions: [], queryIndexes: ['GSI1'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
     CHAT_MODEL_ID: { model: 'chat', actions: ['InvokeModelWithResponseStream'] },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+    TOOL_FUNCTION_PREFIX: { tools: 'functions', access: 'invoke' },
   },
   memory: {
     ...DATABASE,

@@ -3,13 +3,14 @@ import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput 
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { LocalDynamo } from '../../helpers/dynamodb-local';
-import type { ChatDeps } from '../../../lambdas/chat/answer';
-import type { ChatEvent, MemorySearchHit } from '../../../lambdas/shared/contract';
+import type { LocalDynamo } from './dynamodb-local';
+import type { ChatDeps } from '../../lambdas/chat/answer';
+import type { ChatEvent, MemorySearchHit } from '../../lambdas/shared/contract';
 
 export const CONNECTION = 'conn-chat=';
 export const ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
 export const CHAT_MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+export const TOOL_FUNCTION_PREFIX = 'fable-test-tool-';
 
 export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
   return {
@@ -19,6 +20,7 @@ export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
     WEBSOCKET_ENDPOINT: ENDPOINT,
     CHAT_MODEL_ID: CHAT_MODEL,
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
+    TOOL_FUNCTION_PREFIX,
   };
 }
 
@@ -36,6 +38,7 @@ export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {})
       toolsTable: dynamo.tableName('tools'),
       chatModelId: CHAT_MODEL,
       memoryFunctionName: 'fable-test-memory',
+      toolFunctionPrefix: TOOL_FUNCTION_PREFIX,
     },
     newId: () => `id-${++id}`,
     now: () => new Date(),
