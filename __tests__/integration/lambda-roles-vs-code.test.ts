@@ -12,15 +12,16 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
+import { handler as chat } from '../../lambdas/chat';
 import { handler as connectionManager } from '../../lambdas/connection-manager';
 import { handler as router } from '../../lambdas/router';
 import { handler as memory } from '../../lambdas/memory';
@@ -32,6 +33,7 @@ import { iamRequests, mockedCalls, recordCalls, type AwsCall } from '../helpers/
 import { createTableInput, startDynamoLocal, type LocalDynamo } from '../helpers/dynamodb-local';
 import { handlerOperations } from '../helpers/handler-operations';
 import { decideAll } from '../helpers/iam-simulator';
+import { answerWith, textAnswer, toolCallAnswer } from '../helpers/chat-fixtures';
 import { websocketEvent } from '../helpers/lambda-events';
 import { startPglite, PGLITE_USER, type PgliteServer } from '../helpers/pglite';
 import { synthDevIam, type StackIam } from '../helpers/stack-iam';
@@ -83,7 +85,7 @@ beforeAll(async () => {
   // The stack's own table names: the handlers get exactly fable-dev's environment.
   for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
   pglite = await startPglite();
-  const environment = Object.assign({}, ...(['connection-manager', 'router', 'memory', 'db-init', 'tool-deployer', 'build-kickoff', 'update-build-status'] as const).map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
+  const environment = Object.assign({}, ...(['connection-manager', 'router', 'chat', 'memory', 'db-init', 'tool-deployer', 'build-kickoff', 'update-build-status'] as const).map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
   // Aurora is PGlite here (plain TCP); the secret stays the stack's, so its ARN is what is authorized.
   Object.assign(process.env, environment, { DB_HOST: pglite.env.DB_HOST, DB_PORT: pglite.env.DB_PORT, DB_SSL: 'disable' });
   recordCalls(dynamoDocumentClient(), dynamoCalls);
@@ -182,6 +184,49 @@ provesRole('router', async () => {
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
   expect(await router(websocketEvent('$default', 'conn-gone=', { body: '{"type":"ping"}' }))).toEqual({ statusCode: 410 });
+});
+
+provesRole('chat', async () => {
+  await dynamo.doc.send(
+    new PutCommand({
+      TableName: 'fable-dev-tools',
+      Item: {
+        PK: keys.tool('forecast'),
+        SK: keys.meta,
+        GSI1PK: keys.org(USER.orgId),
+        GSI1SK: keys.tool('forecast'),
+        toolName: 'forecast',
+        functionName: 'fable-dev-tool-forecast',
+        schema: { name: 'forecast', description: 'Tomorrow\'s weather', inputSchema: { type: 'object', properties: {} } },
+      },
+    }),
+  );
+  lambda.mock.on(InvokeCommand, { FunctionName: 'fable-dev-memory' }).resolves(invokeResult({ success: true, memories: [] }));
+  lambda.mock.on(InvokeCommand, { FunctionName: 'fable-dev-tool-forecast' }).resolves(invokeResult({ success: true, forecast: 'sunny' }));
+  const ask = (requestId: string, connectionId = CONNECTION) =>
+    chat({ connectionId, ...USER, requestId, conversationId: `conv-${requestId}`, content: 'Weather in Oslo?' });
+
+  // A turn that calls the org's tool, then the same delivery again.
+  answerWith(bedrock, toolCallAnswer('', { id: 'tu-1', name: 'forecast', inputPieces: ['{}'] }), textAnswer(['Sunny.']));
+  expect(await ask('r-1')).toEqual({ outcome: 'completed' });
+  expect(await ask('r-1')).toEqual({ outcome: 'duplicate' });
+  // A vanished connection is removed from the table.
+  await putConnection('conn-gone=');
+  websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
+  answerWith(bedrock, textAnswer(['Nobody hears this.']));
+  expect(await ask('r-2', 'conn-gone=')).toEqual({ outcome: 'gone' });
+  // A throttled history read before anything was sent: the request is given back for Lambda's retry.
+  const client = dynamoDocumentClient();
+  const send = client.send.bind(client);
+  jest.spyOn(client, 'send').mockImplementation(((command: { input: { TableName?: string } }) =>
+    command instanceof QueryCommand && command.input.TableName === 'fable-dev-conversations'
+      ? Promise.reject(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }))
+      : send(command as never)) as never);
+  try {
+    await expect(ask('r-3')).rejects.toThrow('slow down');
+  } finally {
+    jest.mocked(client.send).mockRestore();
+  }
 });
 
 provesRole('db-init', async () => {
