@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bundleLambda, bundleLambdas } from '../../src/bundling/lambda-bundle';
-import { loadBundle } from '../helpers/load-bundle';
-import { readZip } from '../helpers/unzip';
+import { loadBundle } from '../../scripts/local/load-bundle';
+import { readZip } from '../../scripts/local/unzip';
 
 /** A throwaway project root: `lambdas/<name>/index.ts` plus whatever node_modules it needs. */
 function fixtureProject(files: Record<string, string>): string {

@@ -1,5 +1,5 @@
 import { deterministicZip } from '../../src/bundling/deterministic-zip';
-import { readZip } from '../helpers/unzip';
+import { readZip } from '../../scripts/local/unzip';
 
 const entries = [
   { name: 'index.mjs.map', content: Buffer.from('{"version":3}') },

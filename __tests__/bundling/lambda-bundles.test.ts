@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_FORMATS, bundleLambda, type LambdaBundle } from '../../src/bundling/lambda-bundle';
 import { LAMBDA_ENV, LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
-import { loadBundle } from '../helpers/load-bundle';
-import { readZip } from '../helpers/unzip';
+import { loadBundle } from '../../scripts/local/load-bundle';
+import { readZip } from '../../scripts/local/unzip';
 
 const bundles = new Map<LambdaName, Promise<LambdaBundle>>();
 const outDir = mkdtempSync(join(tmpdir(), 'fable-lambda-bundles-'));

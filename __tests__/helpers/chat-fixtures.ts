@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput 
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { LocalDynamo } from './dynamodb-local';
+import type { LocalDynamo } from '../../scripts/local/dynamodb-local';
 import type { ChatDeps } from '../../lambdas/chat/answer';
 import type { ChatEvent, MemorySearchHit } from '../../lambdas/shared/contract';
 

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from './dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../lambdas/tool-deployer/settings';
 import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../lambdas/shared/contract';
 import { parseInput } from '../../lambdas/shared/validation';

@@ -12,7 +12,7 @@ import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createTableInput, startDynamoLocal, type LocalDynamo } from '../helpers/dynamodb-local';
+import { createTableInput, startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { findResource } from '../helpers/synth';
 import { synthPipelineStack } from '../helpers/pipeline-stack';
 import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../helpers/terraform-tokens';

@@ -2,9 +2,9 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal } from '../../__tests__/helpers/dynamodb-local';
-import { answerMessage } from '../../lambdas/chat/answer';
-import { chatDeps } from '../../__tests__/helpers/chat-fixtures';
+import { startDynamoLocal, type LocalDynamo } from '../local/dynamodb-local';
+import { handler } from '../../lambdas/chat';
+import type { LambdaEnvironment } from '../../lambdas/shared/contract';
 import { median, type BenchRow } from './table';
 
 const RUNS = 7;
@@ -13,6 +13,19 @@ const BUDGET_MS = 50;
 const FIRST_TOKEN_DELAY_MS = 150;
 const TOKEN_MS = 10;
 const TOKENS = 300;
+
+/** chat's environment as a stage gives it, with its tables on DynamoDB Local. */
+function chatEnvironment(dynamo: LocalDynamo): LambdaEnvironment<'chat'> {
+  return {
+    CONNECTIONS_TABLE: dynamo.tableName('connections'),
+    CONVERSATIONS_TABLE: dynamo.tableName('conversations'),
+    TOOLS_TABLE: dynamo.tableName('tools'),
+    WEBSOCKET_ENDPOINT: 'https://bench.execute-api.us-west-2.amazonaws.com/bench',
+    CHAT_MODEL_ID: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    MEMORY_FUNCTION_NAME: 'fable-bench-memory',
+    TOOL_FUNCTION_PREFIX: 'fable-bench-tool-',
+  };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,11 +49,16 @@ async function* delayedTokens(run: Run): AsyncGenerator<ConverseStreamOutput> {
 
 /**
  * Time from the mocked model's first token to the PostToConnection call carrying the first
- * `chat_chunk`, through the real chat path (DynamoDB Local for DynamoDB; Bedrock, Lambda and API
- * Gateway management mocked), and how many frames a reply of TOKENS tokens becomes.
+ * `chat_chunk`, through the chat Lambda's own handler (DynamoDB Local for DynamoDB; Bedrock, Lambda
+ * and API Gateway management mocked), and how many frames a reply of TOKENS tokens becomes.
  */
 export async function run(): Promise<BenchRow[]> {
   const dynamo = await startDynamoLocal();
+  // The handler reads its environment and builds its clients at its first invocation.
+  Object.assign(process.env, chatEnvironment(dynamo));
+  // Its log lines go to stderr: stdout is the table's.
+  const log = console.log;
+  console.log = console.error;
   const bedrock = mockClient(BedrockRuntimeClient);
   const lambda = mockClient(LambdaClient);
   const websocket = mockClient(ApiGatewayManagementApiClient);
@@ -61,18 +79,14 @@ export async function run(): Promise<BenchRow[]> {
         current.posts++;
         return {};
       });
-      const outcome = await answerMessage(
-        chatDeps(dynamo, { newId: () => `bench-${i}-${Math.random().toString(36).slice(2)}` }),
-        {
-          connectionId: 'bench-connection',
-          userId: 'bench-user',
-          orgId: 'bench-org',
-          requestId: `bench-request-${i}`,
-          conversationId: `bench-conversation-${i}`,
-          content: 'Tell me a long story.',
-        },
-        Date.now() + 120_000,
-      );
+      const { outcome } = await handler({
+        connectionId: 'bench-connection',
+        userId: 'bench-user',
+        orgId: 'bench-org',
+        requestId: `bench-request-${i}`,
+        conversationId: `bench-conversation-${i}`,
+        content: 'Tell me a long story.',
+      });
       if (outcome !== 'completed' || current.firstTokenAt === undefined || current.firstPostAt === undefined) {
         throw new Error(`chat-stream run ${i} ended ${outcome}`);
       }
@@ -80,6 +94,7 @@ export async function run(): Promise<BenchRow[]> {
       posts.push(current.posts);
     }
   } finally {
+    console.log = log;
     bedrock.restore();
     lambda.restore();
     websocket.restore();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleLambdas } from '../../src/bundling/lambda-bundle';
 import { LAMBDA_NAMES } from '../../lambdas/shared/contract';
-import { loadBundle } from '../../__tests__/helpers/load-bundle';
+import { loadBundle } from '../local/load-bundle';
 import { median, type BenchRow } from './table';
 
 const RUNS = 5;

@@ -1,5 +1,5 @@
 import type { Client, PoolClient } from 'pg';
-import { startPglite } from '../../__tests__/helpers/pglite';
+import { startPglite } from '../local/pglite';
 import { migrate } from '../../lambdas/db-init/migrator';
 import { MIGRATIONS } from '../../lambdas/shared/contract/migrations';
 import { searchVisible } from '../../lambdas/memory/store';

@@ -1,5 +1,5 @@
 import NodeEnvironment from 'jest-environment-node';
-import { sharedEngineEndpoint, WORKER_ENGINE_GLOBAL } from './engine';
+import { sharedEngineEndpoint, WORKER_ENGINE_GLOBAL } from '../../../scripts/local/dynamodb-local/engine';
 
 /**
  * Jest's node environment, plus one DynamoDB Local per jest worker. Jest loads this module once

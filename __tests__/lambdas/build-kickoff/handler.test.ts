@@ -4,7 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as kickoff } from '../../../lambdas/build-kickoff/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { MAX_BUILD_REQUEST_CHARS as MAX_REQUEST_CHARS, UUID_PATTERN } from '../../../lambdas/shared/contract';
 
 /** Any response body, as a caller reading JSON sees it. */

@@ -2,7 +2,7 @@ import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import { ExecutionAlreadyExists, SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { startBuild, REQUEST_PREVIEW_CHARS, type KickoffDeps } from '../../../lambdas/build-kickoff/start-build';
 import { buildIdFor } from '../../../lambdas/build-kickoff/build-id';
 import { UUID_PATTERN, type StartBuildInput } from '../../../lambdas/shared/contract';

@@ -4,7 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { answerMessage, type ChatDeps, type ChatOutcome } from '../../../lambdas/chat/answer';
 import type { ChatEvent } from '../../../lambdas/shared/contract';
 import { chatDeps, chatEvent, conversationItems, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';

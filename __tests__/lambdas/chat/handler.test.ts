@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bed
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { handler } from '../../../lambdas/chat';
 import { HISTORY_MESSAGES } from '../../../lambdas/chat/history';
 import { lambdaContext as contextWithTimeLeft } from '../../helpers/lambda-events';

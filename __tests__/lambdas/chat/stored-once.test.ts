@@ -5,7 +5,7 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';
 

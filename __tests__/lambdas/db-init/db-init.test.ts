@@ -2,7 +2,7 @@ import { connect, createServer, type Server } from 'node:net';
 import type { Client } from 'pg';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startPglite, PGLITE_DATABASE, PGLITE_USER, type PgliteServer } from '../../helpers/pglite';
+import { startPglite, PGLITE_DATABASE, PGLITE_USER, type PgliteServer } from '../../../scripts/local/pglite';
 import { lambdaContext } from '../../helpers/lambda-events';
 import { handler, STATEMENT_TIMEOUT_MS } from '../../../lambdas/db-init';
 import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';

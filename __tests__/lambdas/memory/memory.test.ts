@@ -2,7 +2,7 @@ import { Pool, type Client } from 'pg';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BedrockRuntimeClient, InvokeModelCommand, ThrottlingException } from '@aws-sdk/client-bedrock-runtime';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startPglite, PGLITE_USER, type PgliteServer } from '../../helpers/pglite';
+import { startPglite, PGLITE_USER, type PgliteServer } from '../../../scripts/local/pglite';
 import { lambdaContext } from '../../helpers/lambda-events';
 import { handler } from '../../../lambdas/memory';
 import { migrate } from '../../../lambdas/db-init/migrator';

@@ -1,5 +1,5 @@
 import type { Client, PoolClient } from 'pg';
-import { startPglite, type PgliteServer } from '../../helpers/pglite';
+import { startPglite, type PgliteServer } from '../../../scripts/local/pglite';
 import { migrate } from '../../../lambdas/db-init/migrator';
 import { MIGRATIONS, MEMORIES_HNSW_INDEX } from '../../../lambdas/shared/contract/migrations';
 import { efSearch, SEARCH_SETTINGS_SQL, SEARCH_SQL, searchParameters, searchVisible } from '../../../lambdas/memory/store';

@@ -3,7 +3,7 @@ import { BedrockRuntimeClient, ConverseCommand, ThrottlingException } from '@aws
 import { InvokeCommand, LambdaClient, TooManyRequestsException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { websocketEvent } from '../../helpers/lambda-events';
 import { handler } from '../../../lambdas/router';
 import { MAX_FRAME_BYTES, type Memory } from '../../../lambdas/shared/contract';

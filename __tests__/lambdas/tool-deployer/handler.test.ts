@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { handler } from '../../../lambdas/tool-deployer/index';
 import { FakeLambda } from '../../helpers/fake-lambda';
 import { deployPayload, ROLE_ARN, BUCKET } from '../../helpers/tool-deployer-harness';

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/update-build-status/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';
 

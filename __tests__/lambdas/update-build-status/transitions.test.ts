@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { updateBuildStatus } from '../../../lambdas/update-build-status/update-status';
 import type { StatusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { respond } from '../../../lambdas/shared/responses';

@@ -8,7 +8,7 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startDynamoLocal, type LocalDynamo } from '../../helpers/dynamodb-local';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
 import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';

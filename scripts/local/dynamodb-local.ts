@@ -40,7 +40,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
  * FABLE's four tables on DynamoDB Local, for one test file, with the SDK's standard variables
  * (`AWS_ENDPOINT_URL_DYNAMODB`, region, credentials) pointing handler code at them.
  *
- * Under jest the engine is the worker's (see dynamodb-local/environment.ts), shared by the test
+ * Under jest the engine is the worker's (see __tests__/helpers/dynamodb-local/environment.ts), shared by the test
  * files that worker runs. DynamoDB Local keeps a separate database per access key, so each call
  * gets a fresh key and therefore tables no other test file sees. Outside jest (a script) it
  * starts an engine of its own, which `stop` ends.
