@@ -101,7 +101,7 @@ describe('drift-check errors', () => {
   });
 
   test('--stack without a synthesized stack directory: exit 1 before running terraform', async () => {
-    const result = await runScript('drift-check', ['--stack', 'fable-nowhere'], tmpdir());
+    const result = await runScript('drift-check', ['--stack', 'fable-nowhere'], { cwd: tmpdir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('drift-check: stack directory not found: cdktf.out/stacks/fable-nowhere (run `npm run synth` first)\n');
   });

@@ -136,7 +136,7 @@ describe('plan-summary errors and usage', () => {
   });
 
   test('--stack without a synthesized stack directory: exit 1', async () => {
-    const result = await runScript('plan-summary', ['--stack', 'fable-nowhere'], tmpdir());
+    const result = await runScript('plan-summary', ['--stack', 'fable-nowhere'], { cwd: tmpdir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('stack directory not found: cdktf.out/stacks/fable-nowhere (run `npm run synth` first)');
   });

@@ -150,7 +150,7 @@ describeIfTerraform('plan-summary and drift-check on real Terraform plans', () =
     await terraform(dir, ['init', '-input=false']);
     await terraform(dir, ['apply', '-auto-approve', '-input=false']);
 
-    const result = await runScript('drift-check', ['--stack', 'fable-test', '--json', 'drift.json'], project);
+    const result = await runScript('drift-check', ['--stack', 'fable-test', '--json', 'drift.json'], { cwd: project });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(renderDriftMarkdown('fable-test', []));
     // Terraform's progress is on stderr, out of the report.
@@ -164,7 +164,7 @@ describeIfTerraform('plan-summary and drift-check on real Terraform plans', () =
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'plan.json'), readFileSync(plans.update));
 
-    const result = await runScript('plan-summary', ['--stack', 'fable-dev', '--output', 'summary.md'], project);
+    const result = await runScript('plan-summary', ['--stack', 'fable-dev', '--output', 'summary.md'], { cwd: project });
     expect(result).toMatchObject({ code: 0, stdout: '' });
     const markdown = readFileSync(join(project, 'summary.md'), 'utf8');
     expect(markdown).toBe(renderPlanSummary(summarizePlan(loadPlan(plans.update)), 'fable-dev'));

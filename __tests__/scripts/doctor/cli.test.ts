@@ -3,23 +3,9 @@
  * (real AWS SDK clients, /proc/sys/fs/binfmt_misc), stub terraform and docker on PATH. No
  * credentials reach the child, so STS fails locally and no request leaves the machine.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { dockerInfo, PROJECT_ROOT, Sandbox } from '../../helpers/doctor-harness';
-
-const BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
-
-function runDoctor(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(join(BIN, 'tsx'), [join(PROJECT_ROOT, 'scripts', 'doctor.ts'), ...args], { cwd: PROJECT_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+import { BIN, runScript } from '../../helpers/cli';
+import { dockerInfo, Sandbox } from '../../helpers/doctor-harness';
 
 describe('scripts/doctor.ts (tsx)', () => {
   let box: Sandbox;
@@ -37,7 +23,7 @@ describe('scripts/doctor.ts (tsx)', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
       STUB_DOCKER_INFO: dockerInfo('aarch64'),
     };
-    const { code, stdout, stderr } = await runDoctor(['--stage', 'dev'], env);
+    const { code, stdout, stderr } = await runScript('doctor', ['--stage', 'dev'], { env });
     const lines = stdout.split('\n');
     expect(lines[0]).toBe('FABLE doctor: dev in us-west-2');
     expect(lines.filter((line) => /^[A-Z]{4} {2}/.test(line)).map((line) => line.slice(0, line.indexOf(':')))).toEqual([
@@ -60,7 +46,7 @@ describe('scripts/doctor.ts (tsx)', () => {
   });
 
   test('--help exits 0', async () => {
-    const { code, stdout } = await runDoctor(['--help'], { ...box.env, PATH: `${BIN}:/usr/bin:/bin`, HOME: box.root });
+    const { code, stdout } = await runScript('doctor', ['--help'], { env: { ...box.env, PATH: `${BIN}:/usr/bin:/bin`, HOME: box.root } });
     expect(stdout.startsWith('Usage: npm run doctor -- [--stage <name>]... [--region <region>]\n')).toBe(true);
     expect(code).toBe(0);
   });

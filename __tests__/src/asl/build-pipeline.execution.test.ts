@@ -228,9 +228,12 @@ describe('build pipeline execution', () => {
   });
 
   it('a phase that outlives its TimeoutSeconds fails the build (States.Timeout)', async () => {
-    const slow: Container = () => new Promise((resolve) => setTimeout(() => resolve({ output: { status: 'success' }, exitCode: 0 }), 1500));
+    let finishContainer: NodeJS.Timeout | undefined;
+    const slow: Container = () => new Promise((resolve) => (finishContainer = setTimeout(() => resolve({ output: { status: 'success' }, exitCode: 0 }), 1500)));
     const fake = new FakeAws(REAL, { core: slow });
     const outcome = await runPipeline(fake, { props: { ...REAL, phases: { ...REAL.phases, core: { taskTimeoutSeconds: 1, agentTimeoutSeconds: 1 } } } });
+    // The task the state machine gave up on never finishes here, so no timer outlives the test file.
+    clearTimeout(finishContainer);
     expect(outcome.status).toBe('FAILED');
     expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'failed', error: { Error: 'States.Timeout' } });
     expect(outcome.entered).not.toContain('ReadCoreFailure');
