@@ -38,8 +38,8 @@ describe('state backend and provider', () => {
     for (const id of ['fable-dev', 'fable-bootstrap']) {
       const stack = stacks[id];
       expect(stack.terraform.backend).toEqual({ local: { path: `../../../terraform.${id}.tfstate` } });
-      const [guard] = resourcesOf(stack, 'terraform_data');
-      expect(guard.lifecycle.precondition).toEqual([{ condition: expect.stringMatching(/^\$\{local\.[\w-]+\}$/), error_message: REVIEW_ONLY_MESSAGE }]);
+      const guard = stack.output!['review-only'] as { precondition?: unknown };
+      expect(guard.precondition).toEqual([{ condition: expect.stringMatching(/^\$\{local\.[\w-]+\}$/), error_message: REVIEW_ONLY_MESSAGE }]);
       expect(Object.values(stack.locals ?? {})).toEqual([false]);
     }
     expect(JSON.stringify(stacks)).not.toContain('fable-terraform-state');

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { DataResource, LocalBackend, S3Backend, TerraformLocal, type TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformLocal, TerraformOutput, type TerraformStack } from 'cdktf';
 
 /** State key of a stage (DESIGN.md section 2). */
 export function stateKey(stage: string): string {
@@ -38,13 +38,20 @@ export function useStateBackend(stack: TerraformStack, location: StateLocation):
   stack.addOverride('terraform.backend.s3.use_lockfile', true);
 }
 
-/** A resource whose precondition fails every plan, with the fix in its message (Terraform needs no provider for it). */
+/**
+ * An output whose precondition fails every plan, with the fix in its message. An output, not a
+ * `terraform_data` resource: it needs no provider, and cdktf's terraform_data construct runs
+ * `terraform version` during synth, which would make the synth need Terraform.
+ */
 export function reviewOnlyGuard(stack: TerraformStack): void {
   const scope = new Construct(stack, 'review-only');
   // Terraform wants a condition that refers to something; a local holding false does.
   const deployable = new TerraformLocal(scope, 'deployable', false);
-  new DataResource(scope, 'guard', {
-    input: { deployable: deployable.asBoolean },
-    lifecycle: { precondition: [{ condition: deployable.asBoolean, errorMessage: REVIEW_ONLY_MESSAGE }] },
+  const guard = new TerraformOutput(scope, 'review-only', {
+    staticId: true,
+    value: deployable.asBoolean,
+    description: 'Fails every plan of a stack synthesized without FABLE_STATE_BUCKET',
   });
+  // cdktf 0.21 accepts an output's `precondition` but never writes it to the JSON.
+  guard.addOverride('precondition', [{ condition: deployable.asBoolean, error_message: REVIEW_ONLY_MESSAGE }]);
 }

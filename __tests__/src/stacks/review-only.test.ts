@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REVIEW_ONLY_MESSAGE } from '../../../src/stacks/backend';
+import { PROJECT_ROOT } from '../../helpers/cli';
 import { synthApp, type StackJson } from '../../helpers/synth';
 import { describeIfTerraform } from '../../helpers/terraform';
 
 /** The review-only guard of a synthesized stack, on its own: Terraform needs no provider to plan it. */
 function guardOnly(stack: StackJson): string {
-  return JSON.stringify({ locals: stack.locals, resource: { terraform_data: stack.resource.terraform_data } });
+  return JSON.stringify({ locals: stack.locals, output: { 'review-only': stack.output?.['review-only'] } });
 }
 
 async function plan(config: string): Promise<{ failed: boolean; output: string }> {
@@ -37,4 +38,17 @@ describeIfTerraform('a synth without FABLE_STATE_BUCKET', () => {
       expect(output.replace(/\s+/g, ' ')).toContain(REVIEW_ONLY_MESSAGE);
     }
   });
+});
+
+describe('a synth without FABLE_STATE_BUCKET, on a machine without Terraform', () => {
+  it('still works as `npm run synth` runs it (the synth command needs only Node and npm)', async () => {
+    // PATH holds the pinned Node and nothing else: no terraform for a construct's version check to find.
+    const bin = mkdtempSync(join(tmpdir(), 'fable-only-node-'));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'node'), join(bin, 'node'));
+    const outdir = mkdtempSync(join(tmpdir(), 'fable-synth-'));
+    const env = { HOME: tmpdir(), PATH: bin, CDKTF_OUTDIR: outdir };
+    await promisify(execFile)(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [join(PROJECT_ROOT, 'main.ts')], { cwd: PROJECT_ROOT, env });
+    const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'fable-bootstrap', 'cdk.tf.json'), 'utf8')) as StackJson;
+    expect(stack.output?.['review-only']).toBeDefined();
+  }, 120_000);
 });
