@@ -42,8 +42,8 @@ export class FableStack extends TerraformStack {
     const artifacts = new ArtifactsBucket(this, 'artifacts');
     const websocket = new WebSocketApi(this, 'websocket');
 
-    const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
-    const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });
+    new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
+    const tools = new ToolHosting(this, 'tools');
     new ConversationFunctions(this, 'conversation', { websocket });
     const buildRepository = new BuildRepository(this, 'build-repository');
     const buildImage = new BuildImage(this, 'build-image', { repository: buildRepository });

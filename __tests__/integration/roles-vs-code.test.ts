@@ -224,12 +224,14 @@ describe('deployed tools (role and boundary)', () => {
     ]);
   });
 
-  it('may not invoke the deployer or any other FABLE function, create log groups, or write the deployer\'s logs', async () => {
+  it('may not invoke anything of FABLE\'s, read the artifacts bucket, create log groups, or write the deployer\'s logs', async () => {
     await expectDenied(tool(), [
       { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-deployer') },
       { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-chat') },
       { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-build-kickoff') },
       { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-other') },
+      { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-memory') },
+      { action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/tools/weather/x.zip` },
       { action: 'logs:CreateLogGroup', resource: arn('logs', 'log-group:/aws/lambda/fable-dev-tool-weather') },
       { action: 'logs:PutLogEvents', resource: arn('logs', 'log-group:/aws/lambda/fable-dev-tool-deployer:log-stream:x') },
       { action: 's3:PutObject', resource: `arn:aws:s3:::${BUCKET}/tools/weather/x.zip` },

@@ -3,32 +3,26 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
 import { policyDocument, type PolicyStatement } from '../iam/policy-document';
-import type { SecureBucket } from '../storage/secure-bucket';
-import type { InvokableFunction } from '../compute/node-lambda';
-import { ARTIFACT_PREFIXES } from '../data/artifacts-bucket';
 import type { ToolArns } from './tool-arns';
 
 export interface ToolExecutionRoleProps {
   readonly arns: ToolArns;
-  readonly artifacts: SecureBucket;
-  readonly memory: InvokableFunction;
 }
 
 const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 /**
  * Everything a deployed tool may do: write to its own log group (which the deployer creates with
- * retention), send traces, read tool bundles, and call the memory Lambda. Written once and used
- * twice, as the role's policy and as its boundary.
+ * retention) and send traces. Generated code calls nothing of FABLE's and reads nothing in the
+ * artifacts bucket (Lambda fetches a tool's code with the deployer's rights, at deploy). Written
+ * once and used twice, as the role's policy and as its boundary.
  */
 export function toolExecutionStatements(props: ToolExecutionRoleProps): PolicyStatement[] {
-  const { arns, artifacts, memory } = props;
+  const { arns } = props;
   return [
     { sid: 'WriteOwnLogs', actions: LOG_WRITE_ACTIONS, resources: [arns.toolLogStreams] },
     { sid: 'NeverWriteDeployerLogs', effect: 'Deny', actions: LOG_WRITE_ACTIONS, resources: [arns.deployerLogStreams] },
     { sid: 'Traces', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
-    { sid: 'ReadToolBundles', actions: ['s3:GetObject'], resources: [artifacts.objectsArn(ARTIFACT_PREFIXES.tools)] },
-    { sid: 'InvokeMemory', ...memory.invokeStatement() },
   ];
 }
 

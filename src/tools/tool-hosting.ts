@@ -4,17 +4,10 @@ import { TOOL_TAGS, type ToolsBinding } from '../../lambdas/shared/contract';
 import { FableStage } from '../stage/fable-stage';
 import type { FableRole } from '../iam/fable-role';
 import type { PolicyStatement } from '../iam/policy-document';
-import type { SecureBucket } from '../storage/secure-bucket';
-import { NodeLambda, type InvokableFunction } from '../compute/node-lambda';
+import { NodeLambda } from '../compute/node-lambda';
 import type { BindingProvider, ResolvedBinding } from '../bindings/binding-provider';
 import { ToolArns } from './tool-arns';
 import { ToolExecutionRole } from './tool-execution-role';
-
-export interface ToolHostingProps {
-  readonly artifacts: SecureBucket;
-  /** The memory Lambda, which deployed tools may call. */
-  readonly memory: InvokableFunction;
-}
 
 /**
  * Tool hosting: the role tools run as (with its boundary) and the tool-deployer Lambda, whose IAM
@@ -31,13 +24,13 @@ export class ToolHosting extends Construct implements BindingProvider<ToolsBindi
   private readonly arns: ToolArns;
   private readonly stageName: string;
 
-  constructor(scope: Construct, id: string, props: ToolHostingProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     const stage = FableStage.of(this);
     this.arns = new ToolArns(stage);
     this.stageName = stage.config.stage;
 
-    const execution = new ToolExecutionRole(this, 'execution', { arns: this.arns, artifacts: props.artifacts, memory: props.memory });
+    const execution = new ToolExecutionRole(this, 'execution', { arns: this.arns });
     this.executionRole = execution.role;
     this.boundary = execution.boundary;
     stage.provide<ToolsBinding>('tools', this);

@@ -2,7 +2,6 @@ import { FUNCTION_SETTINGS, ROUTER_CLASSIFY_TIMEOUT_SECONDS, type InvokeBinding 
 import { FableTables } from '../../../src/data/tables';
 import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
 import { ToolHosting } from '../../../src/tools/tool-hosting';
-import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
@@ -20,19 +19,14 @@ function otherFunction(name: 'memory' | 'build-kickoff'): void {
   });
 }
 
-/** Tool hosting only needs memory's ARN (deployed tools may call it). */
-const memoryStandIn: InvokableFunction = {
-  functionName: 'fable-dev-memory',
-  arn: 'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory',
-  invokeStatement: () => ({ actions: ['lambda:InvokeFunction'], resources: ['arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory'] }),
-};
-
 beforeAll(() => {
   new FableTables(stack, 'tables');
   const websocket = new WebSocketApi(stack, 'websocket');
   otherFunction('memory');
   otherFunction('build-kickoff');
-  new ToolHosting(stack, 'tools', { artifacts: new ArtifactsBucket(stack, 'artifacts'), memory: memoryStandIn });
+  // The tool-deployer reads tool bundles from the artifacts bucket.
+  new ArtifactsBucket(stack, 'artifacts');
+  new ToolHosting(stack, 'tools');
   new ConversationFunctions(stack, 'conversation', { websocket });
   json = synthJson(stack);
 });

@@ -1,7 +1,6 @@
 import { FableTables } from '../../../src/data/tables';
 import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
 import { FableRole } from '../../../src/iam/fable-role';
-import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { ToolHosting } from '../../../src/tools/tool-hosting';
 import { findResource, policyDocuments, resourcesOf, synthJson, testBundles, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
@@ -40,14 +39,8 @@ let hosting: ToolHosting;
 beforeAll(async () => {
   const { stack } = testStage({ bundles: await testBundles(['tool-deployer']) });
   new FableTables(stack, 'tables');
-  const artifacts = new ArtifactsBucket(stack, 'artifacts');
-  // Stand-in for the memory construct: only its ARN and invoke statement matter here.
-  const memory: InvokableFunction = {
-    functionName: 'fable-dev-memory',
-    arn: MEMORY_ARN,
-    invokeStatement: () => ({ actions: ['lambda:InvokeFunction'], resources: [MEMORY_ARN] }),
-  };
-  hosting = new ToolHosting(stack, 'tools', { artifacts, memory });
+  new ArtifactsBucket(stack, 'artifacts');
+  hosting = new ToolHosting(stack, 'tools');
   const chat = new FableRole(stack, 'chat-role', { name: 'fable-dev-chat', description: 'chat stand-in', service: 'lambda.amazonaws.com' });
   chat.addStatements(...hosting.invokeToolsStatements());
   json = JSON.parse(resolveTokens(JSON.stringify(synthJson(stack)))) as StackJson;
@@ -93,21 +86,12 @@ describe('tool execution role', () => {
     });
   });
 
-  it('may only write to tool log streams (never create groups), trace, read tool bundles and invoke memory', () => {
+  it('may only write to tool log streams (never create groups) and trace: nothing of FABLE\'s, no artifacts', () => {
     const statements = rolePolicy('fable-dev-tool-execution').Statement;
     const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)).sort();
-    expect(allowed).toEqual([
-      'lambda:InvokeFunction',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      's3:GetObject',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
+    expect(allowed).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     const resourcesOfAction = (action: string) => statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
-    expect(resourcesOfAction('lambda:InvokeFunction')).toEqual([MEMORY_ARN]);
     expect(resourcesOfAction('logs:PutLogEvents')).toEqual([`arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-*:log-stream:*`]);
-    expect(resourcesOfAction('s3:GetObject')).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/tools\/\*$/)]);
   });
 
   it('has a boundary that allows exactly what the role policy allows, so nothing attached later can exceed it', () => {
@@ -115,7 +99,8 @@ describe('tool execution role', () => {
   });
 
   it.each<[string, boolean, IamRequest]>([
-    ['invoke memory', true, { action: 'lambda:InvokeFunction', resource: MEMORY_ARN }],
+    ['invoke memory', false, { action: 'lambda:InvokeFunction', resource: MEMORY_ARN }],
+    ['read a tool bundle', false, { action: 's3:GetObject', resource: 'arn:aws:s3:::fable-dev-artifacts-x/tools/a.zip' }],
     ['write its own logs', true, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/aws/lambda/fable-dev-tool-weather:log-stream:x` }],
     ['invoke another tool', false, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-other') }],
     ['invoke the deployer', false, { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-deployer') }],
