@@ -15,6 +15,7 @@ import { BuildRepository } from './pipeline/build-repository';
 import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
+import { UserPool } from './identity/user-pool';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -41,6 +42,7 @@ export class FableStack extends TerraformStack {
     new FableTables(this, 'tables');
     const artifacts = new ArtifactsBucket(this, 'artifacts');
     const websocket = new WebSocketApi(this, 'websocket');
+    const users = new UserPool(this, 'users');
 
     const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });
@@ -65,6 +67,9 @@ export class FableStack extends TerraformStack {
     this.output('BuildClusterArn', pipeline.tasks.cluster.arn);
     this.output('BuildStateMachineArn', pipeline.stateMachine.arn);
     this.output('BuildKickoffArn', pipeline.buildKickoff.arn);
+    this.output('CognitoUserPoolId', users.pool.id);
+    this.output('CognitoClientId', users.client.id);
+    this.output('CognitoDomain', users.domainName);
   }
 
   /** Outputs keep the exact names of DESIGN.md section 3. */

@@ -268,4 +268,13 @@ describe('outputs', () => {
     expect(dev.output!.AuroraEndpoint.value).toMatch(/^\$\{aws_rds_cluster\.[^}]+\.endpoint\}$/);
     expect(dev.output!.ArtifactsBucketName.value).toMatch(/^\$\{aws_s3_bucket\.artifacts[^}]+\.bucket\}$/);
   });
+
+  it('exposes CognitoUserPoolId, CognitoClientId and CognitoDomain (the hosted sign-in host name)', () => {
+    expect(dev.output!.CognitoUserPoolId.value).toMatch(/^\$\{aws_cognito_user_pool\.[^}]+\.id\}$/);
+    expect(dev.output!.CognitoClientId.value).toMatch(/^\$\{aws_cognito_user_pool_client\.[^}]+\.id\}$/);
+    expect(dev.output!.CognitoDomain.value).toMatch(
+      /^\$\{aws_cognito_user_pool_domain\.[^}]+\.domain\}\.auth\.\$\{data\.aws_region\.[^}]+\.region\}\.amazoncognito\.com$/,
+    );
+  });
 });
+

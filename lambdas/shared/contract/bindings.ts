@@ -60,6 +60,10 @@ export interface DatabaseBinding {
 export interface SettingBinding {
   readonly setting: SettingName;
 }
+/** The Cognito user pool's id or its web app client's id; public values (verifying tokens needs no grant). */
+export interface UserPoolBinding {
+  readonly userPool: 'id' | 'client-id';
+}
 /**
  * Tool hosting: `functions` is the tool function name prefix, with the right to invoke tools
  * or to manage them; `execution-role` is the role tools run as (with the right to pass it to
@@ -79,6 +83,7 @@ export type Binding =
   | StateMachineBinding
   | DatabaseBinding
   | SettingBinding
+  | UserPoolBinding
   | ToolsBinding;
 
 /** Functions a binding may name (FABLE's own Lambdas). */
