@@ -16,6 +16,7 @@ import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
 import { UserPool } from './identity/user-pool';
+import { ConnectAuthorizer } from './identity/connect-authorizer';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -43,6 +44,7 @@ export class FableStack extends TerraformStack {
     const artifacts = new ArtifactsBucket(this, 'artifacts');
     const websocket = new WebSocketApi(this, 'websocket');
     const users = new UserPool(this, 'users');
+    new ConnectAuthorizer(this, 'connect-authorizer', { websocket });
 
     const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });

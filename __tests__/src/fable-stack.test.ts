@@ -278,3 +278,17 @@ describe('outputs', () => {
   });
 });
 
+describe('the WebSocket door', () => {
+  it('puts the ws-authorizer in front of $connect and no other route', () => {
+    const routes = Object.fromEntries(resourcesOf(dev, 'aws_apigatewayv2_route').map((r) => [r.route_key, r.authorization_type]));
+    expect(routes).toEqual({ $connect: 'CUSTOM', $disconnect: 'NONE', $default: 'NONE' });
+    expect(resourcesOf(dev, 'aws_apigatewayv2_authorizer')).toEqual([expect.objectContaining({ name: 'fable-dev-ws-authorizer' })]);
+  });
+
+  it('lets no connection in without a token in either stage', () => {
+    for (const [, stack] of byStage()) {
+      const fn = findResource(stack, 'aws_lambda_function', (f) => f.function_name.endsWith('-ws-authorizer'));
+      expect(fn.environment.variables.ALLOW_ANONYMOUS).toBe('false');
+    }
+  });
+});

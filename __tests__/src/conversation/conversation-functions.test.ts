@@ -5,6 +5,8 @@ import { ToolHosting } from '../../../src/tools/tool-hosting';
 import type { InvokableFunction } from '../../../src/compute/node-lambda';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
+import { ConnectAuthorizer } from '../../../src/identity/connect-authorizer';
+import { UserPool } from '../../../src/identity/user-pool';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
 
@@ -33,6 +35,8 @@ beforeAll(() => {
   otherFunction('memory');
   otherFunction('build-kickoff');
   new ToolHosting(stack, 'tools', { artifacts: new ArtifactsBucket(stack, 'artifacts'), memory: memoryStandIn });
+  new UserPool(stack, 'users');
+  new ConnectAuthorizer(stack, 'door', { websocket });
   new ConversationFunctions(stack, 'conversation', { websocket });
   json = synthJson(stack);
 });
@@ -160,7 +164,9 @@ describe('ConversationFunctions', () => {
     expect(integrationTarget('$connect')).toMatch(/connection-manager/);
     expect(integrationTarget('$disconnect')).toMatch(/connection-manager/);
     expect(integrationTarget('$default')).toMatch(/router/);
-    const sources = resourcesOf(json, 'aws_lambda_permission').map((p) => p.source_arn.replace(/^\$\{[^}]+\}/, ''));
+    const sources = resourcesOf(json, 'aws_lambda_permission')
+      .filter((p) => p.statement_id.startsWith('AllowWebSocket-'))
+      .map((p) => p.source_arn.replace(/^\$\{[^}]+\}/, ''));
     expect(sources.sort()).toEqual(['/dev/$connect', '/dev/$default', '/dev/$disconnect']);
   });
 

@@ -1,12 +1,14 @@
+import { NodeLambda } from '../../../src/compute/node-lambda';
 import { SIGN_IN_URLS_MESSAGE, UserPool } from '../../../src/identity/user-pool';
 import type { StageOverrides } from '../../../src/config';
-import { resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
+import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
 
-/** A stage holding the user pool. */
+/** A stage holding the user pool and a Lambda bound to it. */
 function synthUsers(stage: string, overrides?: StageOverrides): StackJson {
   const { stack } = testStage({ stage, overrides });
   new UserPool(stack, 'users');
+  new NodeLambda(stack, 'door', { name: 'ws-authorizer', description: 'test' });
   return synthJson(stack);
 }
 
@@ -113,7 +115,17 @@ describe('UserPool: hosted sign-in domain', () => {
   });
 });
 
-describe('UserPool: the plan guard', () => {
+describe('UserPool: bindings and the plan guard', () => {
+  it('gives a Lambda bound to it the pool and client ids, and no permission', () => {
+    const door = findResource(dev, 'aws_lambda_function', (f) => f.function_name === 'fable-dev-ws-authorizer');
+    expect(door.environment.variables).toMatchObject({
+      USER_POOL_ID: expect.stringMatching(/^\$\{aws_cognito_user_pool\.[\w-]+\.id\}$/),
+      USER_POOL_CLIENT_ID: expect.stringMatching(/^\$\{aws_cognito_user_pool_client\.[\w-]+\.id\}$/),
+      ALLOW_ANONYMOUS: 'false',
+    });
+    expect(JSON.stringify(resourcesOf(dev, 'aws_iam_role_policy'))).not.toContain('cognito');
+  });
+
   it('stops every plan of a stage without sign-in URLs (prod as it ships), naming the fix', () => {
     const unset = synthUsers('prod');
     expect(unset.output!['sign-in-urls']).toMatchObject({ precondition: [{ error_message: SIGN_IN_URLS_MESSAGE }] });
