@@ -59,6 +59,27 @@ export interface WebSocketConfig {
   readonly throttlingRateLimit: number;
 }
 
+export type MfaMode = 'optional' | 'required';
+
+/** Sign-in (Cognito) and the WebSocket door (DESIGN.md section 9). */
+export interface AuthConfig {
+  /**
+   * Let a connection without a token in, as user `anonymous` of org `default` (local demos only).
+   * A token that is presented is still verified: a bad one is refused, never downgraded.
+   */
+  readonly allowAnonymous: boolean;
+  /** Anyone may sign up; otherwise only an administrator creates users. */
+  readonly selfSignUp: boolean;
+  /** TOTP MFA: offered to every user, or required of every user. */
+  readonly mfa: MfaMode;
+  /** Where Cognito may send the authorization code (the web app's callback). Empty: the stage refuses to plan. */
+  readonly callbackUrls: readonly string[];
+  /** Where Cognito may return after sign-out. Empty: the stage refuses to plan. */
+  readonly logoutUrls: readonly string[];
+  /** The hosted domain `<prefix>.auth.<region>.amazoncognito.com`; unset, `fable-<stage>-auth-<hash of the account>`. */
+  readonly domainPrefix?: string;
+}
+
 export type BuildPhaseName = 'core' | 'oi';
 
 /** One container phase's limits, derived from its own setting. */
@@ -88,6 +109,7 @@ export interface StageConfig {
   readonly connectionTtlSeconds: number;
   readonly websocket: WebSocketConfig;
   readonly build: BuildConfig;
+  readonly auth: AuthConfig;
   /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
 }
@@ -144,6 +166,13 @@ const DEV: StageDefaults = {
   connectionTtlSeconds: 2 * 60 * 60,
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
   build: BUILD,
+  auth: {
+    allowAnonymous: false,
+    selfSignUp: false,
+    mfa: 'optional',
+    callbackUrls: ['http://localhost:3000/callback'],
+    logoutUrls: ['http://localhost:3000/'],
+  },
 };
 
 const PROD: StageDefaults = {
@@ -162,6 +191,8 @@ const PROD: StageDefaults = {
   forceDestroy: false,
   websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200 },
   build: { ...BUILD, containerInsights: true },
+  // The web app's URLs are the deployment's own: FABLE_AUTH_CALLBACK_URLS / FABLE_AUTH_LOGOUT_URLS.
+  auth: { allowAnonymous: false, selfSignUp: false, mfa: 'required', callbackUrls: [], logoutUrls: [] },
 };
 
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
@@ -170,6 +201,40 @@ export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DE
 export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
 
 const positiveInt = z.number().int().positive();
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Cognito's rule for redirect URLs: https, plain http only to this machine, no fragment. */
+function redirectUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.hash !== '' || value.includes('#')) return 'must not have a #fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  return 'must use https (plain http only for localhost)';
+}
+
+const redirectUrls = z
+  .array(
+    z
+      .string()
+      .max(1024)
+      .superRefine((value, context) => {
+        const problem = redirectUrlProblem(value);
+        if (problem) context.addIssue({ code: 'custom', message: `${problem}: "${value}"` });
+      }),
+  )
+  .max(100);
+
+/** Cognito's domain prefix rule: lowercase letters, digits and inner hyphens, none of its reserved words. */
+const domainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen')
+  .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain "aws", "amazon" or "cognito"');
 const modelId = z.string().regex(/^[a-z0-9.:-]+$/, 'must be a Bedrock model or inference profile id');
 
 /** Every rule a stage's settings must satisfy; cross-field rules name both fields. */
@@ -214,6 +279,14 @@ const stageDefaultsSchema = z
         z.object({ source: z.literal('prebuilt'), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an ECR image tag') }),
       ]),
     }),
+    auth: z.object({
+      allowAnonymous: z.boolean(),
+      selfSignUp: z.boolean(),
+      mfa: z.enum(['optional', 'required']),
+      callbackUrls: redirectUrls,
+      logoutUrls: redirectUrls,
+      domainPrefix: domainPrefix.optional(),
+    }),
   })
   .superRefine((config, context) => {
     const { aurora, build } = config;
@@ -252,6 +325,10 @@ export interface StageOverrides {
   readonly stateBucket?: string;
   readonly region?: string;
   readonly buildImageTag?: string;
+  /** The web app's sign-in callback and sign-out URLs, and the hosted domain prefix, of this deployment. */
+  readonly authCallbackUrls?: readonly string[];
+  readonly authLogoutUrls?: readonly string[];
+  readonly authDomainPrefix?: string;
 }
 
 /** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
@@ -263,10 +340,17 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
   if (!base) {
     throw new Error(`Unknown stage "${stage}": known stages are ${Object.keys(defaults).join(', ')}.`);
   }
+  const domainPrefix = overrides.authDomainPrefix ?? base.auth.domainPrefix;
   const merged: StageDefaults = {
     ...base,
     region: overrides.region ?? base.region,
     build: overrides.buildImageTag ? { ...base.build, image: { source: 'prebuilt', tag: overrides.buildImageTag } } : base.build,
+    auth: {
+      ...base.auth,
+      callbackUrls: overrides.authCallbackUrls ?? base.auth.callbackUrls,
+      logoutUrls: overrides.authLogoutUrls ?? base.auth.logoutUrls,
+      ...(domainPrefix !== undefined ? { domainPrefix } : {}),
+    },
   };
   const checked = stageDefaultsSchema.safeParse(merged);
   if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
@@ -278,12 +362,28 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
   };
 }
 
-/** Overrides read from the process environment (`FABLE_STATE_BUCKET`, `FABLE_REGION`, `FABLE_BUILD_IMAGE_TAG`). */
+/** A comma-separated list (spaces around items ignored); unset or empty: not given. */
+function listFromEnv(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * Overrides read from the process environment: `FABLE_STATE_BUCKET`, `FABLE_REGION`,
+ * `FABLE_BUILD_IMAGE_TAG`, `FABLE_AUTH_CALLBACK_URLS` and `FABLE_AUTH_LOGOUT_URLS` (comma-separated),
+ * `FABLE_AUTH_DOMAIN_PREFIX`.
+ */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
   return {
     stateBucket: env.FABLE_STATE_BUCKET || undefined,
     region: env.FABLE_REGION || undefined,
     buildImageTag: env.FABLE_BUILD_IMAGE_TAG || undefined,
+    authCallbackUrls: listFromEnv(env.FABLE_AUTH_CALLBACK_URLS),
+    authLogoutUrls: listFromEnv(env.FABLE_AUTH_LOGOUT_URLS),
+    authDomainPrefix: env.FABLE_AUTH_DOMAIN_PREFIX || undefined,
   };
 }
 

@@ -15,6 +15,8 @@ import { BuildRepository } from './pipeline/build-repository';
 import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
+import { UserPool } from './identity/user-pool';
+import { ConnectAuthorizer } from './identity/connect-authorizer';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -41,6 +43,8 @@ export class FableStack extends TerraformStack {
     new FableTables(this, 'tables');
     const artifacts = new ArtifactsBucket(this, 'artifacts');
     const websocket = new WebSocketApi(this, 'websocket');
+    const users = new UserPool(this, 'users');
+    new ConnectAuthorizer(this, 'connect-authorizer', { websocket });
 
     new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools');
@@ -65,6 +69,9 @@ export class FableStack extends TerraformStack {
     this.output('BuildClusterArn', pipeline.tasks.cluster.arn);
     this.output('BuildStateMachineArn', pipeline.stateMachine.arn);
     this.output('BuildKickoffArn', pipeline.buildKickoff.arn);
+    this.output('CognitoUserPoolId', users.pool.id);
+    this.output('CognitoClientId', users.client.id);
+    this.output('CognitoDomain', users.domainName);
   }
 
   /** Outputs keep the exact names of DESIGN.md section 3. */

@@ -6,6 +6,7 @@ import { BUNDLE_FORMATS, bundleLambda, type LambdaBundle } from '../../src/bundl
 import { LAMBDA_ENV, LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 import { loadBundle } from '../../scripts/local/load-bundle';
 import { readZip } from '../../scripts/local/unzip';
+import { CONNECT_METHOD_ARN } from '../helpers/lambda-events';
 
 const bundles = new Map<LambdaName, Promise<LambdaBundle>>();
 const outDir = mkdtempSync(join(tmpdir(), 'fable-lambda-bundles-'));
@@ -53,6 +54,14 @@ describe.each(['memory', 'db-init'] as const)('the %s bundle', (name) => {
       expect(subjects).toContain(`CN=Amazon RDS us-west-2 Root CA ${family}`);
       expect(subjects).toContain(`CN=Amazon RDS eu-central-1 Root CA ${family}`);
     }
+  });
+});
+
+describe('the ws-authorizer bundle', () => {
+  it('runs aws-jwt-verify as bundled: a token that is no JWT is refused with API Gateway\'s Unauthorized', async () => {
+    const bundle = await bundles.get('ws-authorizer')!;
+    const event = { methodArn: CONNECT_METHOD_ARN, headers: { 'Sec-WebSocket-Protocol': 'fable.v1, fable.bearer.not-a-jwt' } };
+    expect((await loadBundle(bundle, { invoke: event })).invocation).toBe('Unauthorized');
   });
 });
 

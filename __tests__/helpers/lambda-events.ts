@@ -24,6 +24,8 @@ export interface WebSocketEventOptions {
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
   readonly authorizer?: Record<string, unknown>;
+  /** The handshake's headers (`$connect`). */
+  readonly headers?: Record<string, string>;
 }
 
 const EVENT_TYPES: Record<string, 'CONNECT' | 'DISCONNECT' | 'MESSAGE'> = { $connect: 'CONNECT', $disconnect: 'DISCONNECT' };
@@ -53,5 +55,28 @@ export function websocketEvent(routeKey: string, connectionId: string | undefine
     requestContext,
     isBase64Encoded: options.isBase64Encoded ?? false,
     ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
   } as WebSocketEvent;
+}
+
+/** The `$connect` method ARN a WebSocket REQUEST authorizer is asked about. */
+export const CONNECT_METHOD_ARN = 'arn:aws:execute-api:us-west-2:123456789012:abc123/test/$connect';
+
+/** A WebSocket REQUEST authorizer event for `$connect`, as API Gateway sends it (no identity sources configured). */
+export function authorizerEvent(options: { headers?: Record<string, string>; query?: Record<string, string> } = {}): Record<string, unknown> {
+  const headers = { Host: 'abc123.execute-api.us-west-2.amazonaws.com', 'Sec-WebSocket-Version': '13', ...options.headers };
+  return {
+    type: 'REQUEST',
+    methodArn: CONNECT_METHOD_ARN,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    ...(options.query
+      ? {
+          queryStringParameters: options.query,
+          multiValueQueryStringParameters: Object.fromEntries(Object.entries(options.query).map(([name, value]) => [name, [value]])),
+        }
+      : {}),
+    stageVariables: {},
+    requestContext: { routeKey: '$connect', eventType: 'CONNECT', stage: 'test', connectionId: 'conn-auth=', apiId: 'abc123', requestId: 'req-1' },
+  };
 }

@@ -2,10 +2,11 @@
  * Every Lambda's role, proven against the calls its code makes. Each Lambda's real handler runs
  * with the environment fable-dev gives it, through scenarios that reach every AWS call in its code:
  * DynamoDB calls go to DynamoDB Local (recorded on the handlers' client), PostgreSQL to PGlite,
- * the other services to aws-sdk-client-mock stubs (their calls are read back). Each call becomes
+ * the other services to aws-sdk-client-mock stubs (their calls are read back), the user pool's
+ * JWKS to a local HTTPS server (a public document: no AWS call, no grant). Each call becomes
  * the IAM requests AWS makes for it, and a real IAM evaluator (@cloud-copilot/iam-simulate) checks
  * them against the role's synthesized policies. Three things must hold for every Lambda:
- * - every call it made is allowed;
+ * - every call it made is allowed (and a Lambda whose code can call no AWS API made none);
  * - it was seen making every call its code can make (else a scenario is missing);
  * - it is granted no action it never needed (each role allows exactly what its handler calls).
  */
@@ -19,7 +20,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
+import { LAMBDA_NAMES, TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
 import { handler as chat } from '../../lambdas/chat';
 import { handler as connectionManager } from '../../lambdas/connection-manager';
@@ -29,12 +30,14 @@ import { handler as dbInit } from '../../lambdas/db-init';
 import { handler as toolDeployer } from '../../lambdas/tool-deployer';
 import { handler as buildKickoff } from '../../lambdas/build-kickoff';
 import { handler as updateBuildStatus } from '../../lambdas/update-build-status';
+import { handler as wsAuthorizer } from '../../lambdas/ws-authorizer';
+import { serveJwks, TestUserPool, type JwksServer } from '../helpers/cognito-tokens';
 import { iamRequests, mockedCalls, recordCalls, type AwsCall } from '../helpers/aws-calls';
 import { createTableInput, startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { handlerOperations } from '../helpers/handler-operations';
 import { decideAll } from '../helpers/iam-simulator';
 import { answerWith, textAnswer, toolCallAnswer } from '../helpers/chat-fixtures';
-import { websocketEvent } from '../helpers/lambda-events';
+import { authorizerEvent, websocketEvent } from '../helpers/lambda-events';
 import { startPglite, PGLITE_USER, type PgliteServer } from '../../scripts/local/pglite';
 import { synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { stubBundles } from '../helpers/stub-bundles';
@@ -53,6 +56,7 @@ let lambda: FakeLambda;
 let iam: StackIam;
 let dynamo: LocalDynamo;
 let pglite: PgliteServer;
+let jwks: JwksServer;
 /** Calls of the handlers' own DynamoDB client (setup writes use another client and are not counted). */
 const dynamoCalls: AwsCall[] = [];
 
@@ -85,7 +89,7 @@ beforeAll(async () => {
   // The stack's own table names: the handlers get exactly fable-dev's environment.
   for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
   pglite = await startPglite();
-  const environment = Object.assign({}, ...(['connection-manager', 'router', 'chat', 'memory', 'db-init', 'tool-deployer', 'build-kickoff', 'update-build-status'] as const).map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
+  const environment = Object.assign({}, ...LAMBDA_NAMES.map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
   // Aurora is PGlite here (plain TCP); the secret stays the stack's, so its ARN is what is authorized.
   Object.assign(process.env, environment, { DB_HOST: pglite.env.DB_HOST, DB_PORT: pglite.env.DB_PORT, DB_SSL: 'disable' });
   recordCalls(dynamoDocumentClient(), dynamoCalls);
@@ -102,6 +106,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await jwks?.stop();
   await pglite?.stop();
   await dynamo?.stop();
 });
@@ -119,7 +124,8 @@ function provesRole(name: LambdaName, scenarios: () => Promise<void>): void {
 
     it('may make every call its code made', async () => {
       const requests = made.flatMap((call) => iamRequests(call, { websocketEndpoint: process.env.WEBSOCKET_ENDPOINT }));
-      expect(requests.length).toBeGreaterThan(0);
+      // Calls were made exactly when the code has some to make.
+      expect(requests.length > 0).toBe((await handlerOperations(name)).size > 0);
       const decisions = await decideAll(iam.principal(`fable-dev-${name}`), requests);
       expect(decisions.filter((d) => d.decision !== 'Allowed')).toEqual([]);
     });
@@ -146,13 +152,25 @@ function provesRole(name: LambdaName, scenarios: () => Promise<void>): void {
 
 const CONNECTION = 'conn-1=';
 const USER = { userId: 'user-1', orgId: 'org-1' };
+/** The rest of the identity the authorizer establishes, valid for an hour. */
+const signedIn = () => ({ orgRole: 'member', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
 
 async function putConnection(connectionId: string): Promise<void> {
-  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-connections', Item: { connectionId, ...USER } }));
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-connections', Item: { connectionId, ...USER, ...signedIn(), groups: [] } }));
 }
 
+provesRole('ws-authorizer', async () => {
+  // A pool with the stack's own ids, its JWKS served here.
+  const pool = new TestUserPool(process.env.USER_POOL_ID, process.env.USER_POOL_CLIENT_ID);
+  jwks = await serveJwks(pool);
+  const token = pool.idToken({ sub: USER.userId, orgId: USER.orgId });
+  expect(await wsAuthorizer(authorizerEvent({ headers: { 'Sec-WebSocket-Protocol': `fable.v1, fable.bearer.${token}` } }))).toMatchObject({ principalId: USER.userId });
+  await expect(wsAuthorizer(authorizerEvent({ query: { token: `${token}x` } }))).rejects.toThrow('Unauthorized');
+  await expect(wsAuthorizer(authorizerEvent())).rejects.toThrow('Unauthorized');
+});
+
 provesRole('connection-manager', async () => {
-  expect(await connectionManager(websocketEvent('$connect', CONNECTION, { authorizer: { principalId: USER.userId, ...USER } }))).toEqual({ statusCode: 200 });
+  expect(await connectionManager(websocketEvent('$connect', CONNECTION, { authorizer: { principalId: USER.userId, ...USER, ...signedIn(), groups: '' } }))).toEqual({ statusCode: 200 });
   expect(await connectionManager(websocketEvent('$disconnect', CONNECTION))).toEqual({ statusCode: 200 });
 });
 

@@ -1,4 +1,4 @@
-import { iamName, overridesFromEnv, PHASE_TIMEOUT_MARGIN_SECONDS, resourceName, selectedStages, stageConfig, STAGE_DEFAULTS } from '../../src/config';
+import { iamName, overridesFromEnv, PHASE_TIMEOUT_MARGIN_SECONDS, resourceName, selectedStages, stageConfig, STAGE_DEFAULTS, type StageOverrides } from '../../src/config';
 
 describe('stageConfig', () => {
   it('gives dev one NAT gateway, a pausable Aurora and no protection', () => {
@@ -65,6 +65,36 @@ describe('stageConfig', () => {
     expect(() => stageConfig('dev', { buildImageTag: '-bad tag' })).toThrow(/build\.image/);
   });
 
+  it('keeps every stage closed to connections without a token and to self sign-up; offers MFA in dev, requires it in prod', () => {
+    expect(stageConfig('dev').auth).toEqual({
+      allowAnonymous: false,
+      selfSignUp: false,
+      mfa: 'optional',
+      callbackUrls: ['http://localhost:3000/callback'],
+      logoutUrls: ['http://localhost:3000/'],
+    });
+    expect(stageConfig('prod').auth).toEqual({ allowAnonymous: false, selfSignUp: false, mfa: 'required', callbackUrls: [], logoutUrls: [] });
+  });
+
+  it('takes the web app\'s sign-in URLs and the hosted domain prefix from the environment', () => {
+    const { auth } = stageConfig('prod', {
+      authCallbackUrls: ['https://app.example.com/callback'],
+      authLogoutUrls: ['https://app.example.com/'],
+      authDomainPrefix: 'fable-sign-in',
+    });
+    expect(auth).toMatchObject({ callbackUrls: ['https://app.example.com/callback'], logoutUrls: ['https://app.example.com/'], domainPrefix: 'fable-sign-in' });
+  });
+
+  it.each<[string, StageOverrides, RegExp]>([
+    ['a plain-http callback to another host', { authCallbackUrls: ['http://app.example.com/callback'] }, /auth\.callbackUrls\.0 must use https \(plain http only for localhost\): "http:\/\/app\.example\.com\/callback"/],
+    ['a callback with a fragment', { authCallbackUrls: ['https://app.example.com/#/callback'] }, /auth\.callbackUrls\.0 must not have a #fragment/],
+    ['a sign-out URL that is not a URL', { authLogoutUrls: ['app.example.com'] }, /auth\.logoutUrls\.0 must be an absolute URL/],
+    ['a domain prefix Cognito reserves', { authDomainPrefix: 'fable-cognito' }, /auth\.domainPrefix must not contain "aws", "amazon" or "cognito"/],
+    ['a domain prefix with capitals', { authDomainPrefix: 'Fable' }, /auth\.domainPrefix must be 1-63 lowercase letters/],
+  ])('refuses %s, naming the setting and the value', (_name, overrides, message) => {
+    expect(() => stageConfig('prod', overrides)).toThrow(message);
+  });
+
   it('rejects unknown and malformed stage names with a clear message', () => {
     expect(() => stageConfig('staging')).toThrow(/Unknown stage "staging"/);
     expect(() => stageConfig('Dev!')).toThrow(/Invalid stage name/);
@@ -91,11 +121,26 @@ describe('selectedStages', () => {
 
 describe('overridesFromEnv', () => {
   it('reads FABLE_STATE_BUCKET, FABLE_REGION and FABLE_BUILD_IMAGE_TAG, ignoring empty values', () => {
-    expect(overridesFromEnv({ FABLE_STATE_BUCKET: 'b', FABLE_REGION: '', FABLE_BUILD_IMAGE_TAG: 't' })).toEqual({
+    expect(overridesFromEnv({ FABLE_STATE_BUCKET: 'b', FABLE_REGION: '', FABLE_BUILD_IMAGE_TAG: 't' })).toMatchObject({
       stateBucket: 'b',
       region: undefined,
       buildImageTag: 't',
     });
+  });
+
+  it('reads the FABLE_AUTH_* sign-in settings, URL lists comma-separated', () => {
+    expect(
+      overridesFromEnv({
+        FABLE_AUTH_CALLBACK_URLS: 'https://a.example.com/cb, https://b.example.com/cb',
+        FABLE_AUTH_LOGOUT_URLS: 'https://a.example.com/',
+        FABLE_AUTH_DOMAIN_PREFIX: 'fable-sign-in',
+      }),
+    ).toMatchObject({
+      authCallbackUrls: ['https://a.example.com/cb', 'https://b.example.com/cb'],
+      authLogoutUrls: ['https://a.example.com/'],
+      authDomainPrefix: 'fable-sign-in',
+    });
+    expect(overridesFromEnv({ FABLE_AUTH_CALLBACK_URLS: '' })).toMatchObject({ authCallbackUrls: undefined, authLogoutUrls: undefined, authDomainPrefix: undefined });
   });
 });
 

@@ -268,4 +268,27 @@ describe('outputs', () => {
     expect(dev.output!.AuroraEndpoint.value).toMatch(/^\$\{aws_rds_cluster\.[^}]+\.endpoint\}$/);
     expect(dev.output!.ArtifactsBucketName.value).toMatch(/^\$\{aws_s3_bucket\.artifacts[^}]+\.bucket\}$/);
   });
+
+  it('exposes CognitoUserPoolId, CognitoClientId and CognitoDomain (the hosted sign-in host name)', () => {
+    expect(dev.output!.CognitoUserPoolId.value).toMatch(/^\$\{aws_cognito_user_pool\.[^}]+\.id\}$/);
+    expect(dev.output!.CognitoClientId.value).toMatch(/^\$\{aws_cognito_user_pool_client\.[^}]+\.id\}$/);
+    expect(dev.output!.CognitoDomain.value).toMatch(
+      /^\$\{aws_cognito_user_pool_domain\.[^}]+\.domain\}\.auth\.\$\{data\.aws_region\.[^}]+\.region\}\.amazoncognito\.com$/,
+    );
+  });
+});
+
+describe('the WebSocket door', () => {
+  it('puts the ws-authorizer in front of $connect and no other route', () => {
+    const routes = Object.fromEntries(resourcesOf(dev, 'aws_apigatewayv2_route').map((r) => [r.route_key, r.authorization_type]));
+    expect(routes).toEqual({ $connect: 'CUSTOM', $disconnect: 'NONE', $default: 'NONE' });
+    expect(resourcesOf(dev, 'aws_apigatewayv2_authorizer')).toEqual([expect.objectContaining({ name: 'fable-dev-ws-authorizer' })]);
+  });
+
+  it('lets no connection in without a token in either stage', () => {
+    for (const [, stack] of byStage()) {
+      const fn = findResource(stack, 'aws_lambda_function', (f) => f.function_name.endsWith('-ws-authorizer'));
+      expect(fn.environment.variables.ALLOW_ANONYMOUS).toBe('false');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID, opaqueId } from '../shared/contract';
+import { authorizerContext, WEBSOCKET_SUBPROTOCOL, type ConnectionIdentity, type ConnectionItem } from '../shared/contract';
+import { offeredSubprotocols, type HandshakeHeaders } from '../shared/subprotocols';
 import { routeContext } from '../shared/websocket-route';
 
 export interface ConnectionsTable {
@@ -8,49 +9,36 @@ export interface ConnectionsTable {
   readonly tableName: string;
 }
 
-export interface Identity {
-  readonly userId: string;
-  readonly orgId: string;
-}
-
-export interface ConnectionItem extends Identity {
-  readonly connectionId: string;
-  readonly connectedAt: string;
-  /** Epoch seconds: DynamoDB TTL removes connections whose $disconnect never arrived. */
-  readonly ttl: number;
-}
-
-/** An identity field an authorizer may leave out: absent, null and '' all mean "not given". */
-const authorizerId = z.preprocess((value) => (value === '' || value === null ? undefined : value), opaqueId.optional());
-
-/**
- * What connection-manager reads of a route event: the route, the connection id (a table key) and,
- * when an authorizer ran, the identity it returned. Anything malformed refuses the connection.
- */
-export const connectionEvent = z.object({
-  requestContext: routeContext.extend({
-    routeKey: z.enum(['$connect', '$disconnect']),
-    authorizer: z.object({ userId: authorizerId, principalId: authorizerId, orgId: authorizerId }).nullish(),
-  }),
+/** What connection-manager reads of a route event: the route and the connection id (a table key). */
+export const connectionRoute = z.object({
+  requestContext: routeContext.extend({ routeKey: z.enum(['$connect', '$disconnect']) }),
 });
-export type ConnectionRoute = z.output<typeof connectionEvent>['requestContext'];
 
 /**
- * Who is connecting: the authorizer's userId (or principalId) and orgId when an authorizer ran,
- * otherwise the anonymous identity every component uses until authentication lands.
+ * The identity the `$connect` authorizer returned. It always runs on `$connect` (anonymous
+ * stages included), so a missing or malformed one refuses the connection.
  */
-export function identityOf(authorizer: ConnectionRoute['authorizer']): Identity {
-  return {
-    userId: authorizer?.userId ?? authorizer?.principalId ?? ANONYMOUS_USER_ID,
-    orgId: authorizer?.orgId ?? DEFAULT_ORG_ID,
-  };
+export const connectIdentity = z.object({ requestContext: z.object({ authorizer: authorizerContext }) });
+
+/**
+ * The subprotocol `$connect` answers with. A browser fails an upgrade whose answer names none of
+ * the protocols it offered, so a client that offered any must have offered FABLE's: `undefined`
+ * answers without one (nothing was offered), `false` refuses the connection.
+ */
+export function chosenSubprotocol(headers: HandshakeHeaders): string | undefined | false {
+  const offered = offeredSubprotocols(headers);
+  if (offered.length === 0) return undefined;
+  return offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : false;
 }
 
-export function connectionItem(connectionId: string, identity: Identity, now: Date, ttlSeconds: number): ConnectionItem {
+export function connectionItem(connectionId: string, identity: ConnectionIdentity, now: Date, ttlSeconds: number): ConnectionItem {
   return {
     connectionId,
     userId: identity.userId,
     orgId: identity.orgId,
+    orgRole: identity.orgRole,
+    groups: identity.groups,
+    expiresAt: identity.expiresAt,
     connectedAt: now.toISOString(),
     ttl: Math.floor(now.getTime() / 1000) + ttlSeconds,
   };

@@ -1,16 +1,27 @@
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
+import { WEBSOCKET_SUBPROTOCOL } from '../shared/contract';
 import { intSetting } from '../shared/config';
 import { lambdaHandler } from '../shared/handler';
 import { checkInput } from '../shared/validation';
 import { routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
-import { connectionEvent, connectionItem, deleteConnection, identityOf, putConnection, type ConnectionsTable } from './connections';
+import { chosenSubprotocol, connectIdentity, connectionItem, connectionRoute, deleteConnection, putConnection, type ConnectionsTable } from './connections';
 
 interface Deps {
   readonly table: ConnectionsTable;
   readonly ttlSeconds: number;
 }
 
-/** connection-manager: `$connect` stores the connection and its identity, `$disconnect` removes it. */
+/** Why a connection was refused, for the log (never a header value: the handshake may carry a token). */
+const refused = (statusCode: number, reason: string): RouteResponse => {
+  console.warn(JSON.stringify({ level: 'WARN', message: 'connection refused', reason }));
+  return routeResponse(statusCode);
+};
+
+/**
+ * connection-manager: `$connect` stores the connection with the identity its authorizer
+ * established (and answers with FABLE's subprotocol when the client offered it); `$disconnect`
+ * removes it. A refused connection writes nothing.
+ */
 export const handler = lambdaHandler(
   'connection-manager',
   (env): Deps => ({
@@ -18,15 +29,19 @@ export const handler = lambdaHandler(
     ttlSeconds: intSetting(env.CONNECTION_TTL_SECONDS, 'CONNECTION_TTL_SECONDS'),
   }),
   async (event: WebSocketEvent, deps): Promise<RouteResponse> => {
-    const checked = checkInput(connectionEvent, event);
-    if (!checked.success) {
-      // A malformed route or identity refuses the connection; AWS faults below propagate (API Gateway answers 500).
-      console.warn(JSON.stringify({ level: 'WARN', message: 'connection refused', reason: checked.message }));
-      return routeResponse(400);
+    // AWS faults below propagate (API Gateway answers 500).
+    const route = checkInput(connectionRoute, event);
+    if (!route.success) return refused(400, route.message);
+    const { routeKey, connectionId } = route.data.requestContext;
+    if (routeKey === '$disconnect') {
+      await deleteConnection(deps.table, connectionId);
+      return routeResponse(200);
     }
-    const route = checked.data.requestContext;
-    if (route.routeKey === '$disconnect') await deleteConnection(deps.table, route.connectionId);
-    else await putConnection(deps.table, connectionItem(route.connectionId, identityOf(route.authorizer), new Date(), deps.ttlSeconds));
-    return routeResponse(200);
+    const identity = checkInput(connectIdentity, event);
+    if (!identity.success) return refused(401, identity.message);
+    const subprotocol = chosenSubprotocol(event.headers);
+    if (subprotocol === false) return refused(400, `subprotocols offered without ${WEBSOCKET_SUBPROTOCOL}`);
+    await putConnection(deps.table, connectionItem(connectionId, identity.data.requestContext.authorizer, new Date(), deps.ttlSeconds));
+    return subprotocol ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': subprotocol } } : routeResponse(200);
   },
 );

@@ -1,33 +1,45 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { buildKickoffResponses, memoryResponses, type BuildKickoffStartEvent, type ChatEvent, type MemoryEvent } from '../shared/contract';
+import { buildKickoffResponses, memoryResponses, type BuildKickoffStartEvent, type Caller, type ChatEvent, type MemoryEvent } from '../shared/contract';
 import { invokeAsync, invokeDirect } from '../shared/invoke';
 
 /** The memory type stored for a "remember this" message. */
 export const REMEMBERED_MEMORY_TYPE = 'fact';
 
+/**
+ * Whom a frame comes from: the identity of its connection record, never anything the frame says.
+ * Every hand-off gets the whole caller and passes on what its callee's event takes.
+ */
+export interface FrameCaller extends Caller {
+  readonly connectionId: string;
+}
+
+export interface ChatRequest {
+  readonly requestId: string;
+  readonly conversationId: string;
+  readonly content: string;
+}
+
 /** Chat streams its reply itself, so the router only queues it (Lambda retries; chat is idempotent by requestId). */
-export async function handOffToChat(lambda: LambdaClient, functionName: string, event: ChatEvent): Promise<void> {
+export async function handOffToChat(lambda: LambdaClient, functionName: string, caller: FrameCaller, request: ChatRequest): Promise<void> {
+  const event: ChatEvent = { connectionId: caller.connectionId, userId: caller.userId, orgId: caller.orgId, ...request };
   await invokeAsync(lambda, functionName, event);
 }
 
 export interface BuildRequest {
   readonly request: string;
-  readonly userId: string;
-  readonly orgId: string;
-  readonly connectionId: string;
   readonly conversationId?: string;
   /** The frame's requestId: a resent frame returns the same build instead of starting another. */
   readonly requestId: string;
 }
 
-export async function startBuild(lambda: LambdaClient, functionName: string, input: BuildRequest): Promise<string> {
+export async function startBuild(lambda: LambdaClient, functionName: string, caller: FrameCaller, input: BuildRequest): Promise<string> {
   const event: BuildKickoffStartEvent = {
     action: 'start',
     payload: {
       request: input.request,
-      userId: input.userId,
-      orgId: input.orgId,
-      connectionId: input.connectionId,
+      userId: caller.userId,
+      orgId: caller.orgId,
+      connectionId: caller.connectionId,
       ...(input.conversationId !== undefined ? { conversationId: input.conversationId } : {}),
       idempotencyKey: input.requestId,
     },
@@ -35,16 +47,10 @@ export async function startBuild(lambda: LambdaClient, functionName: string, inp
   return (await invokeDirect(lambda, functionName, event, buildKickoffResponses.start)).buildId;
 }
 
-export interface RememberRequest {
-  readonly content: string;
-  readonly userId: string;
-  readonly orgId: string;
-}
-
-export async function rememberFact(lambda: LambdaClient, functionName: string, input: RememberRequest): Promise<string> {
+export async function rememberFact(lambda: LambdaClient, functionName: string, caller: FrameCaller, content: string): Promise<string> {
   const event: MemoryEvent = {
     action: 'create',
-    payload: { content: input.content, scope: 'user', type: REMEMBERED_MEMORY_TYPE, userId: input.userId, orgId: input.orgId },
+    payload: { content, scope: 'user', type: REMEMBERED_MEMORY_TYPE, userId: caller.userId, orgId: caller.orgId },
   };
   return (await invokeDirect(lambda, functionName, event, memoryResponses.create)).memory.id;
 }

@@ -2,13 +2,12 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import type { ClientFrame, FrameErrorCode, ServerFrame } from '../shared/contract';
+import { connectionIdentity, type ClientFrame, type FrameErrorCode, type ServerFrame } from '../shared/contract';
 import { errorPayload } from '../shared/frame-errors';
 import { describeError, HandlerError } from '../shared/responses';
 import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
 import { classifyIntent } from './intent';
-import { handOffToChat, rememberFact, startBuild } from './dispatch';
+import { handOffToChat, rememberFact, startBuild, type FrameCaller } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
 
 export interface RouterSettings {
@@ -36,46 +35,40 @@ export interface InboundFrame {
   readonly isBase64Encoded?: boolean;
 }
 
-/** The identity stored with a connection at `$connect`. */
-const storedIdentity = z.object({ userId: z.string().min(1), orgId: z.string().min(1) });
-type Identity = z.output<typeof storedIdentity>;
-
 type Reply = (message: ServerFrame) => Promise<SendOutcome>;
 type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
-const STATUS = { ok: 200, badRequest: 400, forbidden: 403, gone: 410, failed: 502, unavailable: 503 } as const;
+const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, failed: 502, unavailable: 503 } as const;
 
 const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : STATUS.ok);
 
 /**
- * Handle one `$default` frame: validate it, answer pings, classify messages and hand them to
- * chat, build-kickoff or memory. A bad frame gets an `error` frame and touches nothing else.
+ * Handle one `$default` frame: check the connection's identity (known, and its sign-in not yet
+ * expired), validate the frame, answer pings, classify messages and hand them to chat,
+ * build-kickoff or memory. A refused or bad frame gets an `error` frame and touches nothing else.
  */
 export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promise<number> {
   const sender = { websocket: deps.websocket, dynamo: deps.dynamo, connectionsTable: deps.settings.connectionsTable };
   const reply: Reply = (message) => sendToConnection(sender, inbound.connectionId, message);
+  // The ids of the frame, once known to be well-formed, so every answer can be correlated.
+  let context: FrameContext = echoContext(inbound.body);
+  const refuse = async (code: FrameErrorCode, message: string, status: number) => {
+    await reply(frame('error', { code, message }, context));
+    return status;
+  };
 
-  let clientFrame: ClientFrame;
   try {
-    clientFrame = parseClientFrame(inbound.body, inbound.isBase64Encoded);
-  } catch (error) {
-    if (!(error instanceof HandlerError)) throw error;
-    await reply(frame('error', { code: error.code, message: error.message }, echoContext(inbound.body)));
-    return STATUS.badRequest;
-  }
-
-  // Every message gets a requestId (chat's idempotency key), generated when the client sent none.
-  const message = clientFrame.type === 'message' ? { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() } : undefined;
-  const context: FrameContext = message ? { requestId: message.requestId, conversationId: message.conversationId } : {};
-  try {
-    const identity = await connectionIdentity(deps, inbound.connectionId);
-    if (!identity) {
-      await reply(frame('error', { code: 'FORBIDDEN', message: 'Unknown connection; reconnect.' }, context));
-      return STATUS.forbidden;
-    }
-    if (!message) return statusOf(await reply(frame('pong', {})));
-    return await routeMessage(deps, reply, { ...identity, connectionId: inbound.connectionId }, message, context);
+    const caller = await connectionCaller(deps, inbound.connectionId, new Date());
+    if (caller === 'unknown') return await refuse('FORBIDDEN', 'Unknown connection; reconnect.', STATUS.forbidden);
+    if (caller === 'expired') return await refuse('UNAUTHORIZED', 'Your sign-in has expired; reconnect with a fresh token.', STATUS.unauthorized);
+    const clientFrame = checkedFrame(inbound);
+    if (clientFrame instanceof HandlerError) return await refuse(clientFrame.code, clientFrame.message, STATUS.badRequest);
+    if (clientFrame.type === 'ping') return statusOf(await reply(frame('pong', {})));
+    // Every message gets a requestId (chat's idempotency key), generated when the client sent none.
+    const message = { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() };
+    context = { requestId: message.requestId, conversationId: message.conversationId };
+    return await routeMessage(deps, reply, caller, message, context);
   } catch (error) {
     const payload = errorPayload(error);
     console.error(JSON.stringify({ level: 'ERROR', message: 'frame failed', ...context, error: describeError(error) }));
@@ -84,24 +77,41 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
   }
 }
 
-/** The identity stored at `$connect`; undefined for a connection the table does not know. */
-async function connectionIdentity(deps: RouterDeps, connectionId: string): Promise<Identity | undefined> {
+/** The frame, or the BAD_REQUEST that says what is wrong with it. */
+function checkedFrame(inbound: InboundFrame): ClientFrame | HandlerError {
+  try {
+    return parseClientFrame(inbound.body, inbound.isBase64Encoded);
+  } catch (error) {
+    if (error instanceof HandlerError) return error;
+    throw error;
+  }
+}
+
+/**
+ * The caller stored with a connection at `$connect`: `unknown` for a connection the table does not
+ * hold, `expired` once its token's expiry has passed (or for a record from before sign-in existed,
+ * which has none).
+ */
+async function connectionCaller(deps: RouterDeps, connectionId: string, now: Date): Promise<FrameCaller | 'unknown' | 'expired'> {
   const result = await deps.dynamo.send(
     new GetCommand({
       TableName: deps.settings.connectionsTable,
       Key: { connectionId },
       ConsistentRead: true,
-      ProjectionExpression: 'userId, orgId',
+      ProjectionExpression: 'userId, orgId, orgRole, groups, expiresAt',
     }),
   );
-  const identity = storedIdentity.safeParse(result.Item);
-  return identity.success ? identity.data : undefined;
+  if (!result.Item) return 'unknown';
+  const identity = connectionIdentity.safeParse(result.Item);
+  if (!identity.success || identity.data.expiresAt <= Math.floor(now.getTime() / 1000)) return 'expired';
+  const { expiresAt: _expiresAt, ...caller } = identity.data;
+  return { ...caller, connectionId };
 }
 
 async function routeMessage(
   deps: RouterDeps,
   reply: Reply,
-  caller: Identity & { readonly connectionId: string },
+  caller: FrameCaller,
   message: MessageFrame & { readonly requestId: string },
   context: FrameContext,
 ): Promise<number> {
@@ -115,23 +125,18 @@ async function routeMessage(
   if (intent === 'CHAT') {
     // Chat stores turns under the conversation, so a new conversation gets its id here.
     const chatContext = { requestId: message.requestId, conversationId: message.conversationId ?? deps.newId() };
-    await handOffToChat(lambda, settings.chatFunctionName, { ...caller, ...chatContext, content: message.content });
+    await handOffToChat(lambda, settings.chatFunctionName, caller, { ...chatContext, content: message.content });
     return statusOf(await reply(frame('ack', { intent }, chatContext)));
   }
   if (intent === 'BUILD') {
-    const buildId = await startBuild(lambda, settings.buildKickoffFunctionName, {
-      ...caller,
+    const buildId = await startBuild(lambda, settings.buildKickoffFunctionName, caller, {
       request: message.content,
       conversationId: message.conversationId,
       requestId: message.requestId,
     });
     return statusOf(await reply(frame('ack', { intent, buildId }, context)));
   }
-  const memoryId = await rememberFact(lambda, settings.memoryFunctionName, {
-    content: message.content,
-    userId: caller.userId,
-    orgId: caller.orgId,
-  });
+  const memoryId = await rememberFact(lambda, settings.memoryFunctionName, caller, message.content);
   return statusOf(await reply(frame('ack', { intent, memoryId }, context)));
 }
 

@@ -17,3 +17,10 @@ export function intSetting(value: string, name: string): number {
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer, got "${value}".`);
   return parsed;
 }
+
+/** A `true` / `false` setting, with the variable named in the error. */
+export function boolSetting(value: string, name: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${name} must be "true" or "false", got "${value}".`);
+}

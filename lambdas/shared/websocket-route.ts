@@ -7,10 +7,13 @@ import type {
 import { z } from 'zod';
 import { opaqueId } from './contract';
 
-/** A WebSocket route event; on `$connect`, `authorizer` holds a Lambda authorizer's principalId and context. */
+/**
+ * A WebSocket route event; on `$connect`, `authorizer` holds the authorizer's principalId and
+ * context, and `headers` the handshake's headers (which may carry a token: never log them).
+ */
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
   APIGatewayEventWebsocketRequestContextV2 & { readonly authorizer?: Readonly<Record<string, unknown>> | null }
->;
+> & { readonly headers?: Readonly<Record<string, string | undefined>> | null };
 
 /** What every route handler needs of `requestContext`: the connection id, which becomes a table key. */
 export const routeContext = z.object({ connectionId: opaqueId });

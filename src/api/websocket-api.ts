@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Authorizer } from '@cdktf/provider-aws/lib/apigatewayv2-authorizer';
 import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
 import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
@@ -18,7 +19,10 @@ export type WebSocketRouteKey = '$connect' | '$disconnect' | '$default';
  */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
 
-/** One JSON object per access-log line, from WebSocket `$context` variables. */
+/**
+ * One JSON object per access-log line, from WebSocket `$context` variables. None of them holds a
+ * header or the query string, where a client's token travels at `$connect`.
+ */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   requestTime: '$context.requestTime',
@@ -48,6 +52,7 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
   /** `wss://<api>.execute-api.<region>.<dnsSuffix>/<stage>`: what clients connect to. */
   readonly url: string;
   private readonly stageName: string;
+  private connectAuthorizer?: Apigatewayv2Authorizer;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -71,6 +76,8 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
       defaultRouteSettings: {
         throttlingBurstLimit: config.websocket.throttlingBurstLimit,
         throttlingRateLimit: config.websocket.throttlingRateLimit,
+        // Full request logging would write every $connect's headers and query string: its token.
+        dataTraceEnabled: false,
       },
     });
     this.managementEndpoint = `https://${this.api.id}.execute-api.${env.region}.${env.dnsSuffix}/${this.stageName}`;
@@ -78,9 +85,37 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
     stage.provide<WebSocketBinding>('websocket', this);
   }
 
-  /** Send a route's events to a function: proxy integration, route, and an invoke permission for exactly that route. */
+  /**
+   * Put a Lambda REQUEST authorizer in front of `$connect`, the one route a WebSocket API
+   * authorizes (its answer holds for the connection's life), with a permission for this authorizer only.
+   */
+  authorizeConnect(fn: NodeLambda): void {
+    if (this.connectAuthorizer) throw new Error('The $connect route already has an authorizer.');
+    this.connectAuthorizer = new Apigatewayv2Authorizer(this, 'connect-authorizer', {
+      apiId: this.api.id,
+      name: fn.functionName,
+      authorizerType: 'REQUEST',
+      authorizerUri: fn.function.invokeArn,
+      // No identity sources: API Gateway itself answers 401 unless every listed source is present,
+      // and a token comes in one of two places (subprotocol header or query string). The function decides.
+    });
+    new LambdaPermission(this, 'connect-authorizer-permission', {
+      statementId: 'AllowWebSocketConnectAuthorizer',
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${this.api.executionArn}/authorizers/${this.connectAuthorizer.id}`,
+    });
+  }
+
+  /**
+   * Send a route's events to a function: proxy integration, route, and an invoke permission for
+   * exactly that route. `$connect` goes through the authorizer, which must be in place first.
+   */
   addLambdaRoute(routeKey: WebSocketRouteKey, fn: NodeLambda): Apigatewayv2Route {
     const id = routeKey.slice(1);
+    const authorizer = routeKey === '$connect' ? this.connectAuthorizer : undefined;
+    if (routeKey === '$connect' && !authorizer) throw new Error('The $connect route needs its authorizer: call authorizeConnect first.');
     const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
       apiId: this.api.id,
       integrationType: 'AWS_PROXY',
@@ -92,6 +127,8 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
       apiId: this.api.id,
       routeKey,
       target: `integrations/${integration.id}`,
+      authorizationType: authorizer ? 'CUSTOM' : 'NONE',
+      authorizerId: authorizer?.id,
     });
     new LambdaPermission(this, `${id}-permission`, {
       statementId: `AllowWebSocket-${id}`,

@@ -22,5 +22,6 @@ export function bindingKey(binding: Binding): string {
   if ('stateMachine' in binding) return `state-machine:${binding.stateMachine}`;
   if ('database' in binding) return 'database';
   if ('setting' in binding) return 'setting';
+  if ('userPool' in binding) return 'user-pool';
   return 'tools';
 }

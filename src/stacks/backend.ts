@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformLocal, TerraformOutput, type TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
+import { planGuard } from './plan-guard';
 
 /** State key of a stage (DESIGN.md section 2). */
 export function stateKey(stage: string): string {
@@ -38,20 +38,10 @@ export function useStateBackend(stack: TerraformStack, location: StateLocation):
   stack.addOverride('terraform.backend.s3.use_lockfile', true);
 }
 
-/**
- * An output whose precondition fails every plan, with the fix in its message. An output, not a
- * `terraform_data` resource: it needs no provider, and cdktf's terraform_data construct runs
- * `terraform version` during synth, which would make the synth need Terraform.
- */
+/** Fails every plan of a stack synthesized without a state bucket. */
 export function reviewOnlyGuard(stack: TerraformStack): void {
-  const scope = new Construct(stack, 'review-only');
-  // Terraform wants a condition that refers to something; a local holding false does.
-  const deployable = new TerraformLocal(scope, 'deployable', false);
-  const guard = new TerraformOutput(scope, 'review-only', {
-    staticId: true,
-    value: deployable.asBoolean,
+  planGuard(stack, 'review-only', {
+    message: REVIEW_ONLY_MESSAGE,
     description: 'Fails every plan of a stack synthesized without FABLE_STATE_BUCKET',
   });
-  // cdktf 0.21 accepts an output's `precondition` but never writes it to the JSON.
-  guard.addOverride('precondition', [{ condition: deployable.asBoolean, error_message: REVIEW_ONLY_MESSAGE }]);
 }

@@ -94,6 +94,8 @@ export class FableStage extends Construct {
         return String(this.config.logRetentionDays);
       case 'lambdaRuntime':
         return LAMBDA_RUNTIME;
+      case 'allowAnonymous':
+        return String(this.config.auth.allowAnonymous);
     }
   }
 }

@@ -4,7 +4,12 @@ import { handler } from '../../../lambdas/connection-manager';
 import { websocketEvent } from '../../helpers/lambda-events';
 
 let dynamo: LocalDynamo;
+let warnings: string[];
 const TTL_SECONDS = 7200;
+const EXPIRES_AT = 1_900_000_000;
+/** The context the ws-authorizer returns for a signed-in user. */
+const IDENTITY = { principalId: 'user-7', userId: 'user-7', orgId: 'acme', orgRole: 'admin', groups: 'admins,beta', expiresAt: EXPIRES_AT };
+const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLTcifQ.c2lnbmF0dXJl';
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
@@ -14,61 +19,86 @@ beforeAll(async () => {
 
 afterAll(() => dynamo.stop());
 
-const event = (routeKey: string, connectionId: string | undefined, authorizer?: Record<string, unknown>) =>
-  websocketEvent(routeKey, connectionId, { authorizer });
+beforeEach(() => {
+  warnings = [];
+  jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+});
+afterEach(() => jest.restoreAllMocks());
+
+const connect = (connectionId: string | undefined, authorizer?: Record<string, unknown>, headers?: Record<string, string>) =>
+  handler(websocketEvent('$connect', connectionId, { authorizer, headers }));
 
 const stored = async (connectionId: string) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('connections'), Key: { connectionId } }))).Item;
 
-describe('connection-manager', () => {
-  it('stores an anonymous connection in the default org, expiring after the configured TTL', async () => {
+describe('connection-manager: $connect', () => {
+  it('stores the identity the authorizer established, until its token expires, removed by TTL after the configured time', async () => {
     const before = Math.floor(Date.now() / 1000);
-    expect(await handler(event('$connect', 'conn-anon='))).toEqual({ statusCode: 200 });
-    const item = await stored('conn-anon=');
-    expect(item).toMatchObject({ connectionId: 'conn-anon=', userId: 'anonymous', orgId: 'default' });
+    expect(await connect('conn-1=', IDENTITY)).toEqual({ statusCode: 200 });
+    const item = await stored('conn-1=');
+    expect(item).toEqual({
+      connectionId: 'conn-1=',
+      userId: 'user-7',
+      orgId: 'acme',
+      orgRole: 'admin',
+      groups: ['admins', 'beta'],
+      expiresAt: EXPIRES_AT,
+      connectedAt: expect.any(String),
+      ttl: expect.any(Number),
+    });
     expect(new Date(item!.connectedAt).getTime()).toBeGreaterThanOrEqual(before * 1000);
     expect(item!.ttl).toBeGreaterThanOrEqual(before + TTL_SECONDS);
     expect(item!.ttl).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + TTL_SECONDS);
   });
 
-  it('takes the identity from the authorizer context when there is one', async () => {
-    await handler(event('$connect', 'conn-auth', { principalId: 'user-7', orgId: 'acme' }));
-    expect(await stored('conn-auth')).toMatchObject({ userId: 'user-7', orgId: 'acme' });
-    await handler(event('$connect', 'conn-auth2', { principalId: 'principal', userId: 'user-8' }));
-    expect(await stored('conn-auth2')).toMatchObject({ userId: 'user-8', orgId: 'default' });
+  it('reads context values API Gateway hands on as strings, and no groups as none', async () => {
+    await connect('conn-2=', { ...IDENTITY, expiresAt: String(EXPIRES_AT), groups: '' });
+    expect(await stored('conn-2=')).toMatchObject({ expiresAt: EXPIRES_AT, groups: [] });
+    await connect('conn-3=', { userId: 'anonymous', orgId: 'default', orgRole: 'member', expiresAt: EXPIRES_AT });
+    expect(await stored('conn-3=')).toMatchObject({ userId: 'anonymous', orgId: 'default', groups: [] });
   });
 
-  it('refuses a connection whose authorizer identity is malformed, storing nothing and logging why', async () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    expect(await handler(event('$connect', 'conn-bad', { userId: 'has spaces in it' }))).toEqual({ statusCode: 400 });
-    expect(await stored('conn-bad')).toBeUndefined();
-    expect(warn.mock.calls[0][0]).toContain('requestContext.authorizer.userId must be printable ASCII without spaces');
-    warn.mockRestore();
+  it('answers with FABLE\'s subprotocol when the client offered it beside its token, never echoing the token', async () => {
+    const response = await connect('conn-4=', IDENTITY, { 'Sec-WebSocket-Protocol': `fable.v1, fable.bearer.${TOKEN}` });
+    expect(response).toEqual({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'fable.v1' } });
+    expect(JSON.stringify(await stored('conn-4='))).not.toContain(TOKEN);
   });
 
+  it('refuses a client that offered subprotocols but not FABLE\'s (a browser would fail that upgrade), writing nothing', async () => {
+    expect(await connect('conn-5=', IDENTITY, { 'sec-websocket-protocol': `fable.bearer.${TOKEN}` })).toEqual({ statusCode: 400 });
+    expect(await stored('conn-5=')).toBeUndefined();
+    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual(['subprotocols offered without fable.v1']);
+    expect(warnings.join('\n')).not.toContain(TOKEN);
+  });
+
+  it.each<[string, Record<string, unknown> | undefined, string]>([
+    ['no authorizer identity at all', undefined, 'requestContext.authorizer is required'],
+    ['no userId', { ...IDENTITY, userId: undefined }, 'requestContext.authorizer.userId is required'],
+    ['an identity with spaces', { ...IDENTITY, userId: 'has spaces in it' }, 'requestContext.authorizer.userId must be printable ASCII without spaces'],
+    ['an org role FABLE does not know', { ...IDENTITY, orgRole: 'owner' }, 'requestContext.authorizer.orgRole must be one of member, admin'],
+    ['no expiry', { ...IDENTITY, expiresAt: undefined }, 'requestContext.authorizer.expiresAt must be a number'],
+  ])('refuses a connection with %s (401), storing nothing and logging why', async (_name, authorizer, reason) => {
+    expect(await connect('conn-bad=', authorizer)).toEqual({ statusCode: 401 });
+    expect(await stored('conn-bad=')).toBeUndefined();
+    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual([reason]);
+  });
+});
+
+describe('connection-manager: other routes', () => {
   it('deletes the connection on $disconnect, and a repeated $disconnect is harmless', async () => {
-    await dynamo.doc.send(
-      new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: 'conn-gone', userId: 'u', orgId: 'o' } }),
-    );
-    expect(await handler(event('$disconnect', 'conn-gone'))).toEqual({ statusCode: 200 });
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: 'conn-gone', userId: 'u', orgId: 'o' } }));
+    expect(await handler(websocketEvent('$disconnect', 'conn-gone', { authorizer: IDENTITY }))).toEqual({ statusCode: 200 });
     expect(await stored('conn-gone')).toBeUndefined();
-    expect(await handler(event('$disconnect', 'conn-gone'))).toEqual({ statusCode: 200 });
+    expect(await handler(websocketEvent('$disconnect', 'conn-gone'))).toEqual({ statusCode: 200 });
   });
 
   it('answers 400 to any other route or a missing connection id, storing nothing', async () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    expect(await handler(event('$default', 'conn-x'))).toEqual({ statusCode: 400 });
-    expect(await handler(event('$connect', undefined))).toEqual({ statusCode: 400 });
+    expect(await handler(websocketEvent('$default', 'conn-x', { authorizer: IDENTITY }))).toEqual({ statusCode: 400 });
+    expect(await connect(undefined, IDENTITY)).toEqual({ statusCode: 400 });
     expect(await stored('conn-x')).toBeUndefined();
-    expect(warn.mock.calls.map(([line]) => JSON.parse(line).reason)).toEqual([
+    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual([
       'requestContext.routeKey must be one of $connect, $disconnect',
       'requestContext.connectionId is required',
     ]);
-    warn.mockRestore();
-  });
-
-  it('treats an empty or null authorizer field as not given', async () => {
-    await handler(event('$connect', 'conn-blank', { principalId: 'user-9', userId: '', orgId: null }));
-    expect(await stored('conn-blank')).toMatchObject({ userId: 'user-9', orgId: 'default' });
   });
 });

@@ -26,9 +26,10 @@ describe('the classifier’s time budget, on a real SDK request', () => {
     endpoint = await localEndpoint(() => undefined, 'http2');
     client = clientFor(endpoint);
     const started = Date.now();
-    const classification = await classifyIntent(client, { modelId: 'router-model', timeoutMs: 200 }, 'Please remember my cat is called Miso');
+    // A budget that leaves a loaded machine time to open the TLS connection, so the request does arrive.
+    const classification = await classifyIntent(client, { modelId: 'router-model', timeoutMs: 1_000 }, 'Please remember my cat is called Miso');
     expect(classification).toEqual({ intent: 'MEMORY', source: 'keywords' });
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(2_500);
     expect(endpoint.requests()).toBe(1);
   });
 

@@ -37,10 +37,25 @@ beforeEach(async () => {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  await dynamo.doc.send(
-    new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: CONNECTION, userId: 'user-1', orgId: 'org-1' } }),
-  );
+  await putConnection(CONNECTION);
 });
+
+/** A connection as connection-manager stores it, its sign-in valid for `secondsLeft` more. */
+const putConnection = (connectionId: string, secondsLeft = 3600, identity: Record<string, unknown> = {}) =>
+  dynamo.doc.send(
+    new PutCommand({
+      TableName: dynamo.tableName('connections'),
+      Item: {
+        connectionId,
+        userId: 'user-1',
+        orgId: 'org-1',
+        orgRole: 'admin',
+        groups: ['admins'],
+        expiresAt: Math.floor(Date.now() / 1000) + secondsLeft,
+        ...identity,
+      },
+    }),
+  );
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -118,6 +133,31 @@ describe('router: frame validation', () => {
     expect(lambda.calls()).toHaveLength(0);
   });
 
+  it('refuses every frame of a connection whose sign-in has expired with UNAUTHORIZED (401), touching nothing else', async () => {
+    await putConnection('conn-expired', -1);
+    for (const body of ['{"type":"ping"}', '{"type":"message","content":"hello","requestId":"r-3"}', 'not json']) {
+      expect(await receive(body, 'conn-expired')).toEqual({ statusCode: 401 });
+    }
+    expect(framesSent()).toEqual([
+      { connectionId: 'conn-expired', type: 'error', payload: { code: 'UNAUTHORIZED', message: 'Your sign-in has expired; reconnect with a fresh token.' } },
+      { connectionId: 'conn-expired', type: 'error', requestId: 'r-3', payload: expect.objectContaining({ code: 'UNAUTHORIZED' }) },
+      { connectionId: 'conn-expired', type: 'error', payload: expect.objectContaining({ code: 'UNAUTHORIZED' }) },
+    ]);
+    expect(bedrock.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it('refuses a connection stored before sign-in existed (no expiry, no org role) as expired', async () => {
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: 'conn-old', userId: 'anonymous', orgId: 'default' } }));
+    expect(await receive('{"type":"ping"}', 'conn-old')).toEqual({ statusCode: 401 });
+    expect(framesSent()[0].payload.code).toBe('UNAUTHORIZED');
+  });
+
+  it('answers a connection whose sign-in is still valid', async () => {
+    await putConnection('conn-fresh', 5);
+    expect(await receive('{"type":"ping"}', 'conn-fresh')).toEqual({ statusCode: 200 });
+  });
+
   it('answers ping with pong without calling the model', async () => {
     expect(await receive('{"type":"ping"}')).toEqual({ statusCode: 200 });
     expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'pong', payload: {} }]);
@@ -157,6 +197,14 @@ describe('router: intents', () => {
     expect(framesSent()).toEqual([
       { connectionId: CONNECTION, type: 'ack', requestId: payload.requestId, conversationId: payload.conversationId, payload: { intent: 'CHAT' } },
     ]);
+  });
+
+  it('takes the caller only from the connection record: ids in the frame are ignored, and chat gets no field its event lacks', async () => {
+    classifiedAs('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive('{"type":"message","content":"hi","userId":"mallory","orgId":"evil","orgRole":"admin","groups":["admins"]}');
+    expect(Object.keys(invokedPayload()).sort()).toEqual(['connectionId', 'content', 'conversationId', 'orgId', 'requestId', 'userId']);
+    expect(invokedPayload()).toMatchObject({ userId: 'user-1', orgId: 'org-1' });
   });
 
   it('keeps the client\'s requestId and conversationId', async () => {

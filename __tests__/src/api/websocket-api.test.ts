@@ -2,6 +2,7 @@ import { TerraformOutput } from 'cdktf';
 import { NodeLambda } from '../../../src/compute/node-lambda';
 import { FableTables } from '../../../src/data/tables';
 import { ACCESS_LOG_FORMAT, WebSocketApi } from '../../../src/api/websocket-api';
+import { UserPool } from '../../../src/identity/user-pool';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
 
@@ -13,7 +14,11 @@ beforeAll(() => {
   const api = new WebSocketApi(stack, 'websocket');
   new FableTables(stack, 'tables');
   const fn = new NodeLambda(stack, 'connections', { name: 'connection-manager', description: 'test' });
+  new UserPool(stack, 'users');
+  const door = new NodeLambda(stack, 'door', { name: 'ws-authorizer', description: 'test' });
+  api.authorizeConnect(door);
   api.addLambdaRoute('$connect', fn);
+  api.addLambdaRoute('$disconnect', fn);
   // A Lambda that binds to the API (WEBSOCKET_ENDPOINT) to push frames.
   new NodeLambda(stack, 'notifier', { name: 'update-build-status', description: 'test' });
   new TerraformOutput(stack, 'management', { value: api.managementEndpoint });
@@ -45,6 +50,14 @@ describe('WebSocketApi', () => {
     });
   });
 
+  it('logs no header or query string (where a token travels at $connect), and turns full request logging off', () => {
+    const [stage] = resourcesOf(json, 'aws_apigatewayv2_stage');
+    const variables = [...stage.access_log_settings.format.matchAll(/\$context\.[\w.]+/g)].map(([variable]) => variable);
+    expect(variables.length).toBeGreaterThan(5);
+    expect(variables.filter((variable) => /header|querystring|request\.|token|identity\.(?!sourceIp$)/i.test(variable))).toEqual([]);
+    expect(stage.default_route_settings.data_trace_enabled).toBe(false);
+  });
+
   it('writes JSON access logs to its own log group with the stage retention', () => {
     const group = findResource(json, 'aws_cloudwatch_log_group', (g) => g.name === '/aws/apigateway/fable-dev-websocket');
     expect(group.retention_in_days).toBe(config.logRetentionDays);
@@ -56,16 +69,39 @@ describe('WebSocketApi', () => {
   });
 
   it('routes a key to a Lambda proxy integration with a permission scoped to that route and stage', () => {
-    const [integration] = resourcesOf(json, 'aws_apigatewayv2_integration');
+    const integration = findResource(json, 'aws_apigatewayv2_integration', (i) => i.description.startsWith('$connect'));
     expect(integration).toMatchObject({ integration_type: 'AWS_PROXY', integration_method: 'POST' });
     expect(integration.integration_uri).toMatch(/^\$\{aws_lambda_function\.[\w-]+\.invoke_arn\}$/);
-    const [route] = resourcesOf(json, 'aws_apigatewayv2_route');
-    expect(route.route_key).toBe('$connect');
+    const route = findResource(json, 'aws_apigatewayv2_route', (r) => r.route_key === '$connect');
     expect(route.target).toMatch(/^integrations\/\$\{aws_apigatewayv2_integration\.[\w-]+\.id\}$/);
-    const [permission] = resourcesOf(json, 'aws_lambda_permission');
+    const permission = findResource(json, 'aws_lambda_permission', (p) => p.statement_id === 'AllowWebSocket-connect');
     expect(permission).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com' });
     expect(permission.source_arn).toEqual(apiRef('execution_arn'));
     expect(permission.source_arn).toMatch(/\}\/dev\/\$connect$/);
+  });
+
+  it('authorizes $connect only, with a REQUEST authorizer that needs no identity source and may invoke only its function', () => {
+    const [authorizer] = resourcesOf(json, 'aws_apigatewayv2_authorizer');
+    expect(authorizer).toMatchObject({ authorizer_type: 'REQUEST', name: 'fable-dev-ws-authorizer' });
+    expect(authorizer.identity_sources).toBeUndefined();
+    expect(authorizer.authorizer_uri).toMatch(/^\$\{aws_lambda_function\.door[\w-]*\.invoke_arn\}$/);
+    const connect = findResource(json, 'aws_apigatewayv2_route', (r) => r.route_key === '$connect');
+    expect(connect).toMatchObject({ authorization_type: 'CUSTOM', authorizer_id: expect.stringMatching(/^\$\{aws_apigatewayv2_authorizer\.[\w-]+\.id\}$/) });
+    const disconnect = findResource(json, 'aws_apigatewayv2_route', (r) => r.route_key === '$disconnect');
+    expect(disconnect.authorization_type).toBe('NONE');
+    expect(disconnect.authorizer_id).toBeUndefined();
+    const permission = findResource(json, 'aws_lambda_permission', (p) => p.statement_id === 'AllowWebSocketConnectAuthorizer');
+    expect(permission.function_name).toMatch(/^\$\{aws_lambda_function\.door[\w-]*\.function_name\}$/);
+    expect(permission.source_arn).toMatch(/^\$\{aws_apigatewayv2_api\.[\w-]+\.execution_arn\}\/authorizers\/\$\{aws_apigatewayv2_authorizer\.[\w-]+\.id\}$/);
+  });
+
+  it('refuses a $connect route without its authorizer, and a second authorizer', () => {
+    const other = testStage();
+    const api = new WebSocketApi(other.stack, 'websocket');
+    const fn = new NodeLambda(other.stack, 'connections', { name: 'connection-manager', description: 'test' });
+    expect(() => api.addLambdaRoute('$connect', fn)).toThrow('The $connect route needs its authorizer: call authorizeConnect first.');
+    api.authorizeConnect(fn);
+    expect(() => api.authorizeConnect(fn)).toThrow('The $connect route already has an authorizer.');
   });
 
   it('gives a Lambda bound to it the management endpoint and ManageConnections on POST @connections of its stage only', () => {

@@ -4,6 +4,8 @@ import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
 import { ToolHosting } from '../../../src/tools/tool-hosting';
 import { WebSocketApi } from '../../../src/api/websocket-api';
 import { ConversationFunctions } from '../../../src/conversation/conversation-functions';
+import { ConnectAuthorizer } from '../../../src/identity/connect-authorizer';
+import { UserPool } from '../../../src/identity/user-pool';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
 
@@ -27,6 +29,8 @@ beforeAll(() => {
   // The tool-deployer reads tool bundles from the artifacts bucket.
   new ArtifactsBucket(stack, 'artifacts');
   new ToolHosting(stack, 'tools');
+  new UserPool(stack, 'users');
+  new ConnectAuthorizer(stack, 'door', { websocket });
   new ConversationFunctions(stack, 'conversation', { websocket });
   json = synthJson(stack);
 });
@@ -154,7 +158,9 @@ describe('ConversationFunctions', () => {
     expect(integrationTarget('$connect')).toMatch(/connection-manager/);
     expect(integrationTarget('$disconnect')).toMatch(/connection-manager/);
     expect(integrationTarget('$default')).toMatch(/router/);
-    const sources = resourcesOf(json, 'aws_lambda_permission').map((p) => p.source_arn.replace(/^\$\{[^}]+\}/, ''));
+    const sources = resourcesOf(json, 'aws_lambda_permission')
+      .filter((p) => p.statement_id.startsWith('AllowWebSocket-'))
+      .map((p) => p.source_arn.replace(/^\$\{[^}]+\}/, ''));
     expect(sources.sort()).toEqual(['/dev/$connect', '/dev/$default', '/dev/$disconnect']);
   });
 

@@ -24,7 +24,7 @@ export type ModelUse = 'router' | 'chat' | 'embedding';
 /** Key prefixes of the artifacts bucket (DESIGN.md section 5). */
 export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
 /** Stage settings handed to handlers as plain values. */
-export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime';
+export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime' | 'allowAnonymous';
 
 export interface TableBinding {
   readonly table: TableComponent;
@@ -60,6 +60,10 @@ export interface DatabaseBinding {
 export interface SettingBinding {
   readonly setting: SettingName;
 }
+/** The Cognito user pool's id or its web app client's id; public values (verifying tokens needs no grant). */
+export interface UserPoolBinding {
+  readonly userPool: 'id' | 'client-id';
+}
 /**
  * Tool hosting: `functions` is the tool function name prefix, with the right to invoke tools
  * or to manage them; `execution-role` is the role tools run as (with the right to pass it to
@@ -79,6 +83,7 @@ export type Binding =
   | StateMachineBinding
   | DatabaseBinding
   | SettingBinding
+  | UserPoolBinding
   | ToolsBinding;
 
 /** Functions a binding may name (FABLE's own Lambdas). */
@@ -150,5 +155,11 @@ export const LAMBDA_BINDINGS = {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
+  },
+  // Verifies tokens against the pool's public JWKS: no AWS API call, so no grant.
+  'ws-authorizer': {
+    USER_POOL_ID: { userPool: 'id' },
+    USER_POOL_CLIENT_ID: { userPool: 'client-id' },
+    ALLOW_ANONYMOUS: { setting: 'allowAnonymous' },
   },
 } as const satisfies Record<string, Record<string, Binding>>;

@@ -34,6 +34,8 @@ export const FUNCTION_SETTINGS = {
   'tool-deployer': { timeoutSeconds: 600, memoryMb: 256 },
   'build-kickoff': BUILD_KICKOFF,
   'update-build-status': { timeoutSeconds: 30, memoryMb: 256 },
+  /** A JWKS fetch on a cold start (3 s response limit, one retry) plus the verification. */
+  'ws-authorizer': { timeoutSeconds: 10, memoryMb: 256 },
 } satisfies Record<LambdaName, FunctionSettings>;
 
 /** A Lambda's timeout in milliseconds: the budget a handler runs within when no context says otherwise. */

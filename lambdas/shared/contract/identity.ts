@@ -1,3 +1,26 @@
-/** Identity used until authentication lands (DESIGN.md section 4): every component uses exactly these. */
+/**
+ * Who a request comes from (DESIGN.md sections 4 and 9). Identity is established once, by the
+ * `$connect` authorizer, and travels down from the connection record; nobody below trusts an
+ * identity its caller could have chosen.
+ */
+
+/** The identity of a connection without a token, in a stage with `auth.allowAnonymous` only. */
 export const ANONYMOUS_USER_ID = 'anonymous';
 export const DEFAULT_ORG_ID = 'default';
+
+/** A user's role in their org (`custom:orgRole`); a user without one is a member. */
+export const ORG_ROLES = ['member', 'admin'] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+export const DEFAULT_ORG_ROLE: OrgRole = 'member';
+
+/** The Cognito group of FABLE's operators: across orgs, unlike an org's `admin` role. */
+export const ADMINS_GROUP = 'admins';
+
+/** The caller of a frame, as the authorizer established it at `$connect`. */
+export interface Caller {
+  readonly userId: string;
+  readonly orgId: string;
+  readonly orgRole: OrgRole;
+  /** Cognito groups (`cognito:groups`), e.g. `admins`. */
+  readonly groups: readonly string[];
+}

@@ -3,6 +3,7 @@ export * from './env';
 export * from './bindings';
 export * from './tables';
 export * from './identity';
+export * from './connect-auth';
 export * from './responses';
 export * from './protocol';
 export * from './events';

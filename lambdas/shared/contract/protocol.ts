@@ -13,8 +13,11 @@ export const frameId = z.string().regex(FRAME_ID_PATTERN, { error: 'must be 1-64
 export const INTENTS = ['CHAT', 'BUILD', 'MEMORY'] as const;
 export type Intent = (typeof INTENTS)[number];
 
-/** `error` frame codes: the direct-invoke codes plus the ones only a live connection sees. */
-export const FRAME_ERROR_CODES = [...ERROR_CODES, 'THROTTLED', 'UNAVAILABLE'] as const;
+/**
+ * `error` frame codes: the direct-invoke codes plus the ones only a live connection sees
+ * (`UNAUTHORIZED`: the connection's sign-in expired; reconnect with a fresh token).
+ */
+export const FRAME_ERROR_CODES = [...ERROR_CODES, 'UNAUTHORIZED', 'THROTTLED', 'UNAVAILABLE'] as const;
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 export const BUILD_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;

@@ -1,0 +1,88 @@
+import { handler } from '../../../lambdas/ws-authorizer';
+import { serveJwks, TestUserPool, type JwksServer } from '../../helpers/cognito-tokens';
+import { authorizerEvent, CONNECT_METHOD_ARN } from '../../helpers/lambda-events';
+
+const pool = new TestUserPool();
+const USER = { sub: 'a3c2d1e0-1111-4222-8333-944455556666', orgId: 'acme', orgRole: 'member', groups: ['beta'] };
+let jwks: JwksServer;
+let logs: string[];
+
+beforeAll(async () => {
+  jwks = await serveJwks(pool);
+  Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId, ALLOW_ANONYMOUS: 'false' });
+});
+afterAll(() => jwks.stop());
+
+beforeEach(() => {
+  logs = [];
+  for (const level of ['log', 'warn', 'error', 'info', 'debug'] as const) {
+    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
+  }
+});
+afterEach(() => jest.restoreAllMocks());
+
+const withSubprotocol = (token: string) => authorizerEvent({ headers: { 'Sec-WebSocket-Protocol': `fable.v1, fable.bearer.${token}` } });
+
+describe('ws-authorizer handler', () => {
+  it('allows a valid token with an IAM policy for exactly this $connect and the caller as context', async () => {
+    const token = pool.idToken(USER);
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp as number;
+    expect(await handler(withSubprotocol(token))).toEqual({
+      principalId: USER.sub,
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: CONNECT_METHOD_ARN }] },
+      context: { userId: USER.sub, orgId: 'acme', orgRole: 'member', groups: 'beta', expiresAt: exp },
+    });
+    expect(await handler(authorizerEvent({ query: { token } }))).toMatchObject({ principalId: USER.sub });
+  });
+
+  it('answers Unauthorized (API Gateway\'s 401) to a missing, bad or expired token, and to a malformed event', async () => {
+    for (const event of [
+      authorizerEvent(),
+      withSubprotocol('not-a-jwt'),
+      withSubprotocol(pool.idToken(USER, { expiresIn: -5 })),
+      authorizerEvent({ query: { token: pool.accessToken(USER) } }),
+      { type: 'REQUEST' },
+    ]) {
+      await expect(handler(event)).rejects.toThrow(/^Unauthorized$/);
+    }
+    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(['no token', 'malformed token', 'token expired', 'not an ID token', 'malformed authorizer event']);
+  });
+
+  it('fetches the pool\'s JWKS once per container, however many connect', async () => {
+    for (let i = 0; i < 3; i++) await handler(withSubprotocol(pool.idToken({ ...USER, sub: `user-${i}` })));
+    // Every connect of this file went through this module's one container.
+    expect(jwks.requests()).toBe(1);
+  });
+
+  it('writes no token, nor any part of one, to any log line, allowed or refused', async () => {
+    const tokens = [pool.idToken(USER), pool.idToken(USER, { expiresIn: -5 }), pool.idToken(USER, { claims: { aud: 'someone-else' } })];
+    for (const token of tokens) {
+      await handler(withSubprotocol(token)).catch(() => undefined);
+      await handler(authorizerEvent({ query: { token } })).catch(() => undefined);
+    }
+    expect(logs.length).toBeGreaterThanOrEqual(tokens.length * 2);
+    for (const token of tokens) {
+      const [header, payload, signature] = token.split('.');
+      for (const part of [header, payload, signature]) expect(logs.filter((line) => line.includes(part))).toEqual([]);
+    }
+  });
+});
+
+describe('ws-authorizer handler in a stage with ALLOW_ANONYMOUS=true', () => {
+  it('lets a connection without a token in as anonymous, and still refuses a bad token', async () => {
+    process.env.ALLOW_ANONYMOUS = 'true';
+    try {
+      await jest.isolateModulesAsync(async () => {
+        // A fresh module is a fresh container, which reads its environment at its first invocation.
+        const { handler: anonymousHandler } = require('../../../lambdas/ws-authorizer') as typeof import('../../../lambdas/ws-authorizer');
+        expect(await anonymousHandler(authorizerEvent())).toMatchObject({
+          principalId: 'anonymous',
+          context: { userId: 'anonymous', orgId: 'default', orgRole: 'member', groups: '' },
+        });
+        await expect(anonymousHandler(withSubprotocol('not-a-jwt'))).rejects.toThrow(/^Unauthorized$/);
+      });
+    } finally {
+      process.env.ALLOW_ANONYMOUS = 'false';
+    }
+  });
+});

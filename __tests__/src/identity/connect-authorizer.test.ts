@@ -1,0 +1,43 @@
+import { WebSocketApi } from '../../../src/api/websocket-api';
+import { ConnectAuthorizer } from '../../../src/identity/connect-authorizer';
+import { UserPool } from '../../../src/identity/user-pool';
+import type { StageConfig } from '../../../src/config';
+import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
+import { testStage } from '../../helpers/stage';
+
+function synthDoor(change?: (config: StageConfig) => StageConfig): StackJson {
+  const { stack } = testStage({ change });
+  const websocket = new WebSocketApi(stack, 'websocket');
+  new UserPool(stack, 'users');
+  new ConnectAuthorizer(stack, 'door', { websocket });
+  return synthJson(stack);
+}
+
+const json = synthDoor();
+const authorizerFunction = (stack: StackJson) => findResource(stack, 'aws_lambda_function', (f) => f.function_name === 'fable-dev-ws-authorizer');
+
+describe('ConnectAuthorizer', () => {
+  it('is the ws-authorizer Lambda on nodejs24.x and arm64, bound to the user pool and its web client', () => {
+    const fn = authorizerFunction(json);
+    expect(fn).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], timeout: 10, tracing_config: { mode: 'Active' } });
+    expect(Object.keys(fn.environment.variables).sort()).toEqual(['ALLOW_ANONYMOUS', 'NODE_OPTIONS', 'USER_POOL_CLIENT_ID', 'USER_POOL_ID']);
+  });
+
+  it('is the $connect authorizer of the stage\'s WebSocket API', () => {
+    const [authorizer] = resourcesOf(json, 'aws_apigatewayv2_authorizer');
+    expect(authorizer).toMatchObject({ name: 'fable-dev-ws-authorizer', authorizer_type: 'REQUEST' });
+    expect(authorizer.authorizer_uri).toMatch(/^\$\{aws_lambda_function\.door_ws-authorizer_function_[\w-]+\.invoke_arn\}$/);
+  });
+
+  it('grants its role nothing but its own log group and X-Ray', () => {
+    const policy = findResource(json, 'aws_iam_role_policy', (p) => p.role.includes('ws-authorizer'));
+    const actions = JSON.parse(policy.policy).Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('tells the function whether the stage lets connections without a token in', () => {
+    expect(authorizerFunction(json).environment.variables.ALLOW_ANONYMOUS).toBe('false');
+    const anonymous = synthDoor((config) => ({ ...config, auth: { ...config.auth, allowAnonymous: true } }));
+    expect(authorizerFunction(anonymous).environment.variables.ALLOW_ANONYMOUS).toBe('true');
+  });
+});

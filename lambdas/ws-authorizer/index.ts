@@ -1,0 +1,52 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { z } from 'zod';
+import { boolSetting } from '../shared/config';
+import { lambdaHandler } from '../shared/handler';
+import { decide, idTokenVerifier, type Door } from './authorize';
+import { presentedToken } from './token';
+
+/** What the authorizer reads of a WebSocket REQUEST authorizer event. */
+const connectRequest = z.object({
+  methodArn: z.string().min(1),
+  headers: z.record(z.string(), z.string()).nullish(),
+  queryStringParameters: z.record(z.string(), z.string()).nullish(),
+});
+
+/** API Gateway answers `401 Unauthorized` to exactly this error; any other error is a 500. */
+const unauthorized = () => new Error('Unauthorized');
+
+/**
+ * ws-authorizer: the REQUEST authorizer of `$connect` (DESIGN.md section 9). Allows the connection
+ * with the caller's identity as context, or throws `Unauthorized` (a 401, nothing written).
+ * Logs say who connected or why not, never a token.
+ */
+export const handler = lambdaHandler(
+  'ws-authorizer',
+  (env): Door => ({
+    // Built once per container, so the pool's JWKS is fetched once and cached with it.
+    verifier: idTokenVerifier(env.USER_POOL_ID, env.USER_POOL_CLIENT_ID),
+    allowAnonymous: boolSetting(env.ALLOW_ANONYMOUS, 'ALLOW_ANONYMOUS'),
+  }),
+  async (event: unknown, door): Promise<APIGatewayAuthorizerResult> => {
+    const request = connectRequest.safeParse(event);
+    if (!request.success) {
+      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason: 'malformed authorizer event' }));
+      throw unauthorized();
+    }
+    const decision = await decide(door, presentedToken(request.data), new Date());
+    if (!decision.allowed) {
+      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason: decision.reason }));
+      throw unauthorized();
+    }
+    const { context, source } = decision;
+    console.log(JSON.stringify({ level: 'INFO', message: 'connect allowed', userId: context.userId, orgId: context.orgId, source }));
+    return {
+      principalId: context.userId,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: request.data.methodArn }],
+      },
+      context: { ...context },
+    };
+  },
+);
