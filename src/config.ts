@@ -61,6 +61,41 @@ export interface WebSocketConfig {
 
 export type BuildPhaseName = 'core' | 'oi';
 
+/** Powertools Logger levels FABLE's handlers log at; a record below the level is dropped. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * When an alarm fires: counts are per 5-minute period unless a name says otherwise. Alarms on
+ * anything that must never happen (a message in a dead-letter queue, a timed-out build) have no
+ * threshold to tune and are not listed here.
+ */
+export interface AlarmThresholds {
+  /** A function's failed invocations, and the share of its invocations (percent) they must also be. */
+  readonly functionErrors: number;
+  readonly functionErrorRatePercent: number;
+  /** A function's throttled invocations (its concurrency, or the account's, ran out). */
+  readonly functionThrottles: number;
+  /** Build pipeline executions that ended FAILED, per hour (a build can fail for its request's sake). */
+  readonly buildFailuresPerHour: number;
+  /** WebSocket route calls whose integration answered 4xx/5xx: bad frames answered 400 count too. */
+  readonly websocketIntegrationErrors: number;
+  /** WebSocket route calls API Gateway could not make (the function throttled, failed or timed out). */
+  readonly websocketExecutionErrors: number;
+  /** Aurora's average capacity over 15 minutes, as a fraction of `aurora.maxCapacity`. */
+  readonly auroraCapacityFraction: number;
+  /** Read or write throttle events of one table or index. */
+  readonly dynamoThrottleEvents: number;
+  /** Failed tool invocations (FABLE's ToolErrors metric). */
+  readonly toolErrors: number;
+}
+
+export interface AlarmConfig {
+  /** Who is e-mailed when an alarm changes state; each address must confirm its subscription once. */
+  readonly emails: readonly string[];
+  readonly thresholds: AlarmThresholds;
+}
+
 /** One container phase's limits, derived from its own setting. */
 export interface PhaseDeadline {
   /** What Step Functions allows the ECS task. */
@@ -90,6 +125,8 @@ export interface StageConfig {
   readonly build: BuildConfig;
   /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
+  readonly logLevel: LogLevel;
+  readonly alarms: AlarmConfig;
 }
 
 export const DEFAULT_REGION = 'us-west-2';
@@ -144,6 +181,22 @@ const DEV: StageDefaults = {
   connectionTtlSeconds: 2 * 60 * 60,
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
   build: BUILD,
+  // Developers read dev's logs; DEBUG may carry message content, which prod never logs.
+  logLevel: 'DEBUG',
+  alarms: {
+    emails: [],
+    thresholds: {
+      functionErrors: 5,
+      functionErrorRatePercent: 10,
+      functionThrottles: 5,
+      buildFailuresPerHour: 5,
+      websocketIntegrationErrors: 20,
+      websocketExecutionErrors: 5,
+      auroraCapacityFraction: 0.9,
+      dynamoThrottleEvents: 20,
+      toolErrors: 10,
+    },
+  },
 };
 
 const PROD: StageDefaults = {
@@ -162,6 +215,21 @@ const PROD: StageDefaults = {
   forceDestroy: false,
   websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200 },
   build: { ...BUILD, containerInsights: true },
+  logLevel: 'INFO',
+  alarms: {
+    emails: [],
+    thresholds: {
+      functionErrors: 3,
+      functionErrorRatePercent: 1,
+      functionThrottles: 1,
+      buildFailuresPerHour: 3,
+      websocketIntegrationErrors: 50,
+      websocketExecutionErrors: 1,
+      auroraCapacityFraction: 0.8,
+      dynamoThrottleEvents: 5,
+      toolErrors: 5,
+    },
+  },
 };
 
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
@@ -170,6 +238,7 @@ export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DE
 export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
 
 const positiveInt = z.number().int().positive();
+const fraction = z.number().gt(0).max(1);
 const modelId = z.string().regex(/^[a-z0-9.:-]+$/, 'must be a Bedrock model or inference profile id');
 
 /** Every rule a stage's settings must satisfy; cross-field rules name both fields. */
@@ -214,6 +283,23 @@ const stageDefaultsSchema = z
         z.object({ source: z.literal('prebuilt'), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an ECR image tag') }),
       ]),
     }),
+    logLevel: z.enum(LOG_LEVELS),
+    alarms: z.object({
+      emails: z
+        .array(z.email('must be an e-mail address'))
+        .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, 'must not name an address twice'),
+      thresholds: z.object({
+        functionErrors: positiveInt,
+        functionErrorRatePercent: z.number().gt(0).max(100),
+        functionThrottles: positiveInt,
+        buildFailuresPerHour: positiveInt,
+        websocketIntegrationErrors: positiveInt,
+        websocketExecutionErrors: positiveInt,
+        auroraCapacityFraction: fraction,
+        dynamoThrottleEvents: positiveInt,
+        toolErrors: positiveInt,
+      }),
+    }),
   })
   .superRefine((config, context) => {
     const { aurora, build } = config;
@@ -252,6 +338,8 @@ export interface StageOverrides {
   readonly stateBucket?: string;
   readonly region?: string;
   readonly buildImageTag?: string;
+  /** Replaces the stage's `alarms.emails`: who is paged is a property of the deployment, not of the code. */
+  readonly alarmEmails?: readonly string[];
 }
 
 /** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
@@ -267,6 +355,7 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
     ...base,
     region: overrides.region ?? base.region,
     build: overrides.buildImageTag ? { ...base.build, image: { source: 'prebuilt', tag: overrides.buildImageTag } } : base.build,
+    alarms: overrides.alarmEmails ? { ...base.alarms, emails: overrides.alarmEmails } : base.alarms,
   };
   const checked = stageDefaultsSchema.safeParse(merged);
   if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
@@ -278,12 +367,20 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
   };
 }
 
-/** Overrides read from the process environment (`FABLE_STATE_BUCKET`, `FABLE_REGION`, `FABLE_BUILD_IMAGE_TAG`). */
+/**
+ * Overrides read from the process environment (`FABLE_STATE_BUCKET`, `FABLE_REGION`,
+ * `FABLE_BUILD_IMAGE_TAG`, and `FABLE_ALARM_EMAILS`, a comma-separated list).
+ */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
+  const alarmEmails = (env.FABLE_ALARM_EMAILS ?? '')
+    .split(',')
+    .map((email) => email.trim())
+    .filter((email) => email !== '');
   return {
     stateBucket: env.FABLE_STATE_BUCKET || undefined,
     region: env.FABLE_REGION || undefined,
     buildImageTag: env.FABLE_BUILD_IMAGE_TAG || undefined,
+    alarmEmails: alarmEmails.length > 0 ? alarmEmails : undefined,
   };
 }
 
@@ -301,9 +398,14 @@ export function selectedStages(contextValue: unknown): StageName[] {
   return [...new Set(list as string[])];
 }
 
+/** `fable-<stage>`: the stage's stack, its dashboard, and the start of every resource name. */
+export function stagePrefix(stage: StageName): string {
+  return `fable-${stage}`;
+}
+
 /** Every resource is named `fable-<stage>-<component>` (DESIGN.md section 2). */
 export function resourceName(stage: StageName, component: string): string {
-  return `fable-${stage}-${component}`;
+  return `${stagePrefix(stage)}-${component}`;
 }
 
 /** IAM allows role and policy names of at most this many characters. */

@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import type { Binding, LambdaName, ModelBinding, ModelUse, SettingBinding, SettingName } from '../../lambdas/shared/contract';
-import { iamName, resourceName, type StageConfig } from '../config';
+import { iamName, resourceName, stagePrefix, type StageConfig } from '../config';
 import { AwsEnvironment } from '../platform/aws-environment';
 import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
@@ -56,6 +56,11 @@ export class FableStage extends Construct {
     return AwsEnvironment.of(this);
   }
 
+  /** `fable-<stage>`. */
+  get prefix(): string {
+    return stagePrefix(this.config.stage);
+  }
+
   /** `fable-<stage>-<component>`. */
   name(component: string): string {
     return resourceName(this.config.stage, component);
@@ -94,6 +99,10 @@ export class FableStage extends Construct {
         return String(this.config.logRetentionDays);
       case 'lambdaRuntime':
         return LAMBDA_RUNTIME;
+      case 'stage':
+        return this.config.stage;
+      case 'logLevel':
+        return this.config.logLevel;
     }
   }
 }
