@@ -29,6 +29,7 @@ const COMPUTED: Record<string, Resolver> = {
   'aws_s3_bucket.arn': (r) => `arn:aws:s3:::${r.bucket}`,
   'aws_cloudwatch_log_group.arn': (r) => arn('logs', `log-group:${r.name}`),
   'aws_dynamodb_table.arn': (r) => arn('dynamodb', `table/${r.name}`),
+  'aws_sqs_queue.arn': (r) => arn('sqs', r.name),
   'aws_subnet.id': (_r, id) => `subnet-${fakeHex(id)}`,
   'aws_security_group.id': (_r, id) => `sg-${fakeHex(id)}`,
   'aws_ecr_repository.repository_url': (r) => `${FAKE_ACCOUNT}.dkr.ecr.${FAKE_REGION}.amazonaws.com/${r.name}`,
