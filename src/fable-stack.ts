@@ -15,6 +15,7 @@ import { BuildRepository } from './pipeline/build-repository';
 import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
+import { Operations } from './operations/operations';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -55,6 +56,8 @@ export class FableStack extends TerraformStack {
       repository: buildRepository,
       imageUri: buildImage.imageUri,
     });
+    // Last: its alarms cover what every construct above registered.
+    const operations = new Operations(this, 'operations');
 
     this.output('WebSocketUrl', websocket.url);
     this.output('AuroraEndpoint', database.endpoint);
@@ -65,6 +68,7 @@ export class FableStack extends TerraformStack {
     this.output('BuildClusterArn', pipeline.tasks.cluster.arn);
     this.output('BuildStateMachineArn', pipeline.stateMachine.arn);
     this.output('BuildKickoffArn', pipeline.buildKickoff.arn);
+    this.output('AlarmTopicArn', operations.topic.arn);
   }
 
   /** Outputs keep the exact names of DESIGN.md section 3. */

@@ -268,4 +268,11 @@ describe('outputs', () => {
     expect(dev.output!.AuroraEndpoint.value).toMatch(/^\$\{aws_rds_cluster\.[^}]+\.endpoint\}$/);
     expect(dev.output!.ArtifactsBucketName.value).toMatch(/^\$\{aws_s3_bucket\.artifacts[^}]+\.bucket\}$/);
   });
+
+  it('exposes AlarmTopicArn: the topic every alarm of the stage notifies', () => {
+    for (const [stage, stack] of byStage()) {
+      const topic = Object.entries(stack.resource.aws_sns_topic).find(([, t]) => t.name === `fable-${stage}-alarms`)![0];
+      expect(stack.output!.AlarmTopicArn.value).toBe(`\${aws_sns_topic.${topic}.arn}`);
+    }
+  });
 });

@@ -53,7 +53,8 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
     super(scope, id);
     const stage = FableStage.of(this);
     const { config, env } = stage;
-    const name = stage.name('websocket');
+    const component = 'websocket';
+    const name = stage.name(component);
     this.stageName = config.stage;
 
     this.api = new Apigatewayv2Api(this, 'api', {
@@ -76,6 +77,7 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
     this.managementEndpoint = `https://${this.api.id}.execute-api.${env.region}.${env.dnsSuffix}/${this.stageName}`;
     this.url = this.stage.invokeUrl;
     stage.provide<WebSocketBinding>('websocket', this);
+    stage.monitor({ kind: 'websocket-api', component, apiId: this.api.id, stage: this.stageName });
   }
 
   /** Send a route's events to a function: proxy integration, route, and an invoke permission for exactly that route. */

@@ -40,7 +40,7 @@ interface Resolved {
  * environment and permissions from its bindings in the contract (LAMBDA_BINDINGS). Bindings
  * are resolved at synth, once every construct of the stage exists, so construction order is free.
  * A function the contract says is invoked asynchronously gets bounded retries and a dead-letter
- * queue.
+ * queue; every function registers with the stage for its alarms.
  */
 export class NodeLambda<N extends LambdaName = LambdaName> extends Construct implements InvokableFunction, BindingProvider<InvokeBinding> {
   readonly function: LambdaFunction;
@@ -114,6 +114,7 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
       });
     }
     stage.provide<InvokeBinding>(`function:${props.name}`, this);
+    stage.monitor({ kind: 'function', name: props.name, functionName: this.functionName });
   }
 
   get arn(): string {

@@ -15,6 +15,7 @@ export interface DeadLetterQueueProps {
 /**
  * Where a function's events go when they fail for good: an SQS queue encrypted with SQS-managed
  * keys (SSE-SQS, so delivering to it needs no KMS grant), holding messages as long as SQS allows.
+ * It registers with the stage, whose alarms page on any message in it.
  */
 export class DeadLetterQueue extends Construct {
   readonly queue: SqsQueue;
@@ -28,6 +29,7 @@ export class DeadLetterQueue extends Construct {
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
     });
+    stage.monitor({ kind: 'dead-letter-queue', source: props.source, queueName: name });
   }
 
   get arn(): string {

@@ -7,6 +7,7 @@ import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundlin
 import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
 import { bedrockStatement } from '../iam/bedrock';
 import { LAMBDA_RUNTIME } from '../compute/runtime';
+import type { Monitored, MonitoredKind, MonitoredOf } from '../operations/monitored';
 
 export interface FableStageProps {
   readonly config: StageConfig;
@@ -31,6 +32,9 @@ export class FableStage extends Construct {
   readonly config: StageConfig;
   private readonly bundles: LambdaBundles;
   private readonly providers = new Map<string, BindingProvider<never>>();
+  private readonly monitored: Monitored[] = [];
+  /** Who read the monitored resources: anything registered later would be left without alarms. */
+  private monitoredReadBy?: string;
 
   constructor(scope: TerraformStack, props: FableStageProps) {
     super(scope, FableStage.ID);
@@ -87,6 +91,22 @@ export class FableStage extends Construct {
     const provider = this.providers.get(key) as BindingProvider<Binding> | undefined;
     if (!provider) throw new Error(`${who} binds to "${key}", which stage ${this.config.stage} does not provide.`);
     return provider.resolveBinding(binding);
+  }
+
+  /** Register a resource for the stage's alarms and dashboard (see src/operations/). */
+  monitor(resource: Monitored): void {
+    if (this.monitoredReadBy) {
+      throw new Error(
+        `A ${resource.kind} was created after ${this.monitoredReadBy} made the alarms of stage ${this.config.stage}; create it earlier, so it has alarms too.`,
+      );
+    }
+    this.monitored.push(resource);
+  }
+
+  /** The registered resources of one kind; from the first read on, registering more is an error. */
+  monitoredResources<K extends MonitoredKind>(kind: K, reader: string): MonitoredOf<K>[] {
+    this.monitoredReadBy ??= reader;
+    return this.monitored.filter((resource): resource is MonitoredOf<K> => resource.kind === kind);
   }
 
   private setting(name: SettingName): string {

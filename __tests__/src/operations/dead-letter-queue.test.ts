@@ -4,7 +4,7 @@ import { resourcesOf, synthJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
 
 describe('DeadLetterQueue', () => {
-  const { stack } = testStage();
+  const { stack, stage } = testStage();
   const queue = new DeadLetterQueue(stack, 'dlq', { source: 'chat' });
   const role = new FableRole(stack, 'role', { name: 'fable-dev-sender', description: 'sends', service: 'lambda.amazonaws.com' });
   role.addStatements(queue.sendStatement());
@@ -21,5 +21,9 @@ describe('DeadLetterQueue', () => {
   it('grants sending to itself only', () => {
     const queueArn = `\${aws_sqs_queue.${Object.keys(json.resource.aws_sqs_queue)[0]}.arn}`;
     expect(JSON.parse(resourcesOf(json, 'aws_iam_role_policy')[0].policy).Statement).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }]);
+  });
+
+  it('registers with the stage, so the stage alarms on it', () => {
+    expect(stage.monitoredResources('dead-letter-queue', 'this test')).toEqual([{ kind: 'dead-letter-queue', source: 'chat', queueName: 'fable-dev-chat-dlq' }]);
   });
 });
