@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktf';
-import { DEFAULT_REGION, overridesFromEnv, selectedStages, stageConfig } from './config';
+import { DEFAULT_REGION, overridesFromEnv, selectedStages, stageConfig, stagePrefix } from './config';
 import { BOOTSTRAP_STACK_ID, BootstrapStack } from './stacks/bootstrap-stack';
 import { FableStack } from './fable-stack';
 import type { LambdaBundles } from './bundling/lambda-bundle';
@@ -38,7 +38,7 @@ export function buildApp(options: AppOptions): App {
     region: overrides.region ?? DEFAULT_REGION,
   });
   for (const stage of selectedStages(app.node.tryGetContext('stages'))) {
-    const stack = new FableStack(app, `fable-${stage}`, { config: stageConfig(stage, overrides), bundles: options.bundles });
+    const stack = new FableStack(app, stagePrefix(stage), { config: stageConfig(stage, overrides), bundles: options.bundles });
     // The stage's state lives in bootstrap's bucket, and its API stage needs bootstrap's logging role.
     stack.addDependency(bootstrap);
   }

@@ -82,6 +82,41 @@ export interface AuthConfig {
 
 export type BuildPhaseName = 'core' | 'oi';
 
+/** Powertools Logger levels FABLE's handlers log at; a record below the level is dropped. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * When an alarm fires: counts are per 5-minute period unless a name says otherwise. Alarms on
+ * anything that must never happen (a message in a dead-letter queue, a timed-out build) have no
+ * threshold to tune and are not listed here.
+ */
+export interface AlarmThresholds {
+  /** A function's failed invocations, and the share of its invocations (percent) they must also be. */
+  readonly functionErrors: number;
+  readonly functionErrorRatePercent: number;
+  /** A function's throttled invocations (its concurrency, or the account's, ran out). */
+  readonly functionThrottles: number;
+  /** Build pipeline executions that ended FAILED, per hour (a build can fail for its request's sake). */
+  readonly buildFailuresPerHour: number;
+  /** WebSocket route calls whose integration answered 4xx/5xx: bad frames answered 400 count too. */
+  readonly websocketIntegrationErrors: number;
+  /** WebSocket route calls API Gateway could not make (the function throttled, failed or timed out). */
+  readonly websocketExecutionErrors: number;
+  /** Aurora's average capacity over 15 minutes, as a fraction of `aurora.maxCapacity`. */
+  readonly auroraCapacityFraction: number;
+  /** Read or write throttle events of one table or index. */
+  readonly dynamoThrottleEvents: number;
+  /** Failed tool invocations (FABLE's ToolErrors metric). */
+  readonly toolErrors: number;
+}
+
+export interface AlarmConfig {
+  /** Who is e-mailed when an alarm changes state; each address must confirm its subscription once. */
+  readonly emails: readonly string[];
+  readonly thresholds: AlarmThresholds;
+}
+
 /** One container phase's limits, derived from its own setting. */
 export interface PhaseDeadline {
   /** What Step Functions allows the ECS task. */
@@ -112,6 +147,8 @@ export interface StageConfig {
   readonly auth: AuthConfig;
   /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
+  readonly logLevel: LogLevel;
+  readonly alarms: AlarmConfig;
 }
 
 export const DEFAULT_REGION = 'us-west-2';
@@ -173,6 +210,22 @@ const DEV: StageDefaults = {
     callbackUrls: ['http://localhost:3000/callback'],
     logoutUrls: ['http://localhost:3000/'],
   },
+  // Developers read dev's logs; DEBUG may carry message content, which prod never logs.
+  logLevel: 'DEBUG',
+  alarms: {
+    emails: [],
+    thresholds: {
+      functionErrors: 5,
+      functionErrorRatePercent: 10,
+      functionThrottles: 5,
+      buildFailuresPerHour: 5,
+      websocketIntegrationErrors: 20,
+      websocketExecutionErrors: 5,
+      auroraCapacityFraction: 0.9,
+      dynamoThrottleEvents: 20,
+      toolErrors: 10,
+    },
+  },
 };
 
 const PROD: StageDefaults = {
@@ -193,6 +246,21 @@ const PROD: StageDefaults = {
   build: { ...BUILD, containerInsights: true },
   // The web app's URLs are the deployment's own: FABLE_AUTH_CALLBACK_URLS / FABLE_AUTH_LOGOUT_URLS.
   auth: { allowAnonymous: false, selfSignUp: false, mfa: 'required', callbackUrls: [], logoutUrls: [] },
+  logLevel: 'INFO',
+  alarms: {
+    emails: [],
+    thresholds: {
+      functionErrors: 3,
+      functionErrorRatePercent: 1,
+      functionThrottles: 1,
+      buildFailuresPerHour: 3,
+      websocketIntegrationErrors: 50,
+      websocketExecutionErrors: 1,
+      auroraCapacityFraction: 0.8,
+      dynamoThrottleEvents: 5,
+      toolErrors: 5,
+    },
+  },
 };
 
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
@@ -235,6 +303,7 @@ const domainPrefix = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen')
   .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain "aws", "amazon" or "cognito"');
+const fraction = z.number().gt(0).max(1);
 const modelId = z.string().regex(/^[a-z0-9.:-]+$/, 'must be a Bedrock model or inference profile id');
 
 /** Every rule a stage's settings must satisfy; cross-field rules name both fields. */
@@ -287,6 +356,23 @@ const stageDefaultsSchema = z
       logoutUrls: redirectUrls,
       domainPrefix: domainPrefix.optional(),
     }),
+    logLevel: z.enum(LOG_LEVELS),
+    alarms: z.object({
+      emails: z
+        .array(z.email('must be an e-mail address'))
+        .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, 'must not name an address twice'),
+      thresholds: z.object({
+        functionErrors: positiveInt,
+        functionErrorRatePercent: z.number().gt(0).max(100),
+        functionThrottles: positiveInt,
+        buildFailuresPerHour: positiveInt,
+        websocketIntegrationErrors: positiveInt,
+        websocketExecutionErrors: positiveInt,
+        auroraCapacityFraction: fraction,
+        dynamoThrottleEvents: positiveInt,
+        toolErrors: positiveInt,
+      }),
+    }),
   })
   .superRefine((config, context) => {
     const { aurora, build } = config;
@@ -329,6 +415,8 @@ export interface StageOverrides {
   readonly authCallbackUrls?: readonly string[];
   readonly authLogoutUrls?: readonly string[];
   readonly authDomainPrefix?: string;
+  /** Replaces the stage's `alarms.emails`: who is paged is a property of the deployment, not of the code. */
+  readonly alarmEmails?: readonly string[];
 }
 
 /** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
@@ -351,6 +439,7 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
       logoutUrls: overrides.authLogoutUrls ?? base.auth.logoutUrls,
       ...(domainPrefix !== undefined ? { domainPrefix } : {}),
     },
+    alarms: overrides.alarmEmails ? { ...base.alarms, emails: overrides.alarmEmails } : base.alarms,
   };
   const checked = stageDefaultsSchema.safeParse(merged);
   if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
@@ -364,17 +453,17 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
 
 /** A comma-separated list (spaces around items ignored); unset or empty: not given. */
 function listFromEnv(value: string | undefined): string[] | undefined {
-  if (!value) return undefined;
-  return value
+  const items = (value ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+  return items.length > 0 ? items : undefined;
 }
 
 /**
  * Overrides read from the process environment: `FABLE_STATE_BUCKET`, `FABLE_REGION`,
  * `FABLE_BUILD_IMAGE_TAG`, `FABLE_AUTH_CALLBACK_URLS` and `FABLE_AUTH_LOGOUT_URLS` (comma-separated),
- * `FABLE_AUTH_DOMAIN_PREFIX`.
+ * `FABLE_AUTH_DOMAIN_PREFIX`, `FABLE_ALARM_EMAILS` (comma-separated).
  */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
   return {
@@ -384,6 +473,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
     authCallbackUrls: listFromEnv(env.FABLE_AUTH_CALLBACK_URLS),
     authLogoutUrls: listFromEnv(env.FABLE_AUTH_LOGOUT_URLS),
     authDomainPrefix: env.FABLE_AUTH_DOMAIN_PREFIX || undefined,
+    alarmEmails: listFromEnv(env.FABLE_ALARM_EMAILS),
   };
 }
 
@@ -401,9 +491,14 @@ export function selectedStages(contextValue: unknown): StageName[] {
   return [...new Set(list as string[])];
 }
 
+/** `fable-<stage>`: the stage's stack, its dashboard, and the start of every resource name. */
+export function stagePrefix(stage: StageName): string {
+  return `fable-${stage}`;
+}
+
 /** Every resource is named `fable-<stage>-<component>` (DESIGN.md section 2). */
 export function resourceName(stage: StageName, component: string): string {
-  return `fable-${stage}-${component}`;
+  return `${stagePrefix(stage)}-${component}`;
 }
 
 /** IAM allows role and policy names of at most this many characters. */

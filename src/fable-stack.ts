@@ -17,6 +17,7 @@ import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
 import { UserPool } from './identity/user-pool';
 import { ConnectAuthorizer } from './identity/connect-authorizer';
+import { Operations } from './operations/operations';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -59,6 +60,8 @@ export class FableStack extends TerraformStack {
       repository: buildRepository,
       imageUri: buildImage.imageUri,
     });
+    // Last: its alarms cover what every construct above registered.
+    const operations = new Operations(this, 'operations');
 
     this.output('WebSocketUrl', websocket.url);
     this.output('AuroraEndpoint', database.endpoint);
@@ -72,6 +75,7 @@ export class FableStack extends TerraformStack {
     this.output('CognitoUserPoolId', users.pool.id);
     this.output('CognitoClientId', users.client.id);
     this.output('CognitoDomain', users.domainName);
+    this.output('AlarmTopicArn', operations.topic.arn);
   }
 
   /** Outputs keep the exact names of DESIGN.md section 3. */

@@ -48,6 +48,30 @@ export async function decide(principal: Principal, request: IamRequest): Promise
   return result.overallResult as Decision;
 }
 
+/**
+ * What a resource policy (a topic policy, a key policy) decides for an AWS service acting on its
+ * own behalf, such as CloudWatch publishing an alarm: the service has no identity policies.
+ */
+export async function decideForService(service: string, resourcePolicy: PolicyDocument, request: IamRequest): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: service,
+        action: request.action,
+        resource: { resource: request.resource, accountId: FAKE_ACCOUNT },
+        contextVariables: { ...request.context },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+    },
+    {},
+  );
+  if (result.resultType === 'error') return `Invalid: ${JSON.stringify(result.errors)}`;
+  return result.overallResult as Decision;
+}
+
 /** Every request with its decision, so a failing test shows all of them at once. */
 export async function decideAll(principal: Principal, requests: readonly IamRequest[]): Promise<{ request: string; decision: Decision }[]> {
   return Promise.all(

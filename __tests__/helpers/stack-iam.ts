@@ -36,6 +36,11 @@ export class StackIam {
     return resolveValue(this.json, fn.environment.variables as Record<string, string>);
   }
 
+  /** Every resource of a type, references resolved. */
+  resources(type: string): Record<string, any>[] {
+    return Object.values(this.json.resource[type] ?? {}).map((r) => resolveValue(this.json, r));
+  }
+
   /** Any resource, references resolved. */
   resource(type: string, match: (r: Record<string, any>) => boolean): Record<string, any> {
     const found = Object.values(this.json.resource[type] ?? {}).filter(match);

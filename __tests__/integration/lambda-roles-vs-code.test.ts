@@ -20,7 +20,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { LAMBDA_NAMES, TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
+import { FUNCTION_SETTINGS, LAMBDA_NAMES, TABLES, keys, type FunctionSettings, type LambdaName } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
 import { handler as chat } from '../../lambdas/chat';
 import { handler as connectionManager } from '../../lambdas/connection-manager';
@@ -135,10 +135,38 @@ function provesRole(name: LambdaName, scenarios: () => Promise<void>): void {
       expect([...(await handlerOperations(name))].filter((operation) => !seen.has(operation))).toEqual([]);
     });
 
+    it('invokes asynchronously only functions whose failed events Lambda keeps in a dead-letter queue', () => {
+      const asyncTargets = [
+        ...new Set(
+          made
+            .filter((call) => call.service === 'Lambda' && call.operation === 'Invoke' && call.input.InvocationType === 'Event')
+            .map((call) => String(call.input.FunctionName)),
+        ),
+      ];
+      expect(asyncTargets).toEqual(ASYNC_INVOCATIONS[name] ?? []);
+      const destinations = Object.fromEntries(
+        iam.resources('aws_lambda_function_event_invoke_config').map((config) => [config.function_name, config.destination_config?.on_failure?.destination]),
+      );
+      for (const target of asyncTargets) {
+        expect({ target, destination: destinations[target] }).toEqual({ target, destination: `arn:aws:sqs:us-west-2:123456789012:${target}-dlq` });
+      }
+    });
+
+    it('may send to no queue but its own dead-letter queue', () => {
+      const sends = iam
+        .principal(`fable-dev-${name}`)
+        .policies.flatMap((policy) => policy.Statement as { Effect: string; Action: string | string[]; Resource: string | string[] }[])
+        .filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
+      const expected = (FUNCTION_SETTINGS[name] as FunctionSettings).asyncInvocation ? [`arn:aws:sqs:us-west-2:123456789012:fable-dev-${name}-dlq`] : [];
+      expect(sends.flatMap((statement) => [statement.Resource].flat())).toEqual(expected);
+    });
+
     it('is granted no action its code never needed', async () => {
       const requested = new Set(made.flatMap((call) => iamRequests(call, { websocketEndpoint: process.env.WEBSOCKET_ENDPOINT })).map((r) => r.action));
       // Every Lambda's own log group, traces and, in the VPC, its network interfaces: Lambda's doing, not the handler's.
-      const platform = /^(logs:(CreateLogStream|PutLogEvents)|xray:|ec2:)/;
+      // So is sending a failed async event to the function's dead-letter queue (its on-failure destination): Lambda
+      // delivers it with the function's role (on-failure-destination test below: that queue only).
+      const platform = /^(logs:(CreateLogStream|PutLogEvents)|xray:|ec2:|sqs:SendMessage$)/;
       const granted = iam
         .principal(`fable-dev-${name}`)
         .policies.flatMap((policy) => policy.Statement as { Effect: string; Action: string | string[] }[])
@@ -149,6 +177,9 @@ function provesRole(name: LambdaName, scenarios: () => Promise<void>): void {
     });
   });
 }
+
+/** FABLE's only asynchronous invocation: the router hands a message to chat (every other call waits for its answer). */
+const ASYNC_INVOCATIONS: Partial<Record<LambdaName, string[]>> = { router: ['fable-dev-chat'] };
 
 const CONNECTION = 'conn-1=';
 const USER = { userId: 'user-1', orgId: 'org-1' };

@@ -1,4 +1,4 @@
-import { iamName, overridesFromEnv, PHASE_TIMEOUT_MARGIN_SECONDS, resourceName, selectedStages, stageConfig, STAGE_DEFAULTS, type StageOverrides } from '../../src/config';
+import { iamName, overridesFromEnv, PHASE_TIMEOUT_MARGIN_SECONDS, resourceName, selectedStages, stageConfig, STAGE_DEFAULTS, stagePrefix, type StageOverrides } from '../../src/config';
 
 describe('stageConfig', () => {
   it('gives dev one NAT gateway, a pausable Aurora and no protection', () => {
@@ -59,6 +59,48 @@ describe('stageConfig', () => {
     ['an Aurora version outside PostgreSQL 16', (d) => ({ ...d, aurora: { ...d.aurora, engineVersion: '15.10' } }), /aurora\.engineVersion/],
   ])('refuses %s, naming the field', (_name, change, message) => {
     expect(() => stageConfig('dev', {}, { dev: change(STAGE_DEFAULTS.dev) })).toThrow(message);
+  });
+
+  it('logs at DEBUG in dev and INFO in prod, where message content is never logged', () => {
+    expect(stageConfig('dev').logLevel).toBe('DEBUG');
+    expect(stageConfig('prod').logLevel).toBe('INFO');
+  });
+
+  it('pages nobody by default, and prod at lower thresholds than dev', () => {
+    const dev = stageConfig('dev').alarms;
+    const prod = stageConfig('prod').alarms;
+    expect(dev.emails).toEqual([]);
+    expect(prod.emails).toEqual([]);
+    expect(prod.thresholds.functionErrors).toBeLessThan(dev.thresholds.functionErrors);
+    expect(prod.thresholds.functionErrorRatePercent).toBeLessThan(dev.thresholds.functionErrorRatePercent);
+    expect(prod.thresholds.functionThrottles).toBeLessThan(dev.thresholds.functionThrottles);
+    expect(prod.thresholds.websocketExecutionErrors).toBeLessThan(dev.thresholds.websocketExecutionErrors);
+    expect(prod.thresholds.auroraCapacityFraction).toBeLessThan(dev.thresholds.auroraCapacityFraction);
+  });
+
+  it('takes the alarm e-mail addresses from the environment\'s overrides, keeping the stage\'s thresholds', () => {
+    const config = stageConfig('prod', { alarmEmails: ['oncall@example.com', 'ops@example.com'] });
+    expect(config.alarms.emails).toEqual(['oncall@example.com', 'ops@example.com']);
+    expect(config.alarms.thresholds).toEqual(STAGE_DEFAULTS.prod.alarms.thresholds);
+  });
+
+  it('refuses an alarm address that is not an e-mail address, or one named twice', () => {
+    expect(() => stageConfig('dev', { alarmEmails: ['oncall'] })).toThrow(/alarms\.emails\.0 must be an e-mail address/);
+    expect(() => stageConfig('dev', { alarmEmails: ['a@example.com', 'A@example.com'] })).toThrow(/alarms\.emails must not name an address twice/);
+  });
+
+  it.each<[string, Partial<typeof STAGE_DEFAULTS.dev.alarms.thresholds>, RegExp]>([
+    ['a capacity fraction above 1', { auroraCapacityFraction: 1.5 }, /alarms\.thresholds\.auroraCapacityFraction/],
+    ['an error rate of 0%', { functionErrorRatePercent: 0 }, /alarms\.thresholds\.functionErrorRatePercent/],
+    ['a throttle count of 0', { functionThrottles: 0 }, /alarms\.thresholds\.functionThrottles/],
+  ])('refuses an alarm threshold with %s, naming it', (_name, thresholds, message) => {
+    const dev = STAGE_DEFAULTS.dev;
+    const changed = { ...dev, alarms: { ...dev.alarms, thresholds: { ...dev.alarms.thresholds, ...thresholds } } };
+    expect(() => stageConfig('dev', {}, { dev: changed })).toThrow(message);
+  });
+
+  it('refuses a log level Powertools does not know', () => {
+    expect(() => stageConfig('dev', {}, { dev: { ...STAGE_DEFAULTS.dev, logLevel: 'VERBOSE' as never } })).toThrow(/logLevel/);
   });
 
   it('refuses a prebuilt image tag ECR would not accept', () => {
@@ -125,6 +167,7 @@ describe('overridesFromEnv', () => {
       stateBucket: 'b',
       region: undefined,
       buildImageTag: 't',
+      alarmEmails: undefined,
     });
   });
 
@@ -142,9 +185,15 @@ describe('overridesFromEnv', () => {
     });
     expect(overridesFromEnv({ FABLE_AUTH_CALLBACK_URLS: '' })).toMatchObject({ authCallbackUrls: undefined, authLogoutUrls: undefined, authDomainPrefix: undefined });
   });
+
+  it('reads FABLE_ALARM_EMAILS as a comma-separated list, ignoring blanks', () => {
+    expect(overridesFromEnv({ FABLE_ALARM_EMAILS: ' oncall@example.com, ,ops@example.com ' }).alarmEmails).toEqual(['oncall@example.com', 'ops@example.com']);
+    expect(overridesFromEnv({ FABLE_ALARM_EMAILS: ' , ' }).alarmEmails).toBeUndefined();
+  });
 });
 
 it('names resources fable-<stage>-<component>', () => {
+  expect(stagePrefix('dev')).toBe('fable-dev');
   expect(resourceName('dev', 'chat')).toBe('fable-dev-chat');
 });
 

@@ -276,6 +276,13 @@ describe('outputs', () => {
       /^\$\{aws_cognito_user_pool_domain\.[^}]+\.domain\}\.auth\.\$\{data\.aws_region\.[^}]+\.region\}\.amazoncognito\.com$/,
     );
   });
+
+  it('exposes AlarmTopicArn: the topic every alarm of the stage notifies', () => {
+    for (const [stage, stack] of byStage()) {
+      const topic = Object.entries(stack.resource.aws_sns_topic).find(([, t]) => t.name === `fable-${stage}-alarms`)![0];
+      expect(stack.output!.AlarmTopicArn.value).toBe(`\${aws_sns_topic.${topic}.arn}`);
+    }
+  });
 });
 
 describe('the WebSocket door', () => {

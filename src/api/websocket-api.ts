@@ -58,7 +58,8 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
     super(scope, id);
     const stage = FableStage.of(this);
     const { config, env } = stage;
-    const name = stage.name('websocket');
+    const component = 'websocket';
+    const name = stage.name(component);
     this.stageName = config.stage;
 
     this.api = new Apigatewayv2Api(this, 'api', {
@@ -83,6 +84,7 @@ export class WebSocketApi extends Construct implements BindingProvider<WebSocket
     this.managementEndpoint = `https://${this.api.id}.execute-api.${env.region}.${env.dnsSuffix}/${this.stageName}`;
     this.url = this.stage.invokeUrl;
     stage.provide<WebSocketBinding>('websocket', this);
+    stage.monitor({ kind: 'websocket-api', component, apiId: this.api.id, stage: this.stageName });
   }
 
   /**

@@ -1,13 +1,14 @@
 import { Construct } from 'constructs';
 import { TerraformAsset, AssetType, Lazy, Token } from 'cdktf';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { FUNCTION_SETTINGS, LAMBDA_BINDINGS, type Binding, type InvokeBinding, type LambdaName } from '../../lambdas/shared/contract';
+import { FUNCTION_SETTINGS, LAMBDA_BINDINGS, type Binding, type FunctionSettings, type InvokeBinding, type LambdaName } from '../../lambdas/shared/contract';
 import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
 import type { PolicyStatement } from '../iam/policy-document';
 import { LogGroup } from '../observability/log-group';
 import type { BindingProvider } from '../bindings/binding-provider';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './runtime';
+import { AsyncInvocation } from './async-invocation';
 
 /** What another construct needs to call a function: its name, its ARN, and a grant. */
 export interface InvokableFunction {
@@ -38,6 +39,8 @@ interface Resolved {
  * of the contract's FUNCTION_SETTINGS, its own role and log group, X-Ray tracing, and its
  * environment and permissions from its bindings in the contract (LAMBDA_BINDINGS). Bindings
  * are resolved at synth, once every construct of the stage exists, so construction order is free.
+ * A function the contract says is invoked asynchronously gets bounded retries and a dead-letter
+ * queue; every function registers with the stage for its alarms.
  */
 export class NodeLambda<N extends LambdaName = LambdaName> extends Construct implements InvokableFunction, BindingProvider<InvokeBinding> {
   readonly function: LambdaFunction;
@@ -51,7 +54,7 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
     super(scope, id);
     const stage = FableStage.of(this);
     const bundle = stage.bundle(props.name);
-    const settings = FUNCTION_SETTINGS[props.name];
+    const settings: FunctionSettings = FUNCTION_SETTINGS[props.name];
     this.name = props.name;
     this.functionName = stage.name(props.name);
 
@@ -102,7 +105,16 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
       // The log group and permissions exist before the first invocation can log.
       dependsOn: [this.logGroup.logGroup, this.role.role, this.role.policy],
     });
+    if (settings.asyncInvocation) {
+      new AsyncInvocation(this, 'async', {
+        name: props.name,
+        function: this.function,
+        role: this.role,
+        settings: settings.asyncInvocation,
+      });
+    }
     stage.provide<InvokeBinding>(`function:${props.name}`, this);
+    stage.monitor({ kind: 'function', name: props.name, functionName: this.functionName });
   }
 
   get arn(): string {

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { NodeLambda } from '../compute/node-lambda';
 import type { WebSocketApi } from '../api/websocket-api';
 
@@ -7,12 +6,10 @@ export interface ConversationFunctionsProps {
   readonly websocket: WebSocketApi;
 }
 
-/** Lambda retries a failed chat twice; a reply older than this is no longer worth sending. */
-export const CHAT_MAX_EVENT_AGE_SECONDS = 600;
-
 /**
  * The conversation path: connection-manager (`$connect`/`$disconnect`), router (`$default`) and
- * chat (async from the router); each one's environment and permissions come from its bindings.
+ * chat (async from the router, with bounded retries and a dead-letter queue from its contract
+ * settings); each one's environment and permissions come from its bindings.
  * None of them touch the database, so none runs in the VPC.
  */
 export class ConversationFunctions extends Construct {
@@ -31,11 +28,6 @@ export class ConversationFunctions extends Construct {
     this.chat = new NodeLambda(this, 'chat', {
       name: 'chat',
       description: 'Streams replies from Bedrock to a WebSocket connection, with memories and tools',
-    });
-    new LambdaFunctionEventInvokeConfig(this, 'chat-async', {
-      functionName: this.chat.function.functionName,
-      maximumRetryAttempts: 2,
-      maximumEventAgeInSeconds: CHAT_MAX_EVENT_AGE_SECONDS,
     });
     this.router = new NodeLambda(this, 'router', {
       name: 'router',

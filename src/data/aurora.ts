@@ -94,6 +94,7 @@ export class AuroraDatabase extends Construct implements BindingProvider<Databas
       lifecycle: { ignoreChanges: ['engine_version'] },
     });
     stage.provide<DatabaseBinding>('database', this);
+    stage.monitor({ kind: 'database', clusterIdentifier: clusterId, maxCapacity: aurora.maxCapacity });
   }
 
   get endpoint(): string {

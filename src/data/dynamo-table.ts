@@ -32,6 +32,12 @@ export class DynamoTable extends Construct implements BindingProvider<TableBindi
       deletionProtectionEnabled: stage.config.deletionProtection,
     });
     stage.provide<TableBinding>(`table:${definition.component}`, this);
+    stage.monitor({
+      kind: 'table',
+      component: definition.component,
+      tableName: stage.name(definition.component),
+      indexNames: definition.globalIndexes.map((index) => index.name),
+    });
   }
 
   get name(): string {

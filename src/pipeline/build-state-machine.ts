@@ -40,10 +40,11 @@ export class BuildStateMachine extends Construct implements BindingProvider<Stat
   constructor(scope: Construct, id: string, props: BuildStateMachineProps) {
     super(scope, id);
     const stage = FableStage.of(this);
-    const name = stage.name('build-pipeline');
+    const component = 'build-pipeline';
+    const name = stage.name(component);
 
     this.role = new FableRole(this, 'role', {
-      name: stage.iamName('build-pipeline'),
+      name: stage.iamName(component),
       description: `Role of the ${name} state machine`,
       service: 'states.amazonaws.com',
     });
@@ -69,6 +70,7 @@ export class BuildStateMachine extends Construct implements BindingProvider<Stat
       dependsOn: [this.role.policy],
     });
     stage.provide<StateMachineBinding>('state-machine:build-pipeline', this);
+    stage.monitor({ kind: 'state-machine', component, arn: this.stateMachine.arn });
   }
 
   get arn(): string {

@@ -1,12 +1,13 @@
 import { Construct, type IConstruct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import type { Binding, LambdaName, ModelBinding, ModelUse, SettingBinding, SettingName } from '../../lambdas/shared/contract';
-import { iamName, resourceName, type StageConfig } from '../config';
+import { iamName, resourceName, stagePrefix, type StageConfig } from '../config';
 import { AwsEnvironment } from '../platform/aws-environment';
 import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
 import { bedrockStatement } from '../iam/bedrock';
 import { LAMBDA_RUNTIME } from '../compute/runtime';
+import type { Monitored, MonitoredKind, MonitoredOf } from '../operations/monitored';
 
 export interface FableStageProps {
   readonly config: StageConfig;
@@ -31,6 +32,9 @@ export class FableStage extends Construct {
   readonly config: StageConfig;
   private readonly bundles: LambdaBundles;
   private readonly providers = new Map<string, BindingProvider<never>>();
+  private readonly monitored: Monitored[] = [];
+  /** Who read the monitored resources: anything registered later would be left without alarms. */
+  private monitoredReadBy?: string;
 
   constructor(scope: TerraformStack, props: FableStageProps) {
     super(scope, FableStage.ID);
@@ -54,6 +58,11 @@ export class FableStage extends Construct {
 
   get env(): AwsEnvironment {
     return AwsEnvironment.of(this);
+  }
+
+  /** `fable-<stage>`. */
+  get prefix(): string {
+    return stagePrefix(this.config.stage);
   }
 
   /** `fable-<stage>-<component>`. */
@@ -84,6 +93,22 @@ export class FableStage extends Construct {
     return provider.resolveBinding(binding);
   }
 
+  /** Register a resource for the stage's alarms and dashboard (see src/operations/). */
+  monitor(resource: Monitored): void {
+    if (this.monitoredReadBy) {
+      throw new Error(
+        `A ${resource.kind} was created after ${this.monitoredReadBy} made the alarms of stage ${this.config.stage}; create it earlier, so it has alarms too.`,
+      );
+    }
+    this.monitored.push(resource);
+  }
+
+  /** The registered resources of one kind; from the first read on, registering more is an error. */
+  monitoredResources<K extends MonitoredKind>(kind: K, reader: string): MonitoredOf<K>[] {
+    this.monitoredReadBy ??= reader;
+    return this.monitored.filter((resource): resource is MonitoredOf<K> => resource.kind === kind);
+  }
+
   private setting(name: SettingName): string {
     switch (name) {
       case 'connectionTtlSeconds':
@@ -96,6 +121,10 @@ export class FableStage extends Construct {
         return LAMBDA_RUNTIME;
       case 'allowAnonymous':
         return String(this.config.auth.allowAnonymous);
+      case 'stage':
+        return this.config.stage;
+      case 'logLevel':
+        return this.config.logLevel;
     }
   }
 }

@@ -134,6 +134,8 @@ describe('ConversationFunctions', () => {
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
+      // Lambda delivering a failed event to chat's dead-letter queue
+      'sqs:SendMessage',
     ]);
     const chat = statements('chat');
     const bedrock = chat.find((s) => s.Action === 'bedrock:InvokeModelWithResponseStream')!;
@@ -164,9 +166,32 @@ describe('ConversationFunctions', () => {
     expect(sources.sort()).toEqual(['/dev/$connect', '/dev/$default', '/dev/$disconnect']);
   });
 
-  it('bounds chat async retries so a late retry never answers a stale message', () => {
+  it('bounds chat async retries so a late retry never answers a stale message, and keeps what fails for good in fable-<stage>-chat-dlq', () => {
     const [invokeConfig] = resourcesOf(json, 'aws_lambda_function_event_invoke_config');
-    expect(invokeConfig).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 600 });
+    expect(invokeConfig).toMatchObject({
+      maximum_retry_attempts: FUNCTION_SETTINGS.chat.asyncInvocation.maximumRetryAttempts,
+      maximum_event_age_in_seconds: FUNCTION_SETTINGS.chat.asyncInvocation.maximumEventAgeSeconds,
+    });
+    expect(FUNCTION_SETTINGS.chat.asyncInvocation).toEqual({ maximumRetryAttempts: 2, maximumEventAgeSeconds: 600 });
     expect(invokeConfig.function_name).toMatch(/^\$\{aws_lambda_function\.[\w-]*chat[\w-]*\.function_name\}$/);
+    const queueRef = Object.entries(json.resource.aws_sqs_queue).find(([, q]) => q.name === 'fable-dev-chat-dlq')![0];
+    expect(invokeConfig.destination_config).toEqual({ on_failure: { destination: `\${aws_sqs_queue.${queueRef}.arn}` } });
+  });
+
+  it('lets chat\'s role send to its dead-letter queue only, granted before the destination is set (Lambda checks it then)', () => {
+    const queueRef = Object.entries(json.resource.aws_sqs_queue).find(([, q]) => q.name === 'fable-dev-chat-dlq')![0];
+    expect(statements('chat').filter((s) => String(s.Action).startsWith('sqs:'))).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `\${aws_sqs_queue.${queueRef}.arn}` },
+    ]);
+    const [invokeConfig] = resourcesOf(json, 'aws_lambda_function_event_invoke_config');
+    const chatRole = Object.entries(json.resource.aws_iam_role).find(([, r]) => r.name === 'fable-dev-chat')![0];
+    const chatPolicy = Object.entries(json.resource.aws_iam_role_policy).find(([, p]) => p.role === `\${aws_iam_role.${chatRole}.id}`)![0];
+    expect(invokeConfig.depends_on).toEqual([`aws_iam_role_policy.${chatPolicy}`]);
+    for (const name of ['connection-manager', 'router']) expect(actionsOf(name).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+
+  it('gives no other conversation function an async config or a dead-letter queue: only chat is invoked asynchronously', () => {
+    expect(resourcesOf(json, 'aws_lambda_function_event_invoke_config')).toHaveLength(1);
+    expect(resourcesOf(json, 'aws_sqs_queue').map((q) => q.name)).toEqual(['fable-dev-chat-dlq']);
   });
 });

@@ -23,8 +23,11 @@ export type S3ObjectAction = 'GetObject' | 'PutObject' | 'DeleteObject';
 export type ModelUse = 'router' | 'chat' | 'embedding';
 /** Key prefixes of the artifacts bucket (DESIGN.md section 5). */
 export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
-/** Stage settings handed to handlers as plain values. */
-export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime' | 'allowAnonymous';
+/**
+ * Stage settings handed to handlers as plain values: `stage` is the stage's name (the value of the
+ * metrics' Stage dimension), `logLevel` the Powertools Logger level, `allowAnonymous` whether the door admits token-less connections.
+ */
+export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime' | 'stage' | 'logLevel' | 'allowAnonymous';
 
 export interface TableBinding {
   readonly table: TableComponent;

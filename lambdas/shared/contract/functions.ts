@@ -8,6 +8,19 @@ import type { LambdaName } from './env';
 export interface FunctionSettings {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /**
+   * Set for a function another one invokes asynchronously (InvocationType Event): how long Lambda
+   * keeps retrying a failed event. An event that fails for good goes to the function's dead-letter
+   * queue `fable-<stage>-<name>-dlq` (its on-failure destination), kept there for inspection and redrive.
+   */
+  readonly asyncInvocation?: AsyncInvocationSettings;
+}
+
+export interface AsyncInvocationSettings {
+  /** Lambda's retries after the first attempt (0-2). */
+  readonly maximumRetryAttempts: 0 | 1 | 2;
+  /** Past this age an event is not retried but sent to the dead-letter queue (60-21600). */
+  readonly maximumEventAgeSeconds: number;
 }
 
 /** The router's intent classifier gets this slice of its time; the keyword fallback decides past it. */
@@ -25,8 +38,12 @@ export const FUNCTION_SETTINGS = {
    * FABLE does not use) does not cut it short.
    */
   router: { timeoutSeconds: ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds) + 5, memoryMb: 256 },
-  /** A streamed reply with up to three tool rounds, each a model call plus tool invocations. */
-  chat: { timeoutSeconds: 120, memoryMb: 512 },
+  /**
+   * A streamed reply with up to three tool rounds, each a model call plus tool invocations. The
+   * router invokes it asynchronously: Lambda retries a failed reply twice, and a reply older than
+   * ten minutes is no longer worth sending.
+   */
+  chat: { timeoutSeconds: 120, memoryMb: 512, asyncInvocation: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 600 } },
   memory: MEMORY,
   /** Long enough for a resume from auto-pause plus an index build on a grown table. */
   'db-init': { timeoutSeconds: 300, memoryMb: 256 },

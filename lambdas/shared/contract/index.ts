@@ -11,3 +11,4 @@ export * from './memory';
 export * from './tools';
 export * from './fields';
 export * from './functions';
+export * from './metrics';
