@@ -19,7 +19,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
+import { LAMBDA_NAMES, TABLES, keys, type LambdaName } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
 import { handler as chat } from '../../lambdas/chat';
 import { handler as connectionManager } from '../../lambdas/connection-manager';
@@ -85,7 +85,7 @@ beforeAll(async () => {
   // The stack's own table names: the handlers get exactly fable-dev's environment.
   for (const table of TABLES) await dynamo.client.send(new CreateTableCommand(createTableInput(table, `fable-dev-${table.component}`)));
   pglite = await startPglite();
-  const environment = Object.assign({}, ...(['connection-manager', 'router', 'chat', 'memory', 'db-init', 'tool-deployer', 'build-kickoff', 'update-build-status'] as const).map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
+  const environment = Object.assign({}, ...LAMBDA_NAMES.map((name) => iam.lambdaEnvironment(`fable-dev-${name}`)));
   // Aurora is PGlite here (plain TCP); the secret stays the stack's, so its ARN is what is authorized.
   Object.assign(process.env, environment, { DB_HOST: pglite.env.DB_HOST, DB_PORT: pglite.env.DB_PORT, DB_SSL: 'disable' });
   recordCalls(dynamoDocumentClient(), dynamoCalls);
@@ -210,6 +210,9 @@ provesRole('chat', async () => {
   answerWith(bedrock, toolCallAnswer('', { id: 'tu-1', name: 'forecast', inputPieces: ['{}'] }), textAnswer(['Sunny.']));
   expect(await ask('r-1')).toEqual({ outcome: 'completed' });
   expect(await ask('r-1')).toEqual({ outcome: 'duplicate' });
+  // Another user's conversation: refused, and the refusal recorded.
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-conversations', Item: { PK: keys.conversation('conv-theirs'), SK: keys.meta, userId: 'user-2' } }));
+  expect(await chat({ connectionId: CONNECTION, ...USER, requestId: 'r-theirs', conversationId: 'conv-theirs', content: 'hi' })).toEqual({ outcome: 'forbidden' });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
@@ -246,6 +249,9 @@ provesRole('memory', async () => {
   await call('update', { id: created!.id, content: 'I like green tea' });
   await call('list', {});
   await call('delete', { id: created!.id });
+  // Another user of the org may see an org memory but not delete it: refused and recorded.
+  const { memory: shared } = await call('create', { content: 'The team meets on Mondays', scope: 'org' });
+  expect(await memory({ action: 'delete', payload: { ...USER, userId: 'user-2', id: shared!.id } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
 });
 
 provesRole('tool-deployer', async () => {
@@ -264,6 +270,7 @@ provesRole('tool-deployer', async () => {
   lambda.functions.get('fable-dev-tool-weather')!.url!.AuthType = 'NONE';
   expect(await deploy()).toMatchObject({ success: true });
   expect(await toolDeployer({ action: 'list', payload: { orgId: USER.orgId } })).toMatchObject({ success: true });
+  expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: 'org-2' } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
   expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: USER.orgId } })).toMatchObject({ success: true });
 });
 
@@ -306,4 +313,7 @@ provesRole('update-build-status', async () => {
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
   // A late repeat is a CONFLICT: the build is read to say where it is.
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+  // A final status is written with its audit event.
+  expect(await updateBuildStatus({ buildId, status: 'failed', error: 'agent failed' })).toMatchObject({ success: true });
 });
+

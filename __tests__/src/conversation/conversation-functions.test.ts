@@ -39,12 +39,17 @@ beforeAll(() => {
 
 const fn = (name: string) => findResource(json, 'aws_lambda_function', (f) => f.function_name === `fable-dev-${name}`);
 
-/** The statements of a function's role policy, keyed by action for easy lookup. */
-function statements(name: string): { Action: string | string[]; Resource: string | string[] }[] {
+/**
+ * The statements of a function's role policy, keyed by action for easy lookup. The audit trail's
+ * Deny, which every role carries, is proven in roles-vs-code.test.ts and left out here.
+ */
+function statements(name: string): { Sid?: string; Action: string | string[]; Resource: string | string[] }[] {
   const role = findResource(json, 'aws_iam_role', (r) => r.name === `fable-dev-${name}`);
   const roleRef = Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0];
   const policy = findResource(json, 'aws_iam_role_policy', (p) => p.role === `\${aws_iam_role.${roleRef}.id}`);
-  return JSON.parse(policy.policy).Statement;
+  return (JSON.parse(policy.policy).Statement as { Sid?: string; Action: string | string[]; Resource: string | string[] }[]).filter(
+    (statement) => statement.Sid !== 'AuditTrailIsAppendOnly',
+  );
 }
 
 const actionsOf = (name: string) =>
@@ -87,6 +92,7 @@ describe('ConversationFunctions', () => {
     });
     expect(router.WEBSOCKET_ENDPOINT).toMatch(/^https:\/\/\$\{aws_apigatewayv2_api\.[\w-]+\.id\}\.execute-api\..+\/dev$/);
     expect(fn('chat').environment.variables).toMatchObject({ CHAT_MODEL_ID: config.models.chatModelId, MEMORY_FUNCTION_NAME: 'fable-dev-memory' });
+    expect(fn('chat').environment.variables.AUDIT_TABLE).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*audit[\w-]*\.name\}$/);
     expect(fn('connection-manager').environment.variables.CONNECTION_TTL_SECONDS).toBe(String(config.connectionTtlSeconds));
   });
 
@@ -120,13 +126,15 @@ describe('ConversationFunctions', () => {
     expect(JSON.stringify(bedrock.Resource)).toContain('claude-haiku');
   });
 
-  it('lets chat stream from the chat model, use conversations and tools, invoke memory and only fable-<stage>-tool-* functions', () => {
+  it('lets chat stream from the chat model, use conversations and tools, record refusals, invoke memory and only fable-<stage>-tool-* functions', () => {
     expect(actionsOf('chat')).toEqual([
       'bedrock:InvokeModelWithResponseStream',
       // connections (a gone connection) and conversations (a request record given back)
       'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      // conversations, and the audit trail (append only)
+      'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:Query',

@@ -95,6 +95,12 @@ const DATABASE = {
 const WEBSOCKET = { websocket: 'manage-connections' } as const satisfies WebSocketBinding;
 
 /**
+ * Audit events are only ever added (a conditional put). The audit table denies every FABLE role
+ * anything that could change or remove one (src/data/audit-table.ts), whatever a binding says.
+ */
+const AUDIT_WRITER = { table: 'audit', actions: ['PutItem'] } as const satisfies TableBinding;
+
+/**
  * Every Lambda's bindings, by environment variable (DESIGN.md section 4 fixes the names).
  * Adding "chat reads table X" is one line here plus the handler code.
  */
@@ -121,11 +127,13 @@ export const LAMBDA_BINDINGS = {
     CHAT_MODEL_ID: { model: 'chat', actions: ['InvokeModelWithResponseStream'] },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
     TOOL_FUNCTION_PREFIX: { tools: 'functions', access: 'invoke' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   memory: {
     ...DATABASE,
     EMBEDDING_MODEL_ID: { model: 'embedding', actions: ['InvokeModel'] },
     EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'db-init': {
     ...DATABASE,
@@ -140,15 +148,18 @@ export const LAMBDA_BINDINGS = {
     TOOL_RUNTIME: { setting: 'lambdaRuntime' },
     TOOL_BOUNDARY_ARN: { tools: 'boundary' },
     TOOL_LOG_RETENTION_DAYS: { setting: 'logRetentionDays' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'build-kickoff': {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
     STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'update-build-status': {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
+    AUDIT_TABLE: AUDIT_WRITER,
   },
 } as const satisfies Record<string, Record<string, Binding>>;

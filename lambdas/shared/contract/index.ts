@@ -10,3 +10,4 @@ export * from './memory';
 export * from './tools';
 export * from './fields';
 export * from './functions';
+export * from './audit';

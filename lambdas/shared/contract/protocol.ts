@@ -22,6 +22,23 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** What an export found or an erase removed, by kind (each count is a number of items). */
+export const DATA_COUNT_NAMES = [
+  'memories',
+  'conversations',
+  'messages',
+  'requestRecords',
+  'connections',
+  'builds',
+  'buildObjects',
+  'exports',
+  'tools',
+  'auditEvents',
+] as const;
+export type DataCountName = (typeof DATA_COUNT_NAMES)[number];
+export const dataCounts = z.partialRecord(z.enum(DATA_COUNT_NAMES), z.int().min(0));
+export type DataCounts = z.output<typeof dataCounts>;
+
 /** A client frame (JSON text, at most MAX_FRAME_BYTES); fields beyond these are ignored. */
 export const clientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),
