@@ -248,7 +248,9 @@ provesRole('memory', async () => {
   await call('get', { id: created!.id });
   await call('update', { id: created!.id, content: 'I like green tea' });
   await call('list', {});
+  await call('export', {});
   await call('delete', { id: created!.id });
+  await call('erase', {});
   // Another user of the org may see an org memory but not delete it: refused and recorded.
   const { memory: shared } = await call('create', { content: 'The team meets on Mondays', scope: 'org' });
   expect(await memory({ action: 'delete', payload: { ...USER, userId: 'user-2', id: shared!.id } })).toMatchObject({ error: { code: 'FORBIDDEN' } });

@@ -10,7 +10,7 @@ import { executeMemoryRequest, type MemoryDependencies } from './service';
 /** Kept back from the wait for a database connection, for the queries and the response. */
 const RESERVE_MS = 5_000;
 
-/** `{"action":"create"|"search"|"get"|"update"|"delete"|"list","payload":{...,"userId","orgId"}}`. */
+/** `{"action":"create"|"search"|"get"|"update"|"delete"|"list"|"export"|"erase","payload":{...,"userId","orgId"}}`. */
 export const handler = lambdaHandler(
   'memory',
   (env) => ({

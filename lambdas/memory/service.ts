@@ -1,11 +1,11 @@
-import { auditRef, type MemoryRequest, type MemoryResponses } from '../shared/contract';
+import { auditRef, MEMORY_ERASE_BATCH, type MemoryRequest, type MemoryResponses } from '../shared/contract';
 import type { AuditTrail } from '../shared/audit';
 import { refuse, writeAuditEvent } from '../shared/audit-writer';
 import { inTransaction, type Database } from '../shared/database/database';
 import { notFound } from '../shared/responses';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Embedder } from './embeddings';
-import { deleteOwned, findVisible, insertMemory, isVisible, listVisible, searchVisible, updateOwned, type Caller } from './store';
+import { deleteOwned, eraseOwned, findVisible, insertMemory, isVisible, listOwned, listVisible, searchVisible, updateOwned, type Caller } from './store';
 
 export interface MemoryDependencies {
   readonly database: Database;
@@ -97,6 +97,21 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
       const cursor = payload.cursor === undefined ? undefined : decodeCursor(payload.cursor);
       const page = await withClient(deps.connectBudgetMs(), (client) => listVisible(client, payload, { ...payload, cursor }));
       return page.more && page.last ? { memories: page.memories, nextCursor: encodeCursor(page.last) } : { memories: page.memories };
+    }
+    case 'export': {
+      const { payload } = request;
+      const cursor = payload.cursor === undefined ? undefined : decodeCursor(payload.cursor);
+      const page = await withClient(deps.connectBudgetMs(), (client) => listOwned(client, payload, { limit: payload.limit, cursor }));
+      return {
+        memories: page.memories,
+        ...(page.more && page.last ? { nextCursor: encodeCursor(page.last) } : {}),
+        total: page.total,
+      };
+    }
+    case 'erase': {
+      // No event per memory: the erasure as a whole is recorded by its caller (user-data's data_erased).
+      const erased = await withClient(deps.connectBudgetMs(), (client) => eraseOwned(client, request.payload, MEMORY_ERASE_BATCH));
+      return { erased, more: erased === MEMORY_ERASE_BATCH };
     }
   }
 }

@@ -278,7 +278,7 @@ describe('bad input', () => {
   const payload = (extra: Record<string, unknown>) => ({ ...ALICE, ...extra });
   const badEvents: [string, unknown, string][] = [
     ['event not an object', 'create', 'event must be an object'],
-    ['unknown action', { action: 'forget', payload: payload({}) }, 'action must be one of create, search, get, update, delete, list'],
+    ['unknown action', { action: 'forget', payload: payload({}) }, 'action must be one of create, search, get, update, delete, list, export, erase'],
     ['missing payload', { action: 'list' }, 'payload is required'],
     ['missing userId', { action: 'list', payload: { orgId: 'acme' } }, 'payload.userId is required'],
     ['orgId not a string', { action: 'list', payload: { userId: 'alice', orgId: 7 } }, 'payload.orgId must be a string'],
