@@ -15,6 +15,7 @@ import { BuildRepository } from './pipeline/build-repository';
 import { BuildImage } from './build-image/build-image';
 import { BuildPipeline } from './pipeline/build-pipeline';
 import { ConversationFunctions } from './conversation/conversation-functions';
+import { UserData } from './data-rights/user-data';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -45,6 +46,7 @@ export class FableStack extends TerraformStack {
     const memory = new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools', { artifacts, memory: memory.memory });
     new ConversationFunctions(this, 'conversation', { websocket });
+    new UserData(this, 'data-rights');
     const buildRepository = new BuildRepository(this, 'build-repository');
     const buildImage = new BuildImage(this, 'build-image', { repository: buildRepository });
     const pipeline = new BuildPipeline(this, 'build-pipeline', {

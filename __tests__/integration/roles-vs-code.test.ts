@@ -299,7 +299,7 @@ describe('calls no role may make', () => {
     });
 
     it('the Deny outweighs any grant a role may be given later, even dynamodb:* on the table', async () => {
-      const granted = iam.principal('fable-dev-chat');
+      const granted = iam.principal('fable-dev-user-data');
       const widened = { ...granted, policies: [...granted.policies, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: AUDIT }] }] };
       const decisions = await decideAll(widened, changes);
       expect(decisions.filter((d) => d.decision !== 'ExplicitlyDenied')).toEqual([]);
@@ -309,8 +309,14 @@ describe('calls no role may make', () => {
 
     it('only the Lambdas that record events may append one', async () => {
       expect(await allowedTo({ action: 'dynamodb:PutItem', resource: AUDIT })).toEqual(
-        ['build-kickoff', 'chat', 'memory', 'tool-deployer', 'update-build-status'].map((name) => `fable-dev-${name}`),
+        ['build-kickoff', 'chat', 'memory', 'tool-deployer', 'update-build-status', 'user-data'].map((name) => `fable-dev-${name}`),
       );
+    });
+
+    it('only user-data reads it (a user\'s export shows the events about them)', async () => {
+      expect(await allowedTo({ action: 'dynamodb:Query', resource: `${AUDIT}/index/GSI1` })).toEqual(['fable-dev-user-data']);
+      expect(await allowedTo({ action: 'dynamodb:Query', resource: AUDIT })).toEqual([]);
+      expect(await allowedTo({ action: 'dynamodb:GetItem', resource: AUDIT })).toEqual([]);
     });
   });
 });

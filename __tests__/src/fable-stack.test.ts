@@ -263,7 +263,7 @@ describe('artifacts bucket', () => {
     expect(bucket(prod).force_destroy).toBe(false);
   });
 
-  it('is versioned, encrypted, owner-enforced and expires old versions and uploads', () => {
+  it('is versioned, encrypted, owner-enforced and expires old versions, uploads and data exports', () => {
     expect(resourcesOf(dev, 'aws_s3_bucket_versioning')[0].versioning_configuration).toEqual({ status: 'Enabled' });
     expect(resourcesOf(dev, 'aws_s3_bucket_server_side_encryption_configuration')[0].rule[0]).toMatchObject({
       apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' },
@@ -273,6 +273,14 @@ describe('artifacts bucket', () => {
     expect(rules).toEqual([
       expect.objectContaining({ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }),
       expect.objectContaining({ status: 'Enabled', abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
+      // Exports (and erasure receipts) live 7 days; their old versions one more day.
+      {
+        id: 'expire-exports',
+        status: 'Enabled',
+        filter: [{ prefix: 'exports/' }],
+        expiration: [{ days: 7 }],
+        noncurrent_version_expiration: [{ noncurrent_days: 1 }],
+      },
     ]);
   });
 });

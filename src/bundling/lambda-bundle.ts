@@ -22,6 +22,7 @@ export const BUNDLE_FORMATS: Readonly<Record<LambdaName, BundleFormat>> = {
   'tool-deployer': 'esm',
   'build-kickoff': 'esm',
   'update-build-status': 'esm',
+  'user-data': 'esm',
 };
 
 export interface LambdaBundle {

@@ -47,7 +47,8 @@ export interface WebSocketBinding {
 }
 export interface BucketBinding {
   readonly bucket: 'artifacts';
-  readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[] }[];
+  /** Object actions under each prefix; `list` also lets the handler list the keys under it. */
+  readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[]; readonly list?: boolean }[];
 }
 export interface StateMachineBinding {
   readonly stateMachine: 'build-pipeline';
@@ -161,5 +162,24 @@ export const LAMBDA_BINDINGS = {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
     AUDIT_TABLE: AUDIT_WRITER,
+  },
+  /** A user's data rights: reads everything held about a user (export) or removes it (erase). */
+  'user-data': {
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
+    CONVERSATIONS_TABLE: { table: 'conversations', actions: ['Query', 'DeleteItem'], queryIndexes: ['GSI1'] },
+    BUILDS_TABLE: { table: 'builds', actions: ['DeleteItem'], queryIndexes: ['GSI1'] },
+    // UpdateItem: an erased user's name is taken off the org's tools they deployed (the tools stay).
+    TOOLS_TABLE: { table: 'tools', actions: ['UpdateItem'], queryIndexes: ['GSI1'] },
+    ARTIFACTS_BUCKET: {
+      bucket: 'artifacts',
+      objects: [
+        // GetObject: a build's full request (its spec) for the export.
+        { prefix: 'builds/', actions: ['GetObject', 'DeleteObject'], list: true },
+        // GetObject: the export's pre-signed URL, and reading back a request's record.
+        { prefix: 'exports/', actions: ['GetObject', 'PutObject', 'DeleteObject'], list: true },
+      ],
+    },
+    MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+    AUDIT_TABLE: { ...AUDIT_WRITER, queryIndexes: ['GSI1'] },
   },
 } as const satisfies Record<string, Record<string, Binding>>;

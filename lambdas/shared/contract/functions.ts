@@ -15,6 +15,12 @@ export const ROUTER_CLASSIFY_TIMEOUT_SECONDS = 3;
 
 const MEMORY = { timeoutSeconds: 30, memoryMb: 512 } as const;
 const BUILD_KICKOFF = { timeoutSeconds: 30, memoryMb: 256 } as const;
+/**
+ * A data export or erasure: a memory call may first wait out an Aurora resume (up to memory's
+ * timeout), then pages of DynamoDB, S3 and memory work; a request cut short by this limit is
+ * finished by a retry with the same requestId.
+ */
+const USER_DATA = { timeoutSeconds: 120, memoryMb: 512 } as const;
 
 export const FUNCTION_SETTINGS = {
   'connection-manager': { timeoutSeconds: 10, memoryMb: 256 },
@@ -34,6 +40,7 @@ export const FUNCTION_SETTINGS = {
   'tool-deployer': { timeoutSeconds: 600, memoryMb: 256 },
   'build-kickoff': BUILD_KICKOFF,
   'update-build-status': { timeoutSeconds: 30, memoryMb: 256 },
+  'user-data': USER_DATA,
 } satisfies Record<LambdaName, FunctionSettings>;
 
 /** A Lambda's timeout in milliseconds: the budget a handler runs within when no context says otherwise. */

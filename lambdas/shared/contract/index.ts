@@ -11,3 +11,4 @@ export * from './tools';
 export * from './fields';
 export * from './functions';
 export * from './audit';
+export * from './data-rights';

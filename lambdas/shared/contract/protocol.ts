@@ -22,6 +22,9 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** What a user may ask of their own data (DESIGN.md section 9): a copy of it, or its erasure. */
+export const DATA_ACTIONS = ['export', 'erase'] as const;
+export type DataAction = (typeof DATA_ACTIONS)[number];
 /** What an export found or an erase removed, by kind (each count is a number of items). */
 export const DATA_COUNT_NAMES = [
   'memories',

@@ -124,4 +124,12 @@ export interface BuildItem {
 export const artifactKeys = {
   buildSpec: (buildId: string) => `builds/${buildId}/spec.json`,
   buildOutput: (buildId: string, phase: 'core' | 'oi') => `builds/${buildId}/${phase}-output.json`,
+  /** Everything of one build: its spec, phase outputs, workspace and worker outputs. */
+  buildFiles: (buildId: string) => `builds/${buildId}/`,
+  /**
+   * A user's data exports. The user id is URI-encoded, so an id holding `/` can never name
+   * another user's folder (ids FABLE issues, Cognito subs, read the same either way).
+   */
+  userExports: (userId: string) => `exports/${encodeURIComponent(userId)}/`,
+  dataExport: (userId: string, requestId: string) => `exports/${encodeURIComponent(userId)}/${requestId}.json`,
 } as const;
