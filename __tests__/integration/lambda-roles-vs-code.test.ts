@@ -185,6 +185,8 @@ provesRole('router', async () => {
     }),
   );
   expect(await say('remember that I like tea', 'r-memory')).toEqual({ statusCode: 200 });
+  lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, counts: { memories: 0 } }));
+  expect(await router(websocketEvent('$default', CONNECTION, { body: '{"type":"data_request","action":"erase","requestId":"r-erase"}' }))).toEqual({ statusCode: 200 });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));

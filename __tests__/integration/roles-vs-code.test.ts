@@ -275,6 +275,15 @@ describe('calls no role may make', () => {
     );
   });
 
+  it('only the router invokes user-data (operators call it with their own credentials)', async () => {
+    const invokers: string[] = [];
+    for (const role of iam.roleNames()) {
+      const [decision] = await decideAll(iam.principal(role), [{ action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-user-data') }]);
+      if (decision.decision === 'Allowed') invokers.push(role);
+    }
+    expect(invokers).toEqual(['fable-dev-router']);
+  });
+
   describe('the audit trail', () => {
     const AUDIT = arn('dynamodb', 'table/fable-dev-audit');
     const changes = AUDIT_CHANGE_ACTIONS.map((action) => ({ action, resource: AUDIT }));

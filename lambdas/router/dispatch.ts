@@ -1,5 +1,15 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { buildKickoffResponses, memoryResponses, type BuildKickoffStartEvent, type ChatEvent, type MemoryEvent } from '../shared/contract';
+import {
+  buildKickoffResponses,
+  memoryResponses,
+  userDataResponse,
+  type BuildKickoffStartEvent,
+  type ChatEvent,
+  type DataAction,
+  type MemoryEvent,
+  type UserDataEvent,
+  type UserDataResponse,
+} from '../shared/contract';
 import { invokeAsync, invokeDirect } from '../shared/invoke';
 
 /** The memory type stored for a "remember this" message. */
@@ -47,4 +57,21 @@ export async function rememberFact(lambda: LambdaClient, functionName: string, i
     payload: { content: input.content, scope: 'user', type: REMEMBERED_MEMORY_TYPE, userId: input.userId, orgId: input.orgId },
   };
   return (await invokeDirect(lambda, functionName, event, memoryResponses.create)).memory.id;
+}
+
+export interface DataRequest {
+  readonly action: DataAction;
+  readonly userId: string;
+  readonly orgId: string;
+  /** The frame's requestId: a resent frame is answered from the request already made. */
+  readonly requestId: string;
+}
+
+/**
+ * A user's export or erasure, waited for (user-data's timeout is within the router's): its
+ * answer, the URL and counts, is what the `data_ready` frame carries.
+ */
+export async function requestData(lambda: LambdaClient, functionName: string, input: DataRequest): Promise<UserDataResponse> {
+  const event: UserDataEvent = { action: input.action, payload: { userId: input.userId, orgId: input.orgId, requestId: input.requestId } };
+  return invokeDirect(lambda, functionName, event, userDataResponse);
 }

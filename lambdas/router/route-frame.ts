@@ -8,7 +8,7 @@ import { errorPayload } from '../shared/frame-errors';
 import { describeError, HandlerError } from '../shared/responses';
 import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
 import { classifyIntent } from './intent';
-import { handOffToChat, rememberFact, startBuild } from './dispatch';
+import { handOffToChat, rememberFact, requestData, startBuild } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
 
 export interface RouterSettings {
@@ -18,6 +18,7 @@ export interface RouterSettings {
   readonly chatFunctionName: string;
   readonly buildKickoffFunctionName: string;
   readonly memoryFunctionName: string;
+  readonly userDataFunctionName: string;
 }
 
 export interface RouterDeps {
@@ -42,6 +43,7 @@ type Identity = z.output<typeof storedIdentity>;
 
 type Reply = (message: ServerFrame) => Promise<SendOutcome>;
 type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
+type DataRequestFrame = Extract<ClientFrame, { type: 'data_request' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
 const STATUS = { ok: 200, badRequest: 400, forbidden: 403, gone: 410, failed: 502, unavailable: 503 } as const;
@@ -50,7 +52,8 @@ const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : S
 
 /**
  * Handle one `$default` frame: validate it, answer pings, classify messages and hand them to
- * chat, build-kickoff or memory. A bad frame gets an `error` frame and touches nothing else.
+ * chat, build-kickoff or memory, and pass data requests to user-data. A bad frame gets an
+ * `error` frame and touches nothing else.
  */
 export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promise<number> {
   const sender = { websocket: deps.websocket, dynamo: deps.dynamo, connectionsTable: deps.settings.connectionsTable };
@@ -65,17 +68,20 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
     return STATUS.badRequest;
   }
 
-  // Every message gets a requestId (chat's idempotency key), generated when the client sent none.
-  const message = clientFrame.type === 'message' ? { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() } : undefined;
-  const context: FrameContext = message ? { requestId: message.requestId, conversationId: message.conversationId } : {};
+  // Every message and data request gets a requestId (its idempotency key), generated when the client sent none.
+  const request = clientFrame.type === 'ping' ? undefined : { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() };
+  const context: FrameContext = request
+    ? { requestId: request.requestId, ...(request.type === 'message' ? { conversationId: request.conversationId } : {}) }
+    : {};
   try {
     const identity = await connectionIdentity(deps, inbound.connectionId);
     if (!identity) {
       await reply(frame('error', { code: 'FORBIDDEN', message: 'Unknown connection; reconnect.' }, context));
       return STATUS.forbidden;
     }
-    if (!message) return statusOf(await reply(frame('pong', {})));
-    return await routeMessage(deps, reply, { ...identity, connectionId: inbound.connectionId }, message, context);
+    if (!request) return statusOf(await reply(frame('pong', {})));
+    if (request.type === 'data_request') return await routeDataRequest(deps, reply, identity, request);
+    return await routeMessage(deps, reply, { ...identity, connectionId: inbound.connectionId }, request, context);
   } catch (error) {
     const payload = errorPayload(error);
     console.error(JSON.stringify({ level: 'ERROR', message: 'frame failed', ...context, error: describeError(error) }));
@@ -133,6 +139,18 @@ async function routeMessage(
     orgId: caller.orgId,
   });
   return statusOf(await reply(frame('ack', { intent, memoryId }, context)));
+}
+
+/** The caller's own data, always: the identity is the connection's, never anything the frame says. */
+async function routeDataRequest(
+  deps: RouterDeps,
+  reply: Reply,
+  caller: Identity,
+  request: DataRequestFrame & { readonly requestId: string },
+): Promise<number> {
+  const answer = await requestData(deps.lambda, deps.settings.userDataFunctionName, { ...caller, action: request.action, requestId: request.requestId });
+  const payload = { action: request.action, ...(answer.url !== undefined ? { url: answer.url } : {}), counts: answer.counts };
+  return statusOf(await reply(frame('data_ready', payload, { requestId: request.requestId })));
 }
 
 /** Route status for a failure: the client's fault, overload, or a failed downstream call. */

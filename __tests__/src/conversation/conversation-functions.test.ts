@@ -13,7 +13,7 @@ const { config } = stage;
 let json: StackJson;
 
 /** Stand-ins for functions other constructs own: bindings give their name and an invoke grant on their ARN. */
-function otherFunction(name: 'memory' | 'build-kickoff'): void {
+function otherFunction(name: 'memory' | 'build-kickoff' | 'user-data'): void {
   const arn = `arn:aws:lambda:us-west-2:123456789012:function:fable-dev-${name}`;
   stage.provide<InvokeBinding>(`function:${name}`, {
     resolveBinding: () => ({ value: `fable-dev-${name}`, statements: [{ actions: ['lambda:InvokeFunction'], resources: [arn] }] }),
@@ -32,6 +32,7 @@ beforeAll(() => {
   const websocket = new WebSocketApi(stack, 'websocket');
   otherFunction('memory');
   otherFunction('build-kickoff');
+  otherFunction('user-data');
   new ToolHosting(stack, 'tools', { artifacts: new ArtifactsBucket(stack, 'artifacts'), memory: memoryStandIn });
   new ConversationFunctions(stack, 'conversation', { websocket });
   json = synthJson(stack);
@@ -63,11 +64,12 @@ const tableRef = (component: string) => new RegExp(`^\\$\\{aws_dynamodb_table\\.
 describe('ConversationFunctions', () => {
   it('creates the three functions outside the VPC with timeouts fit for their work', () => {
     expect(fn('connection-manager').timeout).toBe(10);
-    // The router outlasts the functions it waits for (memory may be waiting out an Aurora resume).
+    // The router outlasts the functions it waits for (memory may be waiting out an Aurora resume, user-data erasing a user).
     expect(fn('router').timeout).toBe(FUNCTION_SETTINGS.router.timeoutSeconds);
     expect(FUNCTION_SETTINGS.router.timeoutSeconds).toBeGreaterThan(
       ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(FUNCTION_SETTINGS.memory.timeoutSeconds, FUNCTION_SETTINGS['build-kickoff'].timeoutSeconds),
     );
+    expect(FUNCTION_SETTINGS.router.timeoutSeconds).toBeGreaterThan(FUNCTION_SETTINGS['user-data'].timeoutSeconds);
     expect(fn('chat').timeout).toBe(120);
     for (const name of ['connection-manager', 'router', 'chat']) expect(fn(name).vpc_config).toBeUndefined();
   });
@@ -81,6 +83,7 @@ describe('ConversationFunctions', () => {
       'CONNECTIONS_TABLE',
       'MEMORY_FUNCTION_NAME',
       'ROUTER_MODEL_ID',
+      'USER_DATA_FUNCTION_NAME',
       'WEBSOCKET_ENDPOINT',
     ]);
     const router = fn('router').environment.variables;
@@ -88,6 +91,7 @@ describe('ConversationFunctions', () => {
       CHAT_FUNCTION_NAME: 'fable-dev-chat',
       BUILD_KICKOFF_FUNCTION_NAME: 'fable-dev-build-kickoff',
       MEMORY_FUNCTION_NAME: 'fable-dev-memory',
+      USER_DATA_FUNCTION_NAME: 'fable-dev-user-data',
       ROUTER_MODEL_ID: config.models.routerModelId,
     });
     expect(router.WEBSOCKET_ENDPOINT).toMatch(/^https:\/\/\$\{aws_apigatewayv2_api\.[\w-]+\.id\}\.execute-api\..+\/dev$/);
@@ -102,12 +106,13 @@ describe('ConversationFunctions', () => {
     expect(dynamo.Resource).toMatch(tableRef('connections'));
   });
 
-  it('lets the router read connections, call the router model, invoke chat, build-kickoff and memory, and post frames', () => {
+  it('lets the router read connections, call the router model, invoke chat, build-kickoff, memory and user-data, and post frames', () => {
     expect(actionsOf('router')).toEqual([
       'bedrock:InvokeModel',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'execute-api:ManageConnections',
+      'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
@@ -120,6 +125,7 @@ describe('ConversationFunctions', () => {
         expect.stringMatching(/^\$\{aws_lambda_function\.[\w-]*chat[\w-]*\.arn\}$/),
         'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-build-kickoff',
         'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory',
+        'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-user-data',
       ]),
     );
     const bedrock = statements('router').find((s) => s.Action === 'bedrock:InvokeModel')!;

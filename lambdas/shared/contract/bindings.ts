@@ -83,7 +83,7 @@ export type Binding =
   | ToolsBinding;
 
 /** Functions a binding may name (FABLE's own Lambdas). */
-export type FunctionTarget = 'chat' | 'memory' | 'build-kickoff';
+export type FunctionTarget = 'chat' | 'memory' | 'build-kickoff' | 'user-data';
 
 const DATABASE = {
   DB_SECRET_ARN: { database: 'secret' },
@@ -118,6 +118,7 @@ export const LAMBDA_BINDINGS = {
     CHAT_FUNCTION_NAME: { invoke: 'chat' },
     BUILD_KICKOFF_FUNCTION_NAME: { invoke: 'build-kickoff' },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+    USER_DATA_FUNCTION_NAME: { invoke: 'user-data' },
   },
   chat: {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },

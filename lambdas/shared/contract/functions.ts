@@ -26,11 +26,14 @@ export const FUNCTION_SETTINGS = {
   'connection-manager': { timeoutSeconds: 10, memoryMb: 256 },
   /**
    * The router classifies, then waits for memory or build-kickoff to answer (memory may be waiting
-   * out an Aurora resume from auto-pause), so it outlasts both. The frame's answer goes out by
-   * PostToConnection, so API Gateway's 29 s integration limit (it bounds route responses, which
-   * FABLE does not use) does not cut it short.
+   * out an Aurora resume from auto-pause), or waits for user-data (no classification), so it
+   * outlasts each. The frame's answer goes out by PostToConnection, so API Gateway's 29 s
+   * integration limit (it bounds route responses, which FABLE does not use) does not cut it short.
    */
-  router: { timeoutSeconds: ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds) + 5, memoryMb: 256 },
+  router: {
+    timeoutSeconds: Math.max(ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds), USER_DATA.timeoutSeconds) + 5,
+    memoryMb: 256,
+  },
   /** A streamed reply with up to three tool rounds, each a model call plus tool invocations. */
   chat: { timeoutSeconds: 120, memoryMb: 512 },
   memory: MEMORY,

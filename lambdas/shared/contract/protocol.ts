@@ -51,6 +51,8 @@ export const clientFrame = z.discriminatedUnion('type', [
     conversationId: optional(frameId),
     requestId: optional(frameId),
   }),
+  /** The caller's own data only: the identity comes from the connection, never from the frame. */
+  z.object({ type: z.literal('data_request'), action: z.enum(DATA_ACTIONS), requestId: optional(frameId) }),
 ]);
 export type ClientFrame = z.output<typeof clientFrame>;
 
@@ -63,6 +65,8 @@ export const serverPayloads = {
   tool_use: z.object({ name: z.string() }),
   tool_result: z.object({ name: z.string(), ok: z.boolean() }),
   build_status: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES), phase: z.enum(BUILD_PHASES).optional() }),
+  /** `url`: a pre-signed GET of the export document; `counts`: what was exported or erased. */
+  data_ready: z.object({ action: z.enum(DATA_ACTIONS), url: z.string().optional(), counts: dataCounts.optional() }),
   error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string() }),
 };
 export type ServerPayloads = { [T in keyof typeof serverPayloads]: z.output<(typeof serverPayloads)[T]> };
