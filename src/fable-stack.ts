@@ -18,6 +18,7 @@ import { ConversationFunctions } from './conversation/conversation-functions';
 import { UserPool } from './identity/user-pool';
 import { ConnectAuthorizer } from './identity/connect-authorizer';
 import { Operations } from './operations/operations';
+import { UserData } from './data-rights/user-data';
 import { stateKey, useStateBackend } from './stacks/backend';
 import { useAwsProvider } from './stacks/aws-provider';
 
@@ -50,6 +51,7 @@ export class FableStack extends TerraformStack {
     new MemoryService(this, 'memory', { database, vpc: network, securityGroups });
     const tools = new ToolHosting(this, 'tools');
     new ConversationFunctions(this, 'conversation', { websocket });
+    new UserData(this, 'data-rights');
     const buildRepository = new BuildRepository(this, 'build-repository');
     const buildImage = new BuildImage(this, 'build-image', { repository: buildRepository });
     const pipeline = new BuildPipeline(this, 'build-pipeline', {

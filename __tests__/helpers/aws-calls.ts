@@ -137,6 +137,32 @@ function websocketRequests(operation: string, input: Record<string, any>, contex
   return [{ action: 'execute-api:ManageConnections', resource: arn('execute-api', `${apiId}/${stage}/${method}/@connections/${input.ConnectionId}`) }];
 }
 
+function s3Requests(operation: string, input: Record<string, any>): IamRequest[] {
+  const object = (key: string) => `arn:aws:s3:::${input.Bucket}/${key}`;
+  switch (operation) {
+    // Listing is authorized on the bucket, with the prefix asked for.
+    case 'ListObjectsV2':
+      return [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${input.Bucket}`, context: { 's3:prefix': input.Prefix ?? '' } }];
+    // A batch delete is authorized object by object.
+    case 'DeleteObjects':
+      return (input.Delete.Objects as { Key: string }[]).map(({ Key }) => ({ action: 's3:DeleteObject', resource: object(Key) }));
+    // HeadObject is authorized as GetObject.
+    case 'HeadObject':
+      return [{ action: 's3:GetObject', resource: object(input.Key) }];
+    default:
+      return [{ action: `s3:${operation}`, resource: object(input.Key) }];
+  }
+}
+
+/**
+ * A pre-signed URL is a call made later by whoever holds it, with the signer's credentials: a
+ * GetObject of the URL's object, authorized against the signer's role.
+ */
+export function presignedCall(url: string): AwsCall {
+  const { hostname, pathname } = new URL(url);
+  return { service: 'S3', operation: 'GetObject', input: { Bucket: hostname.split('.')[0], Key: decodeURIComponent(pathname.slice(1)) } };
+}
+
 /** The IAM authorizations AWS performs for one call. */
 export function iamRequests(call: AwsCall, context: CallContext = {}): IamRequest[] {
   const { service, operation, input } = call;
@@ -145,11 +171,8 @@ export function iamRequests(call: AwsCall, context: CallContext = {}): IamReques
       return dynamoRequests(operation, input);
     case 'Lambda':
       return lambdaRequests(operation, input);
-    case 'S3': {
-      // HeadObject is authorized as GetObject.
-      const action = operation === 'HeadObject' ? 's3:GetObject' : `s3:${operation}`;
-      return [{ action, resource: `arn:aws:s3:::${input.Bucket}/${input.Key}` }];
-    }
+    case 'S3':
+      return s3Requests(operation, input);
     case 'SFN':
       return [{ action: `states:${operation}`, resource: input.stateMachineArn }];
     case 'ApiGatewayManagementApi':

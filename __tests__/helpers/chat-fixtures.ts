@@ -21,6 +21,7 @@ export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
     CHAT_MODEL_ID: CHAT_MODEL,
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
     TOOL_FUNCTION_PREFIX,
+    AUDIT_TABLE: dynamo.tableName('audit'),
   };
 }
 
@@ -39,6 +40,7 @@ export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {})
       chatModelId: CHAT_MODEL,
       memoryFunctionName: 'fable-test-memory',
       toolFunctionPrefix: TOOL_FUNCTION_PREFIX,
+      auditTable: dynamo.tableName('audit'),
     },
     newId: () => `id-${++id}`,
     now: () => new Date(),

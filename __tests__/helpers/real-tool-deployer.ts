@@ -35,6 +35,7 @@ export function toolDeployerEnvironment(json: StackJson, config: StageConfig): L
     TOOL_RUNTIME: LAMBDA_RUNTIME,
     TOOL_BOUNDARY_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:policy/${resourceName(config.stage, 'tool-boundary')}`,
     TOOL_LOG_RETENTION_DAYS: String(config.logRetentionDays),
+    AUDIT_TABLE: inStack('aws_dynamodb_table', 'name', resourceName(config.stage, 'audit')),
   };
 }
 
@@ -101,6 +102,7 @@ export class RealToolDeployer {
       lambda: this.lambda.client,
       dynamo: this.dynamo,
       logs: this.logs.client,
+      audit: { dynamo: this.dynamo, tableName: this.env.AUDIT_TABLE },
       settings: deployerSettings(lambdaConfig('tool-deployer', this.env), waiter),
     };
   }

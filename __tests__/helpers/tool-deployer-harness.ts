@@ -19,6 +19,7 @@ export function testSettings(tableName: string): DeployerSettings {
   return deployerSettings(
     {
       TOOLS_TABLE: tableName,
+      AUDIT_TABLE: 'fable-test-audit',
       ARTIFACTS_BUCKET: BUCKET,
       TOOL_ROLE_ARN: ROLE_ARN,
       TOOL_FUNCTION_PREFIX: 'fable-test-tool-',
@@ -84,6 +85,8 @@ export interface Harness {
   logs: ReturnType<typeof fakeLogs>;
   deps: DeployerDeps;
   readonly tableName: string;
+  /** Where the deployer's audit events go. */
+  readonly auditTable: string;
 }
 
 export async function startHarness(): Promise<Harness> {
@@ -98,22 +101,24 @@ export async function startHarness(): Promise<Harness> {
     lambda,
     logs,
     tableName,
-    deps: { lambda: lambda.client, dynamo: doc, logs: logs.client, settings: testSettings(tableName) },
+    auditTable: dynamo.tableName('audit'),
+    deps: { lambda: lambda.client, dynamo: doc, logs: logs.client, audit: { dynamo: doc, tableName: dynamo.tableName('audit') }, settings: testSettings(tableName) },
   };
 }
 
-/** A fresh control plane and an empty tools table for the next test. */
+/** A fresh control plane and empty tools and audit tables for the next test. */
 export async function resetHarness(harness: Harness): Promise<void> {
   harness.lambda.mock.restore();
   harness.lambda = new FakeLambda();
   harness.logs.mock.restore();
   harness.logs = fakeLogs();
   harness.deps = { ...harness.deps, lambda: harness.lambda.client, logs: harness.logs.client, settings: testSettings(harness.tableName) };
-  const items = await harness.doc.send(new ScanCommand({ TableName: harness.tableName }));
-  for (const item of items.Items ?? []) {
-    await harness.doc.send(new DeleteCommand({ TableName: harness.tableName, Key: { PK: item.PK, SK: item.SK } }));
+  for (const TableName of [harness.tableName, harness.auditTable]) {
+    const items = await harness.doc.send(new ScanCommand({ TableName }));
+    for (const item of items.Items ?? []) await harness.doc.send(new DeleteCommand({ TableName, Key: { PK: item.PK, SK: item.SK } }));
   }
 }
+
 
 /** Run work whose waits give up after 50 ms (for functions that never become ready), then restore the waits. */
 export async function withShortWaits<T>(harness: Harness, work: () => Promise<T>): Promise<T> {

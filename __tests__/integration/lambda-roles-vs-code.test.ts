@@ -31,8 +31,9 @@ import { handler as toolDeployer } from '../../lambdas/tool-deployer';
 import { handler as buildKickoff } from '../../lambdas/build-kickoff';
 import { handler as updateBuildStatus } from '../../lambdas/update-build-status';
 import { handler as wsAuthorizer } from '../../lambdas/ws-authorizer';
+import { handler as userData } from '../../lambdas/user-data';
 import { serveJwks, TestUserPool, type JwksServer } from '../helpers/cognito-tokens';
-import { iamRequests, mockedCalls, recordCalls, type AwsCall } from '../helpers/aws-calls';
+import { iamRequests, mockedCalls, presignedCall, recordCalls, type AwsCall } from '../helpers/aws-calls';
 import { createTableInput, startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { handlerOperations } from '../helpers/handler-operations';
 import { decideAll } from '../helpers/iam-simulator';
@@ -43,6 +44,7 @@ import { synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { stubBundles } from '../helpers/stub-bundles';
 import { FakeLambda } from '../helpers/fake-lambda';
 import { titanResponse } from '../helpers/fake-embeddings';
+import { FakeS3 } from '../helpers/fake-s3';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const s3 = mockClient(S3Client);
@@ -59,6 +61,8 @@ let pglite: PgliteServer;
 let jwks: JwksServer;
 /** Calls of the handlers' own DynamoDB client (setup writes use another client and are not counted). */
 const dynamoCalls: AwsCall[] = [];
+/** GETs of the pre-signed URLs handlers gave out (made later, with the handler's credentials). */
+const presignedCalls: AwsCall[] = [];
 
 /** Every call since the last `resetCalls`, from DynamoDB Local and from every stub. */
 function calls(): AwsCall[] {
@@ -71,11 +75,12 @@ function calls(): AwsCall[] {
     ['CloudWatchLogs', logs],
     ['Lambda', lambda.mock],
   ];
-  return [...dynamoCalls, ...stubs.flatMap(([service, stub]) => mockedCalls(service, stub))];
+  return [...dynamoCalls, ...presignedCalls, ...stubs.flatMap(([service, stub]) => mockedCalls(service, stub))];
 }
 
 function resetCalls(): void {
   dynamoCalls.length = 0;
+  presignedCalls.length = 0;
   for (const stub of [bedrock, s3, sfn, websocket, secrets, logs]) stub.resetHistory();
   lambda.mock.resetHistory();
 }
@@ -229,6 +234,8 @@ provesRole('router', async () => {
     }),
   );
   expect(await say('remember that I like tea', 'r-memory')).toEqual({ statusCode: 200 });
+  lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, counts: { memories: 0 } }));
+  expect(await router(websocketEvent('$default', CONNECTION, { body: '{"type":"data_request","action":"erase","requestId":"r-erase"}' }))).toEqual({ statusCode: 200 });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
@@ -259,6 +266,9 @@ provesRole('chat', async () => {
   answerWith(bedrock, toolCallAnswer('', { id: 'tu-1', name: 'forecast', inputPieces: ['{}'] }), textAnswer(['Sunny.']));
   expect(await ask('r-1')).toEqual({ outcome: 'completed' });
   expect(await ask('r-1')).toEqual({ outcome: 'duplicate' });
+  // Another user's conversation: refused, and the refusal recorded.
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-conversations', Item: { PK: keys.conversation('conv-theirs'), SK: keys.meta, userId: 'user-2' } }));
+  expect(await chat({ connectionId: CONNECTION, ...USER, requestId: 'r-theirs', conversationId: 'conv-theirs', content: 'hi' })).toEqual({ outcome: 'forbidden' });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
@@ -294,7 +304,12 @@ provesRole('memory', async () => {
   await call('get', { id: created!.id });
   await call('update', { id: created!.id, content: 'I like green tea' });
   await call('list', {});
+  await call('export', {});
   await call('delete', { id: created!.id });
+  await call('erase', {});
+  // Another user of the org may see an org memory but not delete it: refused and recorded.
+  const { memory: shared } = await call('create', { content: 'The team meets on Mondays', scope: 'org' });
+  expect(await memory({ action: 'delete', payload: { ...USER, userId: 'user-2', id: shared!.id } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
 });
 
 provesRole('tool-deployer', async () => {
@@ -313,6 +328,7 @@ provesRole('tool-deployer', async () => {
   lambda.functions.get('fable-dev-tool-weather')!.url!.AuthType = 'NONE';
   expect(await deploy()).toMatchObject({ success: true });
   expect(await toolDeployer({ action: 'list', payload: { orgId: USER.orgId } })).toMatchObject({ success: true });
+  expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: 'org-2' } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
   expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: USER.orgId } })).toMatchObject({ success: true });
 });
 
@@ -355,4 +371,32 @@ provesRole('update-build-status', async () => {
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
   // A late repeat is a CONFLICT: the build is read to say where it is.
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+  // A final status is written with its audit event.
+  expect(await updateBuildStatus({ buildId, status: 'failed', error: 'agent failed' })).toMatchObject({ success: true });
+});
+
+provesRole('user-data', async () => {
+  const bucket = process.env.ARTIFACTS_BUCKET!;
+  const buildId = '3c9e1f2a-5b7d-4e8f-9a1b-2c3d4e5f6a7b';
+  const put = (table: string, Item: Record<string, unknown>) => dynamo.doc.send(new PutCommand({ TableName: `fable-dev-${table}`, Item }));
+  await putConnection(CONNECTION);
+  await put('conversations', { PK: keys.conversation('conv-mine'), SK: keys.meta, GSI1PK: keys.user(USER.userId), GSI1SK: keys.conversation('t'), conversationId: 'conv-mine', ...USER });
+  await put('conversations', { PK: keys.conversation('conv-mine'), SK: keys.message('t', 0), role: 'user', content: 'hi', createdAt: 't' });
+  await put('builds', { PK: keys.build(buildId), SK: keys.meta, GSI1PK: keys.user(USER.userId), GSI1SK: keys.build('t'), buildId, ...USER, status: 'completed', request: 'Build', requestTruncated: true, createdAt: 't', updatedAt: 't' });
+  await put('tools', { PK: keys.tool('dice'), SK: keys.meta, GSI1PK: keys.org(USER.orgId), GSI1SK: keys.tool('dice'), toolName: 'dice', ...USER });
+  const bucketFiles = new FakeS3(bucket, s3);
+  bucketFiles.put(`builds/${buildId}/spec.json`, { request: 'Build a dice tool that rolls any number of dice' });
+  // Memory answers for itself (its own role is proven above).
+  lambda.mock.on(InvokeCommand, { FunctionName: 'fable-dev-memory' }).callsFake((input: InvokeCommand['input']) => {
+    const { action } = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString());
+    return invokeResult(action === 'export' ? { success: true, memories: [], total: 0 } : { success: true, erased: 0, more: false });
+  });
+  const request = (action: string, requestId: string, userId = USER.userId) => userData({ action, payload: { ...USER, userId, requestId } }) as Promise<{ success: boolean; url?: string }>;
+
+  const exported = await request('export', 'r-export');
+  expect(exported).toMatchObject({ success: true });
+  presignedCalls.push(presignedCall(exported.url!));
+  expect(await request('export', 'r-export')).toMatchObject({ success: true });
+  expect(await request('erase', 'r-erase')).toMatchObject({ success: true });
+  expect(await request('erase', 'r-anonymous', 'anonymous')).toMatchObject({ error: { code: 'FORBIDDEN' } });
 });

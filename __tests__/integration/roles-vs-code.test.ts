@@ -13,6 +13,8 @@ import { decideAll, type IamRequest, type Principal } from '../helpers/iam-simul
 import { catalogProblems, synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { FAKE_ACCOUNT, FAKE_REGION } from '../helpers/terraform-tokens';
 import { BUCKET, Harness, OI_SUCCESS, runCore } from '../helpers/entrypoint-harness';
+import { AUDIT_CHANGE_ACTIONS } from '../../src/data/audit-table';
+import { LAMBDA_NAMES } from '../../lambdas/shared/contract';
 
 let iam: StackIam;
 
@@ -273,5 +275,59 @@ describe('calls no role may make', () => {
         resource: lambdaArn(`fable-dev-${name}`),
       })),
     );
+  });
+
+  it('only the router invokes user-data (operators call it with their own credentials)', async () => {
+    const invokers: string[] = [];
+    for (const role of iam.roleNames()) {
+      const [decision] = await decideAll(iam.principal(role), [{ action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-user-data') }]);
+      if (decision.decision === 'Allowed') invokers.push(role);
+    }
+    expect(invokers).toEqual(['fable-dev-router']);
+  });
+
+  describe('the audit trail', () => {
+    const AUDIT = arn('dynamodb', 'table/fable-dev-audit');
+    const changes = AUDIT_CHANGE_ACTIONS.map((action) => ({ action, resource: AUDIT }));
+
+    /** The roles for which `request` is allowed. */
+    async function allowedTo(request: IamRequest): Promise<string[]> {
+      const roles: string[] = [];
+      for (const role of iam.roleNames()) {
+        const [decision] = await decideAll(iam.principal(role), [request]);
+        if (decision.decision === 'Allowed') roles.push(role);
+      }
+      return roles.sort();
+    }
+
+    it('no role may change or delete an event, or loosen the table: every role is explicitly denied', async () => {
+      const stageRoles = [...LAMBDA_NAMES, 'build-pipeline', 'build-task', 'build-task-execution', 'tool-execution'].map((name) => `fable-dev-${name}`);
+      expect(iam.roleNames().sort()).toEqual(stageRoles.sort());
+      for (const role of iam.roleNames()) {
+        const decisions = await decideAll(iam.principal(role), changes);
+        expect({ role, notExplicitlyDenied: decisions.filter((d) => d.decision !== 'ExplicitlyDenied') }).toEqual({ role, notExplicitlyDenied: [] });
+      }
+    });
+
+    it('the Deny outweighs any grant a role may be given later, even dynamodb:* on the table', async () => {
+      const granted = iam.principal('fable-dev-user-data');
+      const widened = { ...granted, policies: [...granted.policies, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: AUDIT }] }] };
+      const decisions = await decideAll(widened, changes);
+      expect(decisions.filter((d) => d.decision !== 'ExplicitlyDenied')).toEqual([]);
+      // The same widened role may then read the table: only changes are denied.
+      expect((await decideAll(widened, [{ action: 'dynamodb:GetItem', resource: AUDIT }]))[0].decision).toBe('Allowed');
+    });
+
+    it('only the Lambdas that record events may append one', async () => {
+      expect(await allowedTo({ action: 'dynamodb:PutItem', resource: AUDIT })).toEqual(
+        ['build-kickoff', 'chat', 'memory', 'tool-deployer', 'update-build-status', 'user-data'].map((name) => `fable-dev-${name}`),
+      );
+    });
+
+    it('only user-data reads it (a user\'s export shows the events about them)', async () => {
+      expect(await allowedTo({ action: 'dynamodb:Query', resource: `${AUDIT}/index/GSI1` })).toEqual(['fable-dev-user-data']);
+      expect(await allowedTo({ action: 'dynamodb:Query', resource: AUDIT })).toEqual([]);
+      expect(await allowedTo({ action: 'dynamodb:GetItem', resource: AUDIT })).toEqual([]);
+    });
   });
 });

@@ -102,6 +102,17 @@ describe('network', () => {
     }
   });
 
+  it('lets memory reach the audit table from the VPC: its subnets route through the DynamoDB gateway endpoint', () => {
+    const memory = findResource(dev, 'aws_lambda_function', (f) => f.function_name === 'fable-dev-memory');
+    const subnetIds: string[] = memory.vpc_config.subnet_ids;
+    const routeTables = resourcesOf(dev, 'aws_route_table_association')
+      .filter((association) => subnetIds.includes(association.subnet_id))
+      .map((association) => association.route_table_id);
+    expect(routeTables).toHaveLength(subnetIds.length);
+    const dynamodb = resourcesOf(dev, 'aws_vpc_endpoint').find((e) => e.service_name.endsWith('.dynamodb'))!;
+    expect(dynamodb.route_table_ids).toEqual(expect.arrayContaining(routeTables));
+  });
+
   it('takes over the default security group with no rules', () => {
     expect(resourcesOf(dev, 'aws_default_security_group')).toEqual([
       expect.objectContaining({ ingress: [], egress: [] }),
@@ -198,7 +209,7 @@ describe('Aurora PostgreSQL Serverless v2', () => {
 describe('DynamoDB tables', () => {
   const table = (stack: StackJson, name: string) => findResource(stack, 'aws_dynamodb_table', (t) => t.name === name);
 
-  it('creates the four tables on demand with the keys of DESIGN.md section 5', () => {
+  it('creates the five tables on demand with the keys of DESIGN.md section 5', () => {
     expect(table(dev, 'fable-dev-connections')).toMatchObject({
       billing_mode: 'PAY_PER_REQUEST',
       hash_key: 'connectionId',
@@ -206,7 +217,7 @@ describe('DynamoDB tables', () => {
       ttl: { attribute_name: 'ttl', enabled: true },
     });
     expect(table(dev, 'fable-dev-connections').range_key).toBeUndefined();
-    for (const name of ['conversations', 'builds', 'tools']) {
+    for (const name of ['conversations', 'builds', 'tools', 'audit']) {
       expect(table(dev, `fable-dev-${name}`)).toMatchObject({
         billing_mode: 'PAY_PER_REQUEST',
         hash_key: 'PK',
@@ -217,6 +228,9 @@ describe('DynamoDB tables', () => {
     expect(table(dev, 'fable-dev-conversations').ttl).toEqual({ attribute_name: 'ttl', enabled: true });
     expect(table(dev, 'fable-dev-builds').ttl).toBeUndefined();
     expect(table(dev, 'fable-dev-tools').ttl).toBeUndefined();
+    // Audit events are never removed, not even by expiry.
+    expect(table(dev, 'fable-dev-audit').ttl).toBeUndefined();
+    expect(resourcesOf(dev, 'aws_dynamodb_table')).toHaveLength(5);
   });
 
   it('declares every key attribute as a string', () => {
@@ -228,7 +242,7 @@ describe('DynamoDB tables', () => {
   it('turns on point-in-time recovery for all but connections', () => {
     for (const [stage, stack] of byStage()) {
       expect(table(stack, `fable-${stage}-connections`).point_in_time_recovery).toEqual({ enabled: false });
-      for (const name of ['conversations', 'builds', 'tools']) {
+      for (const name of ['conversations', 'builds', 'tools', 'audit']) {
         expect(table(stack, `fable-${stage}-${name}`).point_in_time_recovery).toEqual({ enabled: true });
       }
     }
@@ -249,7 +263,7 @@ describe('artifacts bucket', () => {
     expect(bucket(prod).force_destroy).toBe(false);
   });
 
-  it('is versioned, encrypted, owner-enforced and expires old versions and uploads', () => {
+  it('is versioned, encrypted, owner-enforced and expires old versions, uploads and data exports', () => {
     expect(resourcesOf(dev, 'aws_s3_bucket_versioning')[0].versioning_configuration).toEqual({ status: 'Enabled' });
     expect(resourcesOf(dev, 'aws_s3_bucket_server_side_encryption_configuration')[0].rule[0]).toMatchObject({
       apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' },
@@ -259,6 +273,14 @@ describe('artifacts bucket', () => {
     expect(rules).toEqual([
       expect.objectContaining({ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }),
       expect.objectContaining({ status: 'Enabled', abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
+      // Exports (and erasure receipts) live 7 days; their old versions one more day.
+      {
+        id: 'expire-exports',
+        status: 'Enabled',
+        filter: [{ prefix: 'exports/' }],
+        expiration: [{ days: 7 }],
+        noncurrent_version_expiration: [{ noncurrent_days: 1 }],
+      },
     ]);
   });
 });

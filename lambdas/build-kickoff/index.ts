@@ -15,6 +15,7 @@ export const handler = lambdaHandler(
     sfn: sfnClient(),
     artifactsBucket: env.ARTIFACTS_BUCKET,
     stateMachineArn: env.STATE_MACHINE_ARN,
+    audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
   }),
   directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
     request.action === 'status' ? buildStatus(deps.builds, request.payload.buildId) : startBuild(deps, request.payload),

@@ -1,9 +1,11 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { artifactKeys, keys, type BuildItem, type BuildStatus, type PipelineInput, type StartBuildInput } from '../shared/contract';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { artifactKeys, auditRef, keys, type BuildItem, type BuildStatus, type PipelineInput, type StartBuildInput } from '../shared/contract';
+import { auditPut, type AuditTrail } from '../shared/audit';
 import { errorName } from '../shared/aws-errors';
 import { HandlerError, describeError } from '../shared/responses';
+import { conditionFailedAt } from '../shared/transactions';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
 
@@ -16,6 +18,8 @@ export interface KickoffDeps {
   readonly sfn: SFNClient;
   readonly artifactsBucket: string;
   readonly stateMachineArn: string;
+  /** `build_started` and a start failure's `build_failed` are written with the build item's change. */
+  readonly audit: AuditTrail;
   readonly now?: () => Date;
 }
 
@@ -95,19 +99,30 @@ function pendingItem(buildId: string, input: StartBuildInput, createdAt: string)
   };
 }
 
-/** Create the item unless it exists; false when another kickoff created it first. */
+/** Who a build's events are about, and where they are kept. */
+const buildSubject = (item: BuildItem) => ({ orgId: item.orgId, userId: item.userId, target: auditRef('build', item.buildId) });
+
+/**
+ * Create the item unless it exists, with its `build_started` event in the same transaction (a
+ * build is never started unrecorded); false when another kickoff created it first.
+ */
 async function putPendingItem(deps: KickoffDeps, item: BuildItem): Promise<boolean> {
   try {
     await deps.builds.dynamo.send(
-      new PutCommand({
-        TableName: deps.builds.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(PK)',
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: deps.builds.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+          auditPut(
+            deps.audit,
+            { type: 'build_started', ...buildSubject(item), actor: auditRef('user', item.userId), outcome: 'success' },
+            { at: item.createdAt },
+          ),
+        ],
       }),
     );
     return true;
   } catch (error) {
-    if (errorName(error) === 'ConditionalCheckFailedException') return false;
+    if (conditionFailedAt(error, 0)) return false;
     throw error;
   }
 }
@@ -137,18 +152,21 @@ async function startPipeline(deps: KickoffDeps, item: BuildItem): Promise<void> 
   } catch (error) {
     if (errorName(error) === 'ExecutionAlreadyExists') return;
     console.error(JSON.stringify({ level: 'ERROR', message: 'StartExecution failed', buildId: item.buildId, error: describeError(error) }));
-    if (await markStartFailed(deps, item.buildId)) {
+    if (await markStartFailed(deps, item)) {
       throw new HandlerError('INTERNAL', 'The build pipeline could not be started; the build is marked failed.');
     }
   }
 }
 
-/** Mark a build that never started as failed; false if the pipeline already moved it (so it did start). */
-async function markStartFailed(deps: KickoffDeps, buildId: string): Promise<boolean> {
+/**
+ * Mark a build that never started as failed, with its `build_failed` event; false if the
+ * pipeline already moved it (so it did start).
+ */
+async function markStartFailed(deps: KickoffDeps, item: BuildItem): Promise<boolean> {
   const now = nowIso(deps);
-  const command = new UpdateCommand({
+  const update = {
     TableName: deps.builds.tableName,
-    Key: buildKey(buildId),
+    Key: buildKey(item.buildId),
     UpdateExpression: 'SET #status = :failed, #error = :error, failedAt = :now, updatedAt = :now',
     ConditionExpression: '#status = :pending',
     ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
@@ -158,12 +176,23 @@ async function markStartFailed(deps: KickoffDeps, buildId: string): Promise<bool
       ':error': 'The build pipeline could not be started.',
       ':now': now,
     },
-  });
+  };
+  const event = auditPut(
+    deps.audit,
+    {
+      type: 'build_failed',
+      ...buildSubject(item),
+      actor: auditRef('service', 'build-kickoff'),
+      outcome: 'failure',
+      detail: { reason: 'pipeline_not_started' },
+    },
+    { at: now },
+  );
   try {
-    await deps.builds.dynamo.send(command);
+    await deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, event] }));
     return true;
   } catch (error) {
-    if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    if (!conditionFailedAt(error, 0)) throw error;
     return false;
   }
 }

@@ -3,6 +3,8 @@ import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChatEvent, ServerFrame } from '../shared/contract';
+import { forbiddenEvent, type AuditTrail } from '../shared/audit';
+import { writeAuditEvent } from '../shared/audit-writer';
 import { isTransientAwsError } from '../shared/aws-errors';
 import { errorPayload } from '../shared/frame-errors';
 import { describeError } from '../shared/responses';
@@ -24,6 +26,8 @@ export interface ChatSettings {
   readonly memoryFunctionName: string;
   /** `fable-<stage>-tool-`: the only functions chat invokes as tools. */
   readonly toolFunctionPrefix: string;
+  /** Refusals are recorded there. */
+  readonly auditTable: string;
 }
 
 export interface ChatDeps {
@@ -41,6 +45,28 @@ export type ChatOutcome = 'completed' | 'duplicate' | 'forbidden' | 'gone' | 'fa
 
 const MEMORY_SEARCH = { limit: 5, timeoutMs: 2_500 } as const;
 
+const NOT_YOURS = 'This conversation belongs to another user.';
+
+/**
+ * Refuse a message to another user's conversation: the refusal is recorded, then the client told.
+ * A record that cannot be written throws (nothing is sent), so Lambda's retry refuses again.
+ */
+async function refuseConversation(deps: ChatDeps, event: ChatEvent, send: (message: ServerFrame) => Promise<SendOutcome>): Promise<'forbidden'> {
+  const trail: AuditTrail = { dynamo: deps.dynamo, tableName: deps.settings.auditTable };
+  await writeAuditEvent(
+    trail,
+    forbiddenEvent({
+      orgId: event.orgId,
+      userId: event.userId,
+      actor: ['user', event.userId],
+      target: ['conversation', event.conversationId],
+      action: 'conversation.write',
+    }),
+  );
+  await send(frame('error', { code: 'FORBIDDEN', message: NOT_YOURS }, { requestId: event.requestId, conversationId: event.conversationId }));
+  return 'forbidden';
+}
+
 /**
  * Answer one chat message: check the conversation is the caller's, then, once per request
  * (request-records.ts: a repeated delivery does nothing), gather history, memories and the org's
@@ -53,10 +79,7 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
   const conversations: ConversationsTable = { dynamo: deps.dynamo, tableName: deps.settings.conversationsTable };
 
   const owner = await conversationOwner(conversations, event.conversationId);
-  if (owner !== undefined && owner !== event.userId) {
-    await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
-    return 'forbidden';
-  }
+  if (owner !== undefined && owner !== event.userId) return refuseConversation(deps, event, send);
   return oncePerRequest(conversations, event, deadline, (record) => replyOnce(deps, event, { context, send, conversations }, record));
 }
 
@@ -68,7 +91,9 @@ interface RequestScope {
 
 /**
  * The work on a request this delivery holds. It throws only before anything was sent (Lambda's
- * retry then answers); once the turn is stored it never throws, as that would release the request.
+ * retry then answers), or when a refusal cannot be recorded (nothing was stored; the retry finds
+ * the conversation another user's and refuses it); once the turn is stored it never throws, as
+ * that would release the request.
  */
 async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, record: RequestRecordKey): Promise<ChatOutcome> {
   const { context, send, conversations } = scope;
@@ -118,14 +143,13 @@ async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, 
     receivedAt: receivedAt.toISOString(),
     completedAt: deps.now().toISOString(),
   };
-  return finishTurn(await storeTurn(conversations, record, turn), turn, scope);
+  const stored = await storeTurn(conversations, record, turn);
+  // Another user took the conversation while the reply streamed: nothing was stored.
+  if (stored === 'forbidden') return refuseConversation(deps, event, send);
+  return finishTurn(stored, turn, scope);
 }
 
-async function finishTurn(stored: StoreResult, turn: CompletedTurn, { send, context }: RequestScope): Promise<ChatOutcome> {
-  if (stored === 'forbidden') {
-    await send(frame('error', { code: 'FORBIDDEN', message: 'This conversation belongs to another user.' }, context));
-    return 'forbidden';
-  }
+async function finishTurn(stored: Exclude<StoreResult, 'forbidden'>, turn: CompletedTurn, { send, context }: RequestScope): Promise<ChatOutcome> {
   if (stored === 'superseded') return 'superseded';
   try {
     await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context));

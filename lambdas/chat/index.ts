@@ -26,6 +26,7 @@ export const handler = lambdaHandler(
       chatModelId: env.CHAT_MODEL_ID,
       memoryFunctionName: env.MEMORY_FUNCTION_NAME,
       toolFunctionPrefix: env.TOOL_FUNCTION_PREFIX,
+      auditTable: env.AUDIT_TABLE,
     },
     newId: randomUUID,
     now: () => new Date(),

@@ -1,13 +1,17 @@
-import type { MemoryRequest, MemoryResponses } from '../shared/contract';
-import type { Database } from '../shared/database/database';
-import { forbidden, notFound } from '../shared/responses';
+import { auditRef, MEMORY_ERASE_BATCH, type MemoryRequest, type MemoryResponses } from '../shared/contract';
+import type { AuditTrail } from '../shared/audit';
+import { refuse, writeAuditEvent } from '../shared/audit-writer';
+import { inTransaction, type Database } from '../shared/database/database';
+import { notFound } from '../shared/responses';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Embedder } from './embeddings';
-import { deleteOwned, findVisible, insertMemory, isVisible, listVisible, searchVisible, updateOwned } from './store';
+import { deleteOwned, eraseOwned, findVisible, insertMemory, isVisible, listOwned, listVisible, searchVisible, updateOwned, type Caller } from './store';
 
 export interface MemoryDependencies {
   readonly database: Database;
   readonly embed: Embedder;
+  /** Deletions and refusals are recorded there (`AUDIT_TABLE`). */
+  readonly audit: AuditTrail;
   /** How long getting a database connection may keep retrying (evaluated when connecting). */
   readonly connectBudgetMs: () => number;
 }
@@ -15,6 +19,15 @@ export interface MemoryDependencies {
 export type MemoryResult = MemoryResponses[keyof MemoryResponses];
 
 const NOT_FOUND = 'memory not found';
+
+/** A caller that may see a memory but did not create it tried to change it. */
+const refusal = (caller: Caller, id: string, action: 'memory.update' | 'memory.delete') => ({
+  orgId: caller.orgId,
+  userId: caller.userId,
+  actor: ['user', caller.userId] as const,
+  target: ['memory', id] as const,
+  action,
+});
 
 /**
  * Run one checked request. Embeddings are computed before a connection is taken, so no
@@ -45,7 +58,7 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
       const { payload } = request;
       const found = await withClient(deps.connectBudgetMs(), (client) => findVisible(client, payload, payload.id));
       if (!found) throw notFound(NOT_FOUND);
-      if (!found.owned) throw forbidden('only the creator of a memory may change it');
+      if (!found.owned) await refuse(deps.audit, refusal(payload, payload.id, 'memory.update'), 'only the creator of a memory may change it');
       // Re-embed only when the text actually changes.
       const { content } = payload;
       const embedding = content !== undefined && content !== found.memory.content ? await deps.embed(content) : undefined;
@@ -56,11 +69,27 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
     }
     case 'delete': {
       const { payload } = request;
-      return withClient(deps.connectBudgetMs(), async (client) => {
-        if (await deleteOwned(client, payload, payload.id)) return { deleted: payload.id };
-        if (await isVisible(client, payload, payload.id)) throw forbidden('only the creator of a memory may delete it');
-        throw notFound(NOT_FOUND);
-      });
+      return withClient(deps.connectBudgetMs(), (client) =>
+        inTransaction(client, async () => {
+          if (await deleteOwned(client, payload, payload.id)) {
+            // Recorded before the commit: a delete whose event cannot be written is rolled back
+            // (nothing lost, the caller's retry deletes again), never committed unrecorded.
+            await writeAuditEvent(deps.audit, {
+              type: 'memory_deleted',
+              orgId: payload.orgId,
+              userId: payload.userId,
+              actor: auditRef('user', payload.userId),
+              target: auditRef('memory', payload.id),
+              outcome: 'success',
+            });
+            return { deleted: payload.id };
+          }
+          if (await isVisible(client, payload, payload.id)) {
+            await refuse(deps.audit, refusal(payload, payload.id, 'memory.delete'), 'only the creator of a memory may delete it');
+          }
+          throw notFound(NOT_FOUND);
+        }),
+      );
     }
     case 'list': {
       const { payload } = request;
@@ -68,6 +97,21 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
       const cursor = payload.cursor === undefined ? undefined : decodeCursor(payload.cursor);
       const page = await withClient(deps.connectBudgetMs(), (client) => listVisible(client, payload, { ...payload, cursor }));
       return page.more && page.last ? { memories: page.memories, nextCursor: encodeCursor(page.last) } : { memories: page.memories };
+    }
+    case 'export': {
+      const { payload } = request;
+      const cursor = payload.cursor === undefined ? undefined : decodeCursor(payload.cursor);
+      const page = await withClient(deps.connectBudgetMs(), (client) => listOwned(client, payload, { limit: payload.limit, cursor }));
+      return {
+        memories: page.memories,
+        ...(page.more && page.last ? { nextCursor: encodeCursor(page.last) } : {}),
+        total: page.total,
+      };
+    }
+    case 'erase': {
+      // No event per memory: the erasure as a whole is recorded by its caller (user-data's data_erased).
+      const erased = await withClient(deps.connectBudgetMs(), (client) => eraseOwned(client, request.payload, MEMORY_ERASE_BATCH));
+      return { erased, more: erased === MEMORY_ERASE_BATCH };
     }
   }
 }

@@ -225,3 +225,48 @@ export async function listVisible(
     more: rows.length > options.limit,
   };
 }
+
+/**
+ * The memories the caller created, in every scope (a user's data export): newest first,
+ * keyset-paginated on (created_at, id), with how many there are in all.
+ */
+export async function listOwned(
+  client: PoolClient,
+  caller: Caller,
+  options: { readonly limit: number; readonly cursor?: ListCursor },
+): Promise<{ memories: Memory[]; last?: ListCursor; more: boolean; total: number }> {
+  // One snapshot for the page and the total, so they agree.
+  return inTransaction(client, async () => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const { rows } = await client.query<MemoryRow & { created_micros: string }>(
+      `SELECT ${COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros
+       FROM ${MEMORIES_TABLE}
+       WHERE ${ownedBy('$1', '$2')}
+         AND ($3::bigint IS NULL OR (created_at, id) < (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $5`,
+      [caller.userId, caller.orgId, options.cursor?.createdMicros ?? null, options.cursor?.id ?? null, options.limit + 1],
+    );
+    const { rows: counted } = await client.query<{ total: string }>(
+      `SELECT count(*) AS total FROM ${MEMORIES_TABLE} WHERE ${ownedBy('$1', '$2')}`,
+      [caller.userId, caller.orgId],
+    );
+    const page = rows.slice(0, options.limit);
+    const lastRow = page[page.length - 1];
+    return {
+      memories: page.map(toMemory),
+      last: lastRow && { createdMicros: lastRow.created_micros, id: lastRow.id },
+      more: rows.length > options.limit,
+      total: Number(counted[0].total),
+    };
+  });
+}
+
+/** Delete up to `batch` of the memories the caller created (one statement, so all of the batch or none). */
+export async function eraseOwned(client: PoolClient, caller: Caller, batch: number): Promise<number> {
+  const { rowCount } = await client.query(
+    `DELETE FROM ${MEMORIES_TABLE} WHERE id IN (SELECT id FROM ${MEMORIES_TABLE} WHERE ${ownedBy('$1', '$2')} LIMIT $3)`,
+    [caller.userId, caller.orgId, batch],
+  );
+  return rowCount ?? 0;
+}

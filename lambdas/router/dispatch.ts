@@ -1,5 +1,16 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { buildKickoffResponses, memoryResponses, type BuildKickoffStartEvent, type Caller, type ChatEvent, type MemoryEvent } from '../shared/contract';
+import {
+  buildKickoffResponses,
+  memoryResponses,
+  userDataResponse,
+  type BuildKickoffStartEvent,
+  type Caller,
+  type ChatEvent,
+  type DataAction,
+  type MemoryEvent,
+  type UserDataEvent,
+  type UserDataResponse,
+} from '../shared/contract';
 import { invokeAsync, invokeDirect } from '../shared/invoke';
 
 /** The memory type stored for a "remember this" message. */
@@ -53,4 +64,19 @@ export async function rememberFact(lambda: LambdaClient, functionName: string, c
     payload: { content, scope: 'user', type: REMEMBERED_MEMORY_TYPE, userId: caller.userId, orgId: caller.orgId },
   };
   return (await invokeDirect(lambda, functionName, event, memoryResponses.create)).memory.id;
+}
+
+export interface DataRequest {
+  readonly action: DataAction;
+  /** The frame's requestId: a resent frame is answered from the request already made. */
+  readonly requestId: string;
+}
+
+/**
+ * A user's export or erasure, waited for (user-data's timeout is within the router's): its
+ * answer, the URL and counts, is what the `data_ready` frame carries.
+ */
+export async function requestData(lambda: LambdaClient, functionName: string, caller: FrameCaller, input: DataRequest): Promise<UserDataResponse> {
+  const event: UserDataEvent = { action: input.action, payload: { userId: caller.userId, orgId: caller.orgId, requestId: input.requestId } };
+  return invokeDirect(lambda, functionName, event, userDataResponse);
 }

@@ -23,6 +23,7 @@ export const handler = lambdaHandler(
       chatFunctionName: env.CHAT_FUNCTION_NAME,
       buildKickoffFunctionName: env.BUILD_KICKOFF_FUNCTION_NAME,
       memoryFunctionName: env.MEMORY_FUNCTION_NAME,
+      userDataFunctionName: env.USER_DATA_FUNCTION_NAME,
     },
     newId: randomUUID,
   }),

@@ -7,7 +7,7 @@ import { errorPayload } from '../shared/frame-errors';
 import { describeError, HandlerError } from '../shared/responses';
 import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
 import { classifyIntent } from './intent';
-import { handOffToChat, rememberFact, startBuild, type FrameCaller } from './dispatch';
+import { handOffToChat, rememberFact, requestData, startBuild, type FrameCaller } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
 
 export interface RouterSettings {
@@ -17,6 +17,7 @@ export interface RouterSettings {
   readonly chatFunctionName: string;
   readonly buildKickoffFunctionName: string;
   readonly memoryFunctionName: string;
+  readonly userDataFunctionName: string;
 }
 
 export interface RouterDeps {
@@ -37,6 +38,7 @@ export interface InboundFrame {
 
 type Reply = (message: ServerFrame) => Promise<SendOutcome>;
 type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
+type DataRequestFrame = Extract<ClientFrame, { type: 'data_request' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
 const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, failed: 502, unavailable: 503 } as const;
@@ -46,7 +48,8 @@ const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : S
 /**
  * Handle one `$default` frame: check the connection's identity (known, and its sign-in not yet
  * expired), validate the frame, answer pings, classify messages and hand them to chat,
- * build-kickoff or memory. A refused or bad frame gets an `error` frame and touches nothing else.
+ * build-kickoff or memory, and pass data requests to user-data. A refused or bad frame gets an
+ * `error` frame and touches nothing else.
  */
 export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promise<number> {
   const sender = { websocket: deps.websocket, dynamo: deps.dynamo, connectionsTable: deps.settings.connectionsTable };
@@ -65,10 +68,14 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
     const clientFrame = checkedFrame(inbound);
     if (clientFrame instanceof HandlerError) return await refuse(clientFrame.code, clientFrame.message, STATUS.badRequest);
     if (clientFrame.type === 'ping') return statusOf(await reply(frame('pong', {})));
-    // Every message gets a requestId (chat's idempotency key), generated when the client sent none.
-    const message = { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() };
-    context = { requestId: message.requestId, conversationId: message.conversationId };
-    return await routeMessage(deps, reply, caller, message, context);
+    // Every message and data request gets a requestId (its idempotency key), generated when the client sent none.
+    const request = { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() };
+    if (request.type === 'data_request') {
+      context = { requestId: request.requestId };
+      return await routeDataRequest(deps, reply, caller, request);
+    }
+    context = { requestId: request.requestId, conversationId: request.conversationId };
+    return await routeMessage(deps, reply, caller, request, context);
   } catch (error) {
     const payload = errorPayload(error);
     console.error(JSON.stringify({ level: 'ERROR', message: 'frame failed', ...context, error: describeError(error) }));
@@ -145,4 +152,16 @@ function statusOfFailure(code: FrameErrorCode): number {
   if (code === 'BAD_REQUEST') return STATUS.badRequest;
   if (code === 'THROTTLED' || code === 'UNAVAILABLE') return STATUS.unavailable;
   return STATUS.failed;
+}
+
+/** The caller's own data, always: the identity is the connection's, never anything the frame says. */
+async function routeDataRequest(
+  deps: RouterDeps,
+  reply: Reply,
+  caller: FrameCaller,
+  request: DataRequestFrame & { readonly requestId: string },
+): Promise<number> {
+  const answer = await requestData(deps.lambda, deps.settings.userDataFunctionName, caller, { action: request.action, requestId: request.requestId });
+  const payload = { action: request.action, ...(answer.url !== undefined ? { url: answer.url } : {}), counts: answer.counts };
+  return statusOf(await reply(frame('data_ready', payload, { requestId: request.requestId })));
 }

@@ -18,7 +18,8 @@ import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment 
  *
  * The record is written last, once the function is ready: a failure anywhere before leaves the
  * record as it was (absent on a first deploy, the last good version on a redeploy), and running the
- * same deploy again resumes, adopting a function a crashed deploy left behind. The log group is
+ * same deploy again resumes, adopting a function a crashed deploy left behind. The record and its
+ * `tool_deployed` event are one write, so a deployment is recorded exactly when it is. The log group is
  * made ready before the function exists or changes, so every log line lands under its retention.
  */
 export async function deployTool(deps: DeployerDeps, request: DeployRequest): Promise<ToolDeployerResponses['deploy']> {
@@ -55,8 +56,7 @@ export async function deployTool(deps: DeployerDeps, request: DeployRequest): Pr
     timeout: request.timeout,
   };
   const now = new Date().toISOString();
-  const version = record
-    ? await updateToolRecord(deps.dynamo, settings.tableName, deployment, now)
-    : await putNewToolRecord(deps.dynamo, settings.tableName, deployment, now);
+  const records = { dynamo: deps.dynamo, tableName: settings.tableName, audit: deps.audit };
+  const version = record ? await updateToolRecord(records, deployment, record.version, now) : await putNewToolRecord(records, deployment, now);
   return { tool: { toolName: request.toolName, functionName, functionArn, functionUrl, version } };
 }

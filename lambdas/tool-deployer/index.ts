@@ -12,6 +12,7 @@ export const handler = lambdaHandler(
     lambda: lambdaClient(),
     dynamo: dynamoDocumentClient(),
     logs: cloudWatchLogsClient(),
+    audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
     settings: deployerSettings(env),
   }),
   invokeToolDeployer,

@@ -1,6 +1,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Runtime, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditTrail } from '../shared/audit';
 import { intSetting } from '../shared/config';
 import { LOG_RETENTION_DAYS, type LambdaEnvironment } from '../shared/contract';
 
@@ -30,6 +31,8 @@ export interface DeployerDeps {
   readonly lambda: LambdaClient;
   readonly dynamo: DynamoDBDocumentClient;
   readonly logs: CloudWatchLogsClient;
+  /** Deployments, undeployments and refusals are recorded there (`AUDIT_TABLE`). */
+  readonly audit: AuditTrail;
   readonly settings: DeployerSettings;
 }
 

@@ -12,6 +12,7 @@ export const handler = lambdaHandler(
     return {
       builds: { dynamo, tableName: env.BUILDS_TABLE },
       sender: { dynamo, websocket: websocketClient(env.WEBSOCKET_ENDPOINT), connectionsTable: env.CONNECTIONS_TABLE },
+      audit: { dynamo, tableName: env.AUDIT_TABLE },
     };
   },
   directInvoke(statusUpdate, (update, deps: UpdateStatusDeps) => updateBuildStatus(deps, update)),

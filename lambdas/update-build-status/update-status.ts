@@ -1,4 +1,5 @@
 import type { BuildPhase, BuildStatus } from '../shared/contract';
+import type { AuditTrail } from '../shared/audit';
 import type { ConnectionSender } from '../shared/websocket';
 import { applyStatusUpdate, type BuildsTable } from './apply-update';
 import { notifyBuildStatus, type Notified } from './notify';
@@ -7,6 +8,7 @@ import type { StatusUpdate } from './status-update';
 export interface UpdateStatusDeps {
   readonly builds: BuildsTable;
   readonly sender: ConnectionSender;
+  readonly audit: AuditTrail;
   readonly now?: () => Date;
 }
 
@@ -18,7 +20,7 @@ export interface UpdatedBuild {
 /** Move the build forward, then tell the user's open connections. */
 export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUpdate): Promise<UpdatedBuild> {
   const now = (deps.now?.() ?? new Date()).toISOString();
-  const item = await applyStatusUpdate(deps.builds, update, now);
+  const item = await applyStatusUpdate(deps.builds, deps.audit, update, now);
   const notified = await notifyBuildStatus(deps.sender, item);
   return {
     build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },

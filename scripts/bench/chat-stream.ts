@@ -24,6 +24,7 @@ function chatEnvironment(dynamo: LocalDynamo): LambdaEnvironment<'chat'> {
     CHAT_MODEL_ID: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
     MEMORY_FUNCTION_NAME: 'fable-bench-memory',
     TOOL_FUNCTION_PREFIX: 'fable-bench-tool-',
+    AUDIT_TABLE: dynamo.tableName('audit'),
   };
 }
 

@@ -26,6 +26,8 @@ const SAMPLE_ENVIRONMENT: Record<EnvName, string> = {
   CHAT_FUNCTION_NAME: 'fable-test-chat',
   BUILD_KICKOFF_FUNCTION_NAME: 'fable-test-build-kickoff',
   MEMORY_FUNCTION_NAME: 'fable-test-memory',
+  USER_DATA_FUNCTION_NAME: 'fable-test-user-data',
+  AUDIT_TABLE: 'fable-test-audit',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:fable-test-db-AbCdEf',
   DB_HOST: 'fable-test.cluster-abc.us-west-2.rds.amazonaws.com',
   DB_PORT: '5432',

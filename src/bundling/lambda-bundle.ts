@@ -23,6 +23,7 @@ export const BUNDLE_FORMATS: Readonly<Record<LambdaName, BundleFormat>> = {
   'build-kickoff': 'esm',
   'update-build-status': 'esm',
   'ws-authorizer': 'esm',
+  'user-data': 'esm',
 };
 
 export interface LambdaBundle {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { BUILDS_TABLE, CONNECTIONS_TABLE, CONVERSATIONS_TABLE, TOOLS_TABLE } from '../../lambdas/shared/contract';
 import { DynamoTable } from './dynamo-table';
+import { AuditTable } from './audit-table';
 
 /** The DynamoDB tables of FABLE; Lambdas reach them through their bindings. */
 export class FableTables extends Construct {
@@ -8,6 +9,7 @@ export class FableTables extends Construct {
   readonly conversations: DynamoTable;
   readonly builds: DynamoTable;
   readonly tools: DynamoTable;
+  readonly audit: AuditTable;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -15,5 +17,6 @@ export class FableTables extends Construct {
     this.conversations = new DynamoTable(this, CONVERSATIONS_TABLE.component, CONVERSATIONS_TABLE);
     this.builds = new DynamoTable(this, BUILDS_TABLE.component, BUILDS_TABLE);
     this.tools = new DynamoTable(this, TOOLS_TABLE.component, TOOLS_TABLE);
+    this.audit = new AuditTable(this, 'audit');
   }
 }

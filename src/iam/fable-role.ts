@@ -3,6 +3,7 @@ import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsEnvironment } from '../platform/aws-environment';
+import { FableStage } from '../stage/fable-stage';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy-document';
 
 export interface FableRoleProps {
@@ -18,7 +19,8 @@ export interface FableRoleProps {
  * An IAM role with one inline least-privilege policy. Constructs grant to it through
  * `addStatements` (their `grantX` helpers) or a statement source evaluated at synth (bindings);
  * the policy is rendered once from everything granted, so a role never holds a permission
- * nobody asked for.
+ * nobody asked for. Every role also carries the stage's guards (`FableStage.guardEveryRole`):
+ * explicit Denies no grant can outweigh.
  */
 export class FableRole extends Construct {
   readonly role: IamRole;
@@ -39,8 +41,11 @@ export class FableRole extends Construct {
       role: this.role.id,
       policy: Lazy.stringValue({ produce: () => policyDocument(this.uniqueStatements()) }),
     });
+    const stage = FableStage.of(this);
+    this.addStatementSource(() => stage.roleGuardStatements());
     this.node.addValidation({
-      validate: () => (this.uniqueStatements().length === 0 ? [`Role ${props.name} has no permissions granted.`] : []),
+      validate: () =>
+        this.uniqueStatements().some((s) => (s.effect ?? 'Allow') === 'Allow') ? [] : [`Role ${props.name} has no permissions granted.`],
     });
   }
 

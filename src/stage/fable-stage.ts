@@ -6,6 +6,7 @@ import { AwsEnvironment } from '../platform/aws-environment';
 import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
 import { bedrockStatement } from '../iam/bedrock';
+import type { PolicyStatement } from '../iam/policy-document';
 import { LAMBDA_RUNTIME } from '../compute/runtime';
 import type { Monitored, MonitoredKind, MonitoredOf } from '../operations/monitored';
 
@@ -35,6 +36,7 @@ export class FableStage extends Construct {
   private readonly monitored: Monitored[] = [];
   /** Who read the monitored resources: anything registered later would be left without alarms. */
   private monitoredReadBy?: string;
+  private readonly roleGuards: (() => readonly PolicyStatement[])[] = [];
 
   constructor(scope: TerraformStack, props: FableStageProps) {
     super(scope, FableStage.ID);
@@ -77,6 +79,18 @@ export class FableStage extends Construct {
 
   bundle(name: LambdaName): LambdaBundle {
     return requireBundle(this.bundles, name);
+  }
+
+  /**
+   * Explicit Denies every FABLE role of the stage carries (FableRole adds them), whatever it is
+   * granted: a resource protects itself once, here, instead of in each role. Read at synth.
+   */
+  guardEveryRole(statements: () => readonly PolicyStatement[]): void {
+    this.roleGuards.push(statements);
+  }
+
+  roleGuardStatements(): PolicyStatement[] {
+    return this.roleGuards.flatMap((statements) => statements());
   }
 
   /** Offer a resource to Lambda bindings under its key (see `bindingKey`). */

@@ -12,11 +12,27 @@ import type { FableRole } from '../iam/fable-role';
 
 export type S3ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:GetObjectVersion';
 
+/** Objects under a prefix that live only `days` (their noncurrent versions one more day). */
+export interface ExpiringPrefix {
+  readonly prefix: string;
+  readonly days: number;
+}
+
 export interface SecureBucketProps {
   readonly bucketName: string;
   readonly forceDestroy: boolean;
-  /** Expire noncurrent versions and abandoned multipart uploads. */
-  readonly lifecycle?: { readonly noncurrentVersionDays: number; readonly abortMultipartDays: number };
+  /** Expire noncurrent versions and abandoned multipart uploads, and whatever is under `expiring` prefixes. */
+  readonly lifecycle?: {
+    readonly noncurrentVersionDays: number;
+    readonly abortMultipartDays: number;
+    readonly expiring?: readonly ExpiringPrefix[];
+  };
+}
+
+/** A key prefix names a folder (`builds/`), or the whole bucket (''). */
+function keyPrefix(prefix: string): string {
+  if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`Key prefix "${prefix}" must end with "/".`);
+  return prefix;
 }
 
 /**
@@ -74,6 +90,14 @@ export class SecureBucket extends Construct {
             filter: [{ prefix: '' }],
             abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.lifecycle.abortMultipartDays }],
           },
+          // Where rules overlap, S3 honours the shorter expiration: these prefixes keep no old versions for long.
+          ...(props.lifecycle.expiring ?? []).map(({ prefix, days }) => ({
+            id: `expire-${prefix.replace(/\/$/, '')}`,
+            status: 'Enabled',
+            filter: [{ prefix }],
+            expiration: [{ days }],
+            noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
+          })),
         ],
       });
     }
@@ -89,8 +113,16 @@ export class SecureBucket extends Construct {
 
   /** ARN pattern for the objects under a key prefix, e.g. `builds/`. */
   objectsArn(prefix: string): string {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`Key prefix "${prefix}" must end with "/".`);
-    return `${this.bucket.arn}/${prefix}*`;
+    return `${this.bucket.arn}/${keyPrefix(prefix)}*`;
+  }
+
+  /** Listing the keys under these prefixes only (ListObjectsV2 is authorized on the bucket, with the prefix asked for). */
+  listStatement(prefixes: readonly string[]): PolicyStatement {
+    return {
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.arn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${keyPrefix(prefix)}*`) } },
+    };
   }
 
   /** Grant object actions under one key prefix only. */

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Lazy } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
@@ -42,7 +43,8 @@ export class ToolExecutionRole extends Construct {
     this.boundary = new IamPolicy(this, 'boundary', {
       name: stage.iamName('tool-boundary'),
       description: 'Permissions boundary of every FABLE tool: the most a deployed tool can ever do',
-      policy: policyDocument(statements),
+      // With the stage's guards, as the role has them (FableRole): the same document twice.
+      policy: Lazy.stringValue({ produce: () => policyDocument([...statements, ...stage.roleGuardStatements()]) }),
     });
     this.role = new FableRole(this, 'role', {
       name: stage.iamName('tool-execution'),

@@ -18,6 +18,7 @@ beforeAll(async () => {
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
+  process.env.AUDIT_TABLE = dynamo.tableName('audit');
 });
 afterAll(async () => {
   dynamoDocumentClient().destroy();

@@ -7,6 +7,7 @@ import { startBuild, REQUEST_PREVIEW_CHARS, type KickoffDeps } from '../../../la
 import { buildIdFor } from '../../../lambdas/build-kickoff/build-id';
 import { UUID_PATTERN, type StartBuildInput } from '../../../lambdas/shared/contract';
 import { respond } from '../../../lambdas/shared/responses';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 
 const BUCKET = 'fable-test-artifacts-123456789012';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
@@ -29,15 +30,21 @@ beforeEach(() => {
   sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: NOW }));
 });
 
-function deps(): KickoffDeps {
+function deps(auditTable = dynamo.tableName('audit')): KickoffDeps {
   return {
     builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
     s3,
     sfn,
     artifactsBucket: BUCKET,
     stateMachineArn: STATE_MACHINE_ARN,
+    audit: { dynamo: dynamo.doc, tableName: auditTable },
     now: () => NOW,
   };
+}
+
+/** The audit events about one build. */
+async function buildEvents(buildId: string) {
+  return (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((event) => event.target === `build:${buildId}`);
 }
 
 const input = (overrides: Partial<StartBuildInput> = {}): StartBuildInput => ({
@@ -178,6 +185,45 @@ describe('startBuild', () => {
     expect(await item(buildId)).toMatchObject({ status: 'running' });
     expect(await item(buildId)).not.toHaveProperty('error');
     logged.mockRestore();
+  });
+});
+
+describe('the audit trail', () => {
+  test('a started build is recorded once, with its item: build_started by its user, at its creation', async () => {
+    const { buildId } = await startBuild(deps(), input({ idempotencyKey: 'audited' }));
+    await startBuild(deps(), input({ idempotencyKey: 'audited' }));
+    expect(await buildEvents(buildId)).toEqual([
+      storedEvent({
+        type: 'build_started',
+        orgId: 'org-1',
+        userId: 'user-1',
+        actor: 'user:user-1',
+        target: `build:${buildId}`,
+        outcome: 'success',
+        at: NOW.toISOString(),
+      }),
+    ]);
+  });
+
+  test('a build whose pipeline could not start is recorded as build_failed, with the reason and no text', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    sfnMock.on(StartExecutionCommand).rejects(accessDenied());
+    await respond(() => startBuild(deps(), input({ idempotencyKey: 'no-pipeline' })));
+    const buildId = buildIdFor('user-1', 'no-pipeline');
+    // Both at the kickoff's one clock reading: in type order, not key order.
+    const events = (await buildEvents(buildId)).map(({ type, actor, outcome, detail }) => ({ type, actor, outcome, detail }));
+    expect(events.sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+      { type: 'build_failed', actor: 'service:build-kickoff', outcome: 'failure', detail: { reason: 'pipeline_not_started' } },
+      { type: 'build_started', actor: 'user:user-1', outcome: 'success', detail: undefined },
+    ]);
+    jest.mocked(console.error).mockRestore();
+  });
+
+  test('a build is never created unrecorded: when the event cannot be written, no item exists and nothing starts', async () => {
+    const response = startBuild(deps('fable-test-no-such-audit-table'), input({ idempotencyKey: 'unrecorded' }));
+    await expect(response).rejects.toThrow(/non-existent table|not found/i);
+    expect(await item(buildIdFor('user-1', 'unrecorded'))).toBeUndefined();
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
 

@@ -7,6 +7,8 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { handler } from '../../../lambdas/chat';
 import { HISTORY_MESSAGES } from '../../../lambdas/chat/history';
 import { lambdaContext as contextWithTimeLeft } from '../../helpers/lambda-events';
+import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import {
   answerWith,
   CHAT_MODEL,
@@ -140,6 +142,36 @@ describe('chat: a reply', () => {
     ]);
     expect(bedrock.calls()).toHaveLength(0);
     expect(await conversationItems(dynamo, 'conv-theirs')).toHaveLength(1);
+    expect((await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((e) => e.target === 'conversation:conv-theirs')).toEqual([
+      storedEvent({
+        type: 'forbidden',
+        orgId: 'org-1',
+        userId: 'user-1',
+        actor: 'user:user-1',
+        target: 'conversation:conv-theirs',
+        outcome: 'denied',
+        detail: { action: 'conversation.write' },
+      }),
+    ]);
+  });
+
+  it('throws a refusal it cannot record, before telling the client, so Lambda\'s retry refuses (and records) it', async () => {
+    await dynamo.doc.send(
+      new PutCommand({ TableName: dynamo.tableName('conversations'), Item: { PK: 'CONV#conv-unrecorded', SK: 'META', userId: 'user-2' } }),
+    );
+    const client = dynamoDocumentClient();
+    const send = client.send.bind(client);
+    jest.spyOn(client, 'send').mockImplementation(((command: unknown) =>
+      command instanceof PutCommand
+        ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+        : send(command as never)) as never);
+    const event = chatEvent({ conversationId: 'conv-unrecorded', requestId: 'req-unrecorded' });
+    await expect(handler(event, lambdaContext)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(framesSent(websocket)).toEqual([]);
+
+    jest.mocked(client.send).mockRestore();
+    expect(await handler(event, lambdaContext)).toEqual({ outcome: 'forbidden' });
+    expect((await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((e) => e.target === 'conversation:conv-unrecorded')).toHaveLength(1);
   });
 
   it('rejects a malformed event without touching anything', async () => {

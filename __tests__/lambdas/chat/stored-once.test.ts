@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';
+import { auditEvents } from '../../helpers/audit-trail';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -94,6 +95,12 @@ describe('chat: a request is answered and stored once, whatever fails', () => {
     expect(await answerMessage(chatDeps(dynamo), event, inTwoMinutes())).toBe('forbidden');
     expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(1);
     expect(await messages('conv-taken')).toEqual([]);
+    // Each refusal is in the audit trail: the one at the store, and the retry's.
+    const refusals = (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((e) => e.target === 'conversation:conv-taken');
+    expect(refusals.map(({ type, actor, detail }) => ({ type, actor, detail }))).toEqual([
+      { type: 'forbidden', actor: 'user:user-1', detail: { action: 'conversation.write' } },
+      { type: 'forbidden', actor: 'user:user-1', detail: { action: 'conversation.write' } },
+    ]);
   });
 
   it('gives the request back when storing its turn fails for a transient fault, and the retry stores it once', async () => {

@@ -3,12 +3,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BedrockRuntimeClient, InvokeModelCommand, ThrottlingException } from '@aws-sdk/client-bedrock-runtime';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startPglite, PGLITE_USER, type PgliteServer } from '../../../scripts/local/pglite';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { lambdaContext } from '../../helpers/lambda-events';
 import { handler } from '../../../lambdas/memory';
 import { migrate } from '../../../lambdas/db-init/migrator';
 import { encodeCursor } from '../../../lambdas/memory/cursor';
 import type { DirectResponse, Memory, MemoryResponses } from '../../../lambdas/shared/contract';
 import { bagOfWordsEmbedding, titanResponse } from '../../helpers/fake-embeddings';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 
 const DIMENSIONS = 256;
 const MODEL_ID = 'amazon.titan-embed-text-v2:0';
@@ -27,6 +31,8 @@ const secrets = mockClient(SecretsManagerClient);
 
 let server: PgliteServer;
 let db: Client;
+/** The audit trail the handler writes refusals and deletions to. */
+let dynamo: LocalDynamo;
 
 function call<A extends keyof MemoryResponses>(action: A, caller: Caller, payload: Record<string, unknown> = {}, ctx = context) {
   return handler({ action, payload: { ...caller, ...payload } }, ctx) as Promise<DirectResponse<MemoryResponses[A]>>;
@@ -51,10 +57,12 @@ const embeddedTexts = () => bedrock.commandCalls(InvokeModelCommand).map((c) => 
 
 beforeAll(async () => {
   server = await startPglite();
+  dynamo = await startDynamoLocal();
   db = await server.client();
   await migrate(db as never, DIMENSIONS);
   Object.assign(process.env, server.env, {
     AWS_REGION: 'us-west-2',
+    AUDIT_TABLE: dynamo.tableName('audit'),
     DB_SECRET_ARN: SECRET_ARN,
     EMBEDDING_MODEL_ID: MODEL_ID,
     EMBEDDING_DIMENSIONS: String(DIMENSIONS),
@@ -73,6 +81,7 @@ afterAll(async () => {
   // The handler's pooled connections are cut by the stop; their warnings are expected here.
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await server.stop();
+  await dynamo.stop();
   bedrock.restore();
   secrets.restore();
 });
@@ -269,7 +278,7 @@ describe('bad input', () => {
   const payload = (extra: Record<string, unknown>) => ({ ...ALICE, ...extra });
   const badEvents: [string, unknown, string][] = [
     ['event not an object', 'create', 'event must be an object'],
-    ['unknown action', { action: 'forget', payload: payload({}) }, 'action must be one of create, search, get, update, delete, list'],
+    ['unknown action', { action: 'forget', payload: payload({}) }, 'action must be one of create, search, get, update, delete, list, export, erase'],
     ['missing payload', { action: 'list' }, 'payload is required'],
     ['missing userId', { action: 'list', payload: { orgId: 'acme' } }, 'payload.userId is required'],
     ['orgId not a string', { action: 'list', payload: { userId: 'alice', orgId: 7 } }, 'payload.orgId must be a string'],
@@ -316,6 +325,60 @@ describe('bad input', () => {
   it('accepts a cursor it issued (the forged-cursor check is not over-strict)', async () => {
     const cursor = encodeCursor({ createdMicros: '1700000000000000', id });
     expect(await errorCode(call('list', ALICE, { cursor }))).toBe('SUCCESS');
+  });
+});
+
+describe('the audit trail (reached from the VPC)', () => {
+  const eventsAbout = async (id: string) => (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((event) => event.target === `memory:${id}`);
+  const stillThere = async (id: string) => (await db.query('SELECT 1 FROM memories WHERE id = $1', [id])).rowCount === 1;
+
+  it('records a deletion once as memory_deleted by its owner, with ids only', async () => {
+    const { id } = await create(ALICE, 'alice secret plans for the offsite', { scope: 'org' });
+    await ok('delete', ALICE, { id });
+    const recorded = await eventsAbout(id);
+    expect(recorded).toEqual([
+      storedEvent({ type: 'memory_deleted', orgId: 'acme', userId: 'alice', actor: 'user:alice', target: `memory:${id}`, outcome: 'success' }),
+    ]);
+    expect(JSON.stringify(recorded)).not.toContain('secret plans');
+  });
+
+  it.each([
+    ['update', { tags: ['hijacked'] }, 'memory.update'],
+    ['delete', {}, 'memory.delete'],
+  ] as const)('records a refused %s by a non-owner as forbidden, and changes nothing', async (action, change, code) => {
+    const { id } = await create(ALICE, `alice org note for ${action}`, { scope: 'org' });
+    expect(await errorCode(call(action, BOB, { id, ...change }))).toBe('FORBIDDEN');
+    expect(await eventsAbout(id)).toEqual([
+      storedEvent({ type: 'forbidden', orgId: 'acme', userId: 'bob', actor: 'user:bob', target: `memory:${id}`, outcome: 'denied', detail: { action: code } }),
+    ]);
+    expect((await ok('get', ALICE, { id })).memory.tags).toEqual([]);
+  });
+
+  it('records nothing for an id the caller cannot see (NOT_FOUND)', async () => {
+    const before = (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).length;
+    expect(await errorCode(call('delete', ALICE, { id: '00000000-0000-4000-8000-000000000000' }))).toBe('NOT_FOUND');
+    expect(await auditEvents(dynamo.doc, dynamo.tableName('audit'))).toHaveLength(before);
+  });
+
+  it('rolls back a deletion whose event cannot be written (the memory stays); the retry deletes and records it once', async () => {
+    const { id } = await create(ALICE, 'alice note to delete under throttling');
+    const client = dynamoDocumentClient();
+    const send = client.send.bind(client);
+    const throttled = jest.spyOn(client, 'send').mockImplementation(((command: unknown) =>
+      command instanceof PutCommand
+        ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+        : send(command as never)) as never);
+    try {
+      await expect(call('delete', ALICE, { id })).rejects.toMatchObject({ name: 'ThrottlingException' });
+    } finally {
+      throttled.mockRestore();
+    }
+    expect(await stillThere(id)).toBe(true);
+    expect(await eventsAbout(id)).toEqual([]);
+
+    expect(await ok('delete', ALICE, { id })).toEqual({ success: true, deleted: id });
+    expect(await stillThere(id)).toBe(false);
+    expect((await eventsAbout(id)).map((event) => event.type)).toEqual(['memory_deleted']);
   });
 });
 

@@ -3,8 +3,14 @@ import { keywordIntent } from '../../../lambdas/router/intent';
 import { HandlerError } from '../../../lambdas/shared/responses';
 
 describe('parseClientFrame', () => {
-  it('accepts the two client frames of the protocol', () => {
+  it('accepts the client frames of the protocol', () => {
     expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' });
+    // A data request names no identity: fields beyond the protocol's are dropped.
+    expect(parseClientFrame('{"type":"data_request","action":"erase","requestId":"r-2","userId":"someone"}')).toEqual({
+      type: 'data_request',
+      action: 'erase',
+      requestId: 'r-2',
+    });
     expect(parseClientFrame('{"type":"message","content":"hi","requestId":"r_1","conversationId":"c-1","action":"x"}')).toEqual({
       type: 'message',
       content: 'hi',

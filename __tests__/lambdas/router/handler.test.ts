@@ -24,6 +24,7 @@ beforeAll(async () => {
     CHAT_FUNCTION_NAME: 'fable-test-chat',
     BUILD_KICKOFF_FUNCTION_NAME: 'fable-test-build-kickoff',
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
+    USER_DATA_FUNCTION_NAME: 'fable-test-user-data',
   });
 });
 
@@ -97,7 +98,7 @@ const invokedPayload = (index = 0) => JSON.parse(Buffer.from(lambda.commandCalls
 describe('router: frame validation', () => {
   it.each([
     ['malformed JSON', '{"type": "message", "content": ', 'frame is not valid JSON'],
-    ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message'],
+    ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message, data_request'],
     ['blank content', '{"type":"message","content":"   "}', 'content must not be blank'],
     ['a malformed requestId', '{"type":"message","content":"hi","requestId":"has space"}', 'requestId must be 1-64 letters, digits, "_" or "-"'],
     ['a JSON array', '[1,2]', 'frame must be an object'],
@@ -264,6 +265,57 @@ describe('router: intents', () => {
     lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: 'b-2', status: 'pending' }));
     await receive('{"type":"message","content":"Can you build me a tool that converts currencies?"}');
     expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-build-kickoff');
+  });
+});
+
+describe('router: data requests', () => {
+  const URL = 'https://fable-test-artifacts.s3.us-west-2.amazonaws.com/exports/user-1/req-export.json?X-Amz-Expires=900';
+
+  it('asks user-data to export the connection\'s own user, never an identity the frame names, and answers data_ready', async () => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, url: URL, counts: { memories: 2, conversations: 1 } }));
+    const frame = { type: 'data_request', action: 'export', requestId: 'req-export', userId: 'someone-else', orgId: 'other-org' };
+    expect(await receive(JSON.stringify(frame))).toEqual({ statusCode: 200 });
+
+    expect(lambda.commandCalls(InvokeCommand).map((c) => ({ ...c.args[0].input, Payload: undefined }))).toEqual([
+      { FunctionName: 'fable-test-user-data', InvocationType: 'RequestResponse', Payload: undefined },
+    ]);
+    expect(invokedPayload()).toEqual({ action: 'export', payload: { userId: 'user-1', orgId: 'org-1', requestId: 'req-export' } });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'data_ready', requestId: 'req-export', payload: { action: 'export', url: URL, counts: { memories: 2, conversations: 1 } } },
+    ]);
+    expect(bedrock.calls()).toHaveLength(0);
+  });
+
+  it('gives an erase without a requestId a generated one, and answers with the counts', async () => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, counts: { memories: 0, connections: 1 } }));
+    expect(await receive('{"type":"data_request","action":"erase"}')).toEqual({ statusCode: 200 });
+    const { payload } = invokedPayload();
+    expect(payload).toEqual({ userId: 'user-1', orgId: 'org-1', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'data_ready', requestId: payload.requestId, payload: { action: 'erase', counts: { memories: 0, connections: 1 } } },
+    ]);
+  });
+
+  it.each([
+    ['an unknown action', '{"type":"data_request","action":"delete"}', 'action must be one of export, erase'],
+    ['a malformed requestId', '{"type":"data_request","action":"export","requestId":"a/b"}', 'requestId must be 1-64 letters, digits, "_" or "-"'],
+  ])('answers %s with BAD_REQUEST and invokes nothing', async (_, body, message) => {
+    expect(await receive(body)).toEqual({ statusCode: 400 });
+    expect(framesSent()[0].payload).toEqual({ code: 'BAD_REQUEST', message });
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it('passes user-data\'s own refusal to the client', async () => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: false, error: { code: 'CONFLICT', message: 'requestId r-1 was used for an export' } }));
+    expect(await receive('{"type":"data_request","action":"erase","requestId":"r-1"}')).toEqual({ statusCode: 502 });
+    expect(framesSent()).toEqual([
+      { connectionId: CONNECTION, type: 'error', requestId: 'r-1', payload: { code: 'CONFLICT', message: 'requestId r-1 was used for an export' } },
+    ]);
+  });
+
+  it('refuses a data request from a connection the table does not know, without invoking user-data', async () => {
+    expect(await receive('{"type":"data_request","action":"erase","requestId":"r-2"}', 'conn-unknown')).toEqual({ statusCode: 403 });
+    expect(lambda.calls()).toHaveLength(0);
   });
 });
 

@@ -14,6 +14,7 @@ const ENV = {
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
   TOOL_LOG_RETENTION_DAYS: '14',
+  AUDIT_TABLE: 'fable-test-audit',
 };
 
 let dynamo: LocalDynamo;

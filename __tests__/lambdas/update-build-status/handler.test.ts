@@ -17,6 +17,7 @@ beforeAll(async () => {
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
+  process.env.AUDIT_TABLE = dynamo.tableName('audit');
   await dynamo.doc.send(
     new PutCommand({
       TableName: dynamo.tableName('builds'),

@@ -6,13 +6,14 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
 import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';
 import { respond } from '../../../lambdas/shared/responses';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 
 let dynamo: LocalDynamo;
 const websocket = new ApiGatewayManagementApiClient({ region: 'us-west-2', endpoint: 'https://example.com/test' });
@@ -31,10 +32,12 @@ beforeEach(() => {
 const deps = (overrides: Partial<UpdateStatusDeps> = {}): UpdateStatusDeps => ({
   builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
   sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
+  audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
   now: () => clock,
   ...overrides,
 });
-const update = (event: unknown) => respond(async () => updateBuildStatus(deps(), parseInput(statusUpdate, event)));
+const update = (event: unknown, overrides: Partial<UpdateStatusDeps> = {}) =>
+  respond(async () => updateBuildStatus(deps(overrides), parseInput(statusUpdate, event)));
 const key = (buildId: string) => ({ PK: `BUILD#${buildId}`, SK: 'META' });
 const read = async (buildId: string) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('builds'), Key: key(buildId) }))).Item;
@@ -166,6 +169,62 @@ describe('recording a build moving through its phases', () => {
       ),
     ).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect((await read(buildId))?.status).toBe('pending');
+  });
+});
+
+describe('the audit trail', () => {
+  const eventsOf = async (buildId: string) =>
+    (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((event) => event.target === `build:${buildId}`);
+
+  test('a completed build is recorded once as build_completed by the pipeline; running steps are not events', async () => {
+    const buildId = await pendingBuild('owner-1');
+    await update({ buildId, status: 'running', phase: 'core' });
+    await update({ buildId, status: 'running', phase: 'deploy' });
+    at('2026-03-01T10:51:00.000Z');
+    await update({ buildId, status: 'completed', result: { tools: [] } });
+    // The pipeline's retry of a step that succeeded is a CONFLICT and records nothing more.
+    expect(await update({ buildId, status: 'completed' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+    expect(await eventsOf(buildId)).toEqual([
+      storedEvent({
+        type: 'build_completed',
+        orgId: 'default',
+        userId: 'owner-1',
+        actor: 'service:build-pipeline',
+        target: `build:${buildId}`,
+        outcome: 'success',
+        detail: { phase: 'deploy' },
+        at: '2026-03-01T10:51:00.000Z',
+      }),
+    ]);
+  });
+
+  test('a failed build is recorded as build_failed with its phase, never with its error text', async () => {
+    const buildId = await pendingBuild('owner-2');
+    await update({ buildId, status: 'running', phase: 'oi' });
+    await update({ buildId, status: 'failed', error: 'secret-looking output sk-123 from the agent' });
+    const [event] = await eventsOf(buildId);
+    expect(event).toMatchObject({ type: 'build_failed', outcome: 'failure', detail: { phase: 'oi' } });
+    expect(JSON.stringify(event)).not.toContain('sk-123');
+  });
+
+  test('a final status throttled past the client retries is neither stored nor recorded; the pipeline retry records it once', async () => {
+    const buildId = await pendingBuild('owner-3');
+    await update({ buildId, status: 'running', phase: 'deploy' });
+    const send = dynamo.doc.send.bind(dynamo.doc);
+    const throttled = jest.spyOn(dynamo.doc, 'send').mockImplementation(((command: unknown) =>
+      command instanceof TransactWriteCommand
+        ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+        : send(command as never)) as never);
+    try {
+      await expect(update({ buildId, status: 'completed' })).rejects.toMatchObject({ name: 'ThrottlingException' });
+    } finally {
+      throttled.mockRestore();
+    }
+    expect(await read(buildId)).toMatchObject({ status: 'running' });
+    expect(await eventsOf(buildId)).toEqual([]);
+
+    expect(await update({ buildId, status: 'completed' })).toMatchObject({ success: true });
+    expect((await eventsOf(buildId)).map((event) => event.type)).toEqual(['build_completed']);
   });
 });
 

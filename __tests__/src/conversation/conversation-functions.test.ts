@@ -14,7 +14,7 @@ const { config } = stage;
 let json: StackJson;
 
 /** Stand-ins for functions other constructs own: bindings give their name and an invoke grant on their ARN. */
-function otherFunction(name: 'memory' | 'build-kickoff'): void {
+function otherFunction(name: 'memory' | 'build-kickoff' | 'user-data'): void {
   const arn = `arn:aws:lambda:us-west-2:123456789012:function:fable-dev-${name}`;
   stage.provide<InvokeBinding>(`function:${name}`, {
     resolveBinding: () => ({ value: `fable-dev-${name}`, statements: [{ actions: ['lambda:InvokeFunction'], resources: [arn] }] }),
@@ -26,6 +26,7 @@ beforeAll(() => {
   const websocket = new WebSocketApi(stack, 'websocket');
   otherFunction('memory');
   otherFunction('build-kickoff');
+  otherFunction('user-data');
   // The tool-deployer reads tool bundles from the artifacts bucket.
   new ArtifactsBucket(stack, 'artifacts');
   new ToolHosting(stack, 'tools');
@@ -37,12 +38,17 @@ beforeAll(() => {
 
 const fn = (name: string) => findResource(json, 'aws_lambda_function', (f) => f.function_name === `fable-dev-${name}`);
 
-/** The statements of a function's role policy, keyed by action for easy lookup. */
-function statements(name: string): { Action: string | string[]; Resource: string | string[] }[] {
+/**
+ * The statements of a function's role policy, keyed by action for easy lookup. The audit trail's
+ * Deny, which every role carries, is proven in roles-vs-code.test.ts and left out here.
+ */
+function statements(name: string): { Sid?: string; Action: string | string[]; Resource: string | string[] }[] {
   const role = findResource(json, 'aws_iam_role', (r) => r.name === `fable-dev-${name}`);
   const roleRef = Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0];
   const policy = findResource(json, 'aws_iam_role_policy', (p) => p.role === `\${aws_iam_role.${roleRef}.id}`);
-  return JSON.parse(policy.policy).Statement;
+  return (JSON.parse(policy.policy).Statement as { Sid?: string; Action: string | string[]; Resource: string | string[] }[]).filter(
+    (statement) => statement.Sid !== 'AuditTrailIsAppendOnly',
+  );
 }
 
 const actionsOf = (name: string) =>
@@ -56,11 +62,12 @@ const tableRef = (component: string) => new RegExp(`^\\$\\{aws_dynamodb_table\\.
 describe('ConversationFunctions', () => {
   it('creates the three functions outside the VPC with timeouts fit for their work', () => {
     expect(fn('connection-manager').timeout).toBe(10);
-    // The router outlasts the functions it waits for (memory may be waiting out an Aurora resume).
+    // The router outlasts the functions it waits for (memory may be waiting out an Aurora resume, user-data erasing a user).
     expect(fn('router').timeout).toBe(FUNCTION_SETTINGS.router.timeoutSeconds);
     expect(FUNCTION_SETTINGS.router.timeoutSeconds).toBeGreaterThan(
       ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(FUNCTION_SETTINGS.memory.timeoutSeconds, FUNCTION_SETTINGS['build-kickoff'].timeoutSeconds),
     );
+    expect(FUNCTION_SETTINGS.router.timeoutSeconds).toBeGreaterThan(FUNCTION_SETTINGS['user-data'].timeoutSeconds);
     expect(fn('chat').timeout).toBe(120);
     for (const name of ['connection-manager', 'router', 'chat']) expect(fn(name).vpc_config).toBeUndefined();
   });
@@ -74,6 +81,7 @@ describe('ConversationFunctions', () => {
       'CONNECTIONS_TABLE',
       'MEMORY_FUNCTION_NAME',
       'ROUTER_MODEL_ID',
+      'USER_DATA_FUNCTION_NAME',
       'WEBSOCKET_ENDPOINT',
     ]);
     const router = fn('router').environment.variables;
@@ -81,10 +89,12 @@ describe('ConversationFunctions', () => {
       CHAT_FUNCTION_NAME: 'fable-dev-chat',
       BUILD_KICKOFF_FUNCTION_NAME: 'fable-dev-build-kickoff',
       MEMORY_FUNCTION_NAME: 'fable-dev-memory',
+      USER_DATA_FUNCTION_NAME: 'fable-dev-user-data',
       ROUTER_MODEL_ID: config.models.routerModelId,
     });
     expect(router.WEBSOCKET_ENDPOINT).toMatch(/^https:\/\/\$\{aws_apigatewayv2_api\.[\w-]+\.id\}\.execute-api\..+\/dev$/);
     expect(fn('chat').environment.variables).toMatchObject({ CHAT_MODEL_ID: config.models.chatModelId, MEMORY_FUNCTION_NAME: 'fable-dev-memory' });
+    expect(fn('chat').environment.variables.AUDIT_TABLE).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*audit[\w-]*\.name\}$/);
     expect(fn('connection-manager').environment.variables.CONNECTION_TTL_SECONDS).toBe(String(config.connectionTtlSeconds));
   });
 
@@ -94,12 +104,13 @@ describe('ConversationFunctions', () => {
     expect(dynamo.Resource).toMatch(tableRef('connections'));
   });
 
-  it('lets the router read connections, call the router model, invoke chat, build-kickoff and memory, and post frames', () => {
+  it('lets the router read connections, call the router model, invoke chat, build-kickoff, memory and user-data, and post frames', () => {
     expect(actionsOf('router')).toEqual([
       'bedrock:InvokeModel',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'execute-api:ManageConnections',
+      'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
@@ -112,19 +123,22 @@ describe('ConversationFunctions', () => {
         expect.stringMatching(/^\$\{aws_lambda_function\.[\w-]*chat[\w-]*\.arn\}$/),
         'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-build-kickoff',
         'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-memory',
+        'arn:aws:lambda:us-west-2:123456789012:function:fable-dev-user-data',
       ]),
     );
     const bedrock = statements('router').find((s) => s.Action === 'bedrock:InvokeModel')!;
     expect(JSON.stringify(bedrock.Resource)).toContain('claude-haiku');
   });
 
-  it('lets chat stream from the chat model, use conversations and tools, invoke memory and only fable-<stage>-tool-* functions', () => {
+  it('lets chat stream from the chat model, use conversations and tools, record refusals, invoke memory and only fable-<stage>-tool-* functions', () => {
     expect(actionsOf('chat')).toEqual([
       'bedrock:InvokeModelWithResponseStream',
       // connections (a gone connection) and conversations (a request record given back)
       'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      // conversations, and the audit trail (append only)
+      'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:Query',

@@ -2,6 +2,7 @@ import { FableVpc } from '../../../src/network/vpc';
 import { SecurityGroups } from '../../../src/network/security-groups';
 import { AuroraDatabase } from '../../../src/data/aurora';
 import { MemoryService } from '../../../src/memory/memory-service';
+import { FableTables } from '../../../src/data/tables';
 import { migrationsFingerprint } from '../../../lambdas/shared/contract/migrations';
 import type { LambdaBundles } from '../../../src/bundling/lambda-bundle';
 import { findResource, resourcesOf, synthJson, testBundles, type StackJson } from '../../helpers/synth';
@@ -21,6 +22,8 @@ beforeAll(async () => {
     isolatedSubnetIds: vpc.isolatedSubnets.map((s) => s.id),
     securityGroupId: securityGroups.database.id,
   });
+  // Memory records deletions in the audit trail.
+  new FableTables(stack, 'tables');
   new MemoryService(stack, 'memory', { database, vpc, securityGroups });
   json = synthJson(stack);
 });
@@ -39,9 +42,13 @@ function statements(name: string): { Action: string | string[]; Resource: string
   return JSON.parse(findResource(json, 'aws_iam_role_policy', (p) => p.role === roleId).policy).Statement;
 }
 
-/** The grants beyond what every VPC Lambda gets (logs, X-Ray, ENI management). */
+/**
+ * The grants beyond what every VPC Lambda gets (logs, X-Ray, ENI management) and the audit
+ * trail's Deny every role carries (proven in roles-vs-code.test.ts).
+ */
 const ownStatements = (name: string) =>
-  statements(name).filter((s) => ![s.Action].flat().every((a) => /^(logs|xray|ec2):/.test(a)));
+  statements(name).filter((s) => ![s.Action].flat().every((a) => /^(logs|xray|ec2):/.test(a)) && (s as { Sid?: string }).Sid !== 'AuditTrailIsAppendOnly');
+const auditRef = (attribute: string) => ref('aws_dynamodb_table', attribute, (t) => t.name === 'fable-dev-audit');
 
 describe('MemoryService', () => {
   it('builds both functions from their CommonJS bundles on nodejs24.x', () => {
@@ -79,11 +86,12 @@ describe('MemoryService', () => {
       ...connection,
       EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
       EMBEDDING_DIMENSIONS: '1024',
+      AUDIT_TABLE: auditRef('name'),
     });
     expect(fn('db-init').environment.variables).toEqual({ ...connection, EMBEDDING_DIMENSIONS: '1024' });
   });
 
-  it('lets memory invoke only the embedding model and read only the database secret', () => {
+  it('lets memory invoke only the embedding model, read only the database secret and append to the audit trail', () => {
     expect(ownStatements('memory')).toEqual([
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: clusterRef('master_user_secret[0].secret_arn') },
       {
@@ -91,6 +99,7 @@ describe('MemoryService', () => {
         Action: 'bedrock:InvokeModel',
         Resource: `arn:${dataRef('aws_partition', 'partition')}:bedrock:${dataRef('aws_region', 'region')}::foundation-model/amazon.titan-embed-text-v2:0`,
       },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: auditRef('arn') },
     ]);
   });
 

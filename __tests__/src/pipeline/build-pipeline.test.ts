@@ -313,25 +313,28 @@ describe('state machine', () => {
 describe('pipeline Lambdas', () => {
   const lambda = (name: string) => findResource(dev, 'aws_lambda_function', (f) => f.function_name === name);
 
-  test('build-kickoff gets the builds table, the bucket and this state machine, and may start only it', () => {
+  test('build-kickoff gets the builds table, the bucket, this state machine and the audit trail, and may start only it', () => {
     expect(lambda('fable-dev-build-kickoff').environment.variables).toEqual({
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       STATE_MACHINE_ARN: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn'),
+      AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(roleStatements(dev, 'fable-dev-build-kickoff').slice(2)).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-builds') },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(dev)}/builds/*` },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn') },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(dev, 'fable-dev-audit') },
     ]);
   });
 
-  test('update-build-status gets the two tables and the management endpoint, and may post to connections', () => {
+  test('update-build-status gets the two tables, the management endpoint and the audit trail, and may post to connections', () => {
     expect(lambda('fable-dev-update-build-status').environment.variables).toEqual({
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       CONNECTIONS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-connections', 'name'),
       WEBSOCKET_ENDPOINT,
+      AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       NODE_OPTIONS: '--enable-source-maps',
     });
     const connections = tableArn(dev, 'fable-dev-connections');
@@ -341,6 +344,7 @@ describe('pipeline Lambdas', () => {
       { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: connections },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${connections}/index/userId-index` },
       { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: WEBSOCKET_API_ARN },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(dev, 'fable-dev-audit') },
     ]);
   });
 });

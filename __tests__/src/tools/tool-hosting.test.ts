@@ -129,6 +129,7 @@ describe('tool-deployer', () => {
       TOOL_RUNTIME: 'nodejs24.x',
       TOOL_BOUNDARY_ARN: `\${aws_iam_policy.${boundaryId}.arn}`,
       TOOL_LOG_RETENTION_DAYS: '14',
+      AUDIT_TABLE: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*audit[^}]*\.name\}$/),
       NODE_OPTIONS: '--enable-source-maps',
     });
   });
@@ -177,10 +178,10 @@ describe('tool-deployer', () => {
     ]);
   });
 
-  it('reads and writes only the tools table and reads only tool bundles', () => {
+  it('reads and writes only the tools table, appends to the audit trail, and reads only tool bundles', () => {
     const statements = deployerPolicy().Statement;
-    const dynamo = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
-    // Item actions on the table, Query on the org index only.
+    const dynamo = statements.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
+    // Item actions on the table, Query on the org index only; PutItem on the audit trail.
     expect(dynamo).toEqual([
       {
         Effect: 'Allow',
@@ -188,6 +189,7 @@ describe('tool-deployer', () => {
         Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}$/),
       },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}\/index\/GSI1$/) },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*audit[^}]*\.arn\}$/) },
     ]);
     const s3 = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('s3:')));
     expect(s3).toEqual([{ Effect: 'Allow', Action: 's3:GetObject', Resource: expect.stringMatching(/\.arn\}\/tools\/\*$/) }]);

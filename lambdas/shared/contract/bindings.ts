@@ -50,7 +50,8 @@ export interface WebSocketBinding {
 }
 export interface BucketBinding {
   readonly bucket: 'artifacts';
-  readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[] }[];
+  /** Object actions under each prefix; `list` also lets the handler list the keys under it. */
+  readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[]; readonly list?: boolean }[];
 }
 export interface StateMachineBinding {
   readonly stateMachine: 'build-pipeline';
@@ -90,7 +91,7 @@ export type Binding =
   | ToolsBinding;
 
 /** Functions a binding may name (FABLE's own Lambdas). */
-export type FunctionTarget = 'chat' | 'memory' | 'build-kickoff';
+export type FunctionTarget = 'chat' | 'memory' | 'build-kickoff' | 'user-data';
 
 const DATABASE = {
   DB_SECRET_ARN: { database: 'secret' },
@@ -101,6 +102,12 @@ const DATABASE = {
 } as const satisfies Record<string, DatabaseBinding>;
 
 const WEBSOCKET = { websocket: 'manage-connections' } as const satisfies WebSocketBinding;
+
+/**
+ * Audit events are only ever added (a conditional put). The audit table denies every FABLE role
+ * anything that could change or remove one (src/data/audit-table.ts), whatever a binding says.
+ */
+const AUDIT_WRITER = { table: 'audit', actions: ['PutItem'] } as const satisfies TableBinding;
 
 /**
  * Every Lambda's bindings, by environment variable (DESIGN.md section 4 fixes the names).
@@ -119,6 +126,7 @@ export const LAMBDA_BINDINGS = {
     CHAT_FUNCTION_NAME: { invoke: 'chat' },
     BUILD_KICKOFF_FUNCTION_NAME: { invoke: 'build-kickoff' },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+    USER_DATA_FUNCTION_NAME: { invoke: 'user-data' },
   },
   chat: {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },
@@ -129,11 +137,13 @@ export const LAMBDA_BINDINGS = {
     CHAT_MODEL_ID: { model: 'chat', actions: ['InvokeModelWithResponseStream'] },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
     TOOL_FUNCTION_PREFIX: { tools: 'functions', access: 'invoke' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   memory: {
     ...DATABASE,
     EMBEDDING_MODEL_ID: { model: 'embedding', actions: ['InvokeModel'] },
     EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'db-init': {
     ...DATABASE,
@@ -148,16 +158,38 @@ export const LAMBDA_BINDINGS = {
     TOOL_RUNTIME: { setting: 'lambdaRuntime' },
     TOOL_BOUNDARY_ARN: { tools: 'boundary' },
     TOOL_LOG_RETENTION_DAYS: { setting: 'logRetentionDays' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'build-kickoff': {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
     STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   'update-build-status': {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
+    AUDIT_TABLE: AUDIT_WRITER,
+  },
+  /** A user's data rights: reads everything held about a user (export) or removes it (erase). */
+  'user-data': {
+    CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
+    CONVERSATIONS_TABLE: { table: 'conversations', actions: ['Query', 'DeleteItem'], queryIndexes: ['GSI1'] },
+    BUILDS_TABLE: { table: 'builds', actions: ['DeleteItem'], queryIndexes: ['GSI1'] },
+    // UpdateItem: an erased user's name is taken off the org's tools they deployed (the tools stay).
+    TOOLS_TABLE: { table: 'tools', actions: ['UpdateItem'], queryIndexes: ['GSI1'] },
+    ARTIFACTS_BUCKET: {
+      bucket: 'artifacts',
+      objects: [
+        // GetObject: a build's full request (its spec) for the export.
+        { prefix: 'builds/', actions: ['GetObject', 'DeleteObject'], list: true },
+        // GetObject: the export's pre-signed URL, and reading back a request's record.
+        { prefix: 'exports/', actions: ['GetObject', 'PutObject', 'DeleteObject'], list: true },
+      ],
+    },
+    MEMORY_FUNCTION_NAME: { invoke: 'memory' },
+    AUDIT_TABLE: { ...AUDIT_WRITER, queryIndexes: ['GSI1'] },
   },
   // Verifies tokens against the pool's public JWKS: no AWS API call, so no grant.
   'ws-authorizer': {

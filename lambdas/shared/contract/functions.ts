@@ -28,16 +28,25 @@ export const ROUTER_CLASSIFY_TIMEOUT_SECONDS = 3;
 
 const MEMORY = { timeoutSeconds: 30, memoryMb: 512 } as const;
 const BUILD_KICKOFF = { timeoutSeconds: 30, memoryMb: 256 } as const;
+/**
+ * A data export or erasure: a memory call may first wait out an Aurora resume (up to memory's
+ * timeout), then pages of DynamoDB, S3 and memory work; a request cut short by this limit is
+ * finished by a retry with the same requestId.
+ */
+const USER_DATA = { timeoutSeconds: 120, memoryMb: 512 } as const;
 
 export const FUNCTION_SETTINGS = {
   'connection-manager': { timeoutSeconds: 10, memoryMb: 256 },
   /**
    * The router classifies, then waits for memory or build-kickoff to answer (memory may be waiting
-   * out an Aurora resume from auto-pause), so it outlasts both. The frame's answer goes out by
-   * PostToConnection, so API Gateway's 29 s integration limit (it bounds route responses, which
-   * FABLE does not use) does not cut it short.
+   * out an Aurora resume from auto-pause), or waits for user-data (no classification), so it
+   * outlasts each. The frame's answer goes out by PostToConnection, so API Gateway's 29 s
+   * integration limit (it bounds route responses, which FABLE does not use) does not cut it short.
    */
-  router: { timeoutSeconds: ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds) + 5, memoryMb: 256 },
+  router: {
+    timeoutSeconds: Math.max(ROUTER_CLASSIFY_TIMEOUT_SECONDS + Math.max(MEMORY.timeoutSeconds, BUILD_KICKOFF.timeoutSeconds), USER_DATA.timeoutSeconds) + 5,
+    memoryMb: 256,
+  },
   /**
    * A streamed reply with up to three tool rounds, each a model call plus tool invocations. The
    * router invokes it asynchronously: Lambda retries a failed reply twice, and a reply older than
@@ -53,6 +62,7 @@ export const FUNCTION_SETTINGS = {
   'update-build-status': { timeoutSeconds: 30, memoryMb: 256 },
   /** A JWKS fetch on a cold start (3 s response limit, one retry) plus the verification. */
   'ws-authorizer': { timeoutSeconds: 10, memoryMb: 256 },
+  'user-data': USER_DATA,
 } satisfies Record<LambdaName, FunctionSettings>;
 
 /** A Lambda's timeout in milliseconds: the budget a handler runs within when no context says otherwise. */

@@ -24,3 +24,5 @@ export interface Caller {
   /** Cognito groups (`cognito:groups`), e.g. `admins`. */
   readonly groups: readonly string[];
 }
+/** Who deployed an org's tool, once that user's data was erased (the tool stays with its org). */
+export const ERASED_USER_ID = 'erased-user';

@@ -12,3 +12,5 @@ export * from './tools';
 export * from './fields';
 export * from './functions';
 export * from './metrics';
+export * from './audit';
+export * from './data-rights';

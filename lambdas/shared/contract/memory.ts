@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { maxBytes, opaqueId, optional, uuid, withDefault } from './fields';
 
-export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list'] as const;
+export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list', 'export', 'erase'] as const;
 export type MemoryAction = (typeof MEMORY_ACTIONS)[number];
 export const MEMORY_SCOPES = ['user', 'org', 'global'] as const;
 export type MemoryScope = (typeof MEMORY_SCOPES)[number];
@@ -19,6 +19,9 @@ export const MAX_MEMORY_TAGS = 20;
 export const MAX_MEMORY_TYPES_FILTER = 20;
 export const MEMORY_SEARCH_LIMIT = { default: 10, max: 50 } as const;
 export const MEMORY_LIST_LIMIT = { default: 20, max: 100 } as const;
+export const MEMORY_EXPORT_LIMIT = { default: 100, max: 100 } as const;
+/** Memories one `erase` call deletes at most (one statement); `more` says whether to call again. */
+export const MEMORY_ERASE_BATCH = 500;
 export const DEFAULT_MEMORY_TYPE = 'note';
 export const DEFAULT_MEMORY_IMPORTANCE = 0.5;
 
@@ -83,6 +86,14 @@ const payloads = {
     cursor: optional(z.string()),
     types: typesFilter,
   }),
+  /** The memories the caller created, in every scope (a user's data export); newest first. */
+  export: z.strictObject({
+    ...caller,
+    limit: limit(MEMORY_EXPORT_LIMIT),
+    cursor: optional(z.string()),
+  }),
+  /** Delete the memories the caller created, in every scope (a user's erasure), a batch per call. */
+  erase: z.strictObject(caller),
 };
 
 export const memoryEvent = z.discriminatedUnion('action', [
@@ -92,6 +103,8 @@ export const memoryEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('update'), payload: payloads.update }),
   z.object({ action: z.literal('delete'), payload: payloads.delete }),
   z.object({ action: z.literal('list'), payload: payloads.list }),
+  z.object({ action: z.literal('export'), payload: payloads.export }),
+  z.object({ action: z.literal('erase'), payload: payloads.erase }),
 ]);
 /** What a caller sends. */
 export type MemoryEvent = z.input<typeof memoryEvent>;
@@ -126,5 +139,9 @@ export const memoryResponses = {
   delete: z.object({ deleted: z.string() }),
   search: z.object({ memories: z.array(memorySearchHit) }),
   list: z.object({ memories: z.array(memory), nextCursor: z.string().optional() }),
+  /** `total`: how many memories the caller created, on every page. */
+  export: z.object({ memories: z.array(memory), nextCursor: z.string().optional(), total: z.int().min(0) }),
+  /** `more`: a full batch was deleted, so more may remain. */
+  erase: z.object({ erased: z.int().min(0), more: z.boolean() }),
 };
 export type MemoryResponses = { [A in MemoryAction]: z.output<(typeof memoryResponses)[A]> };

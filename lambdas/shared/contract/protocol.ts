@@ -25,6 +25,26 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** What a user may ask of their own data (DESIGN.md section 9): a copy of it, or its erasure. */
+export const DATA_ACTIONS = ['export', 'erase'] as const;
+export type DataAction = (typeof DATA_ACTIONS)[number];
+/** What an export found or an erase removed, by kind (each count is a number of items). */
+export const DATA_COUNT_NAMES = [
+  'memories',
+  'conversations',
+  'messages',
+  'requestRecords',
+  'connections',
+  'builds',
+  'buildObjects',
+  'exports',
+  'tools',
+  'auditEvents',
+] as const;
+export type DataCountName = (typeof DATA_COUNT_NAMES)[number];
+export const dataCounts = z.partialRecord(z.enum(DATA_COUNT_NAMES), z.int().min(0));
+export type DataCounts = z.output<typeof dataCounts>;
+
 /** A client frame (JSON text, at most MAX_FRAME_BYTES); fields beyond these are ignored. */
 export const clientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),
@@ -34,6 +54,8 @@ export const clientFrame = z.discriminatedUnion('type', [
     conversationId: optional(frameId),
     requestId: optional(frameId),
   }),
+  /** The caller's own data only: the identity comes from the connection, never from the frame. */
+  z.object({ type: z.literal('data_request'), action: z.enum(DATA_ACTIONS), requestId: optional(frameId) }),
 ]);
 export type ClientFrame = z.output<typeof clientFrame>;
 
@@ -46,6 +68,8 @@ export const serverPayloads = {
   tool_use: z.object({ name: z.string() }),
   tool_result: z.object({ name: z.string(), ok: z.boolean() }),
   build_status: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES), phase: z.enum(BUILD_PHASES).optional() }),
+  /** `url`: a pre-signed GET of the export document; `counts`: what was exported or erased. */
+  data_ready: z.object({ action: z.enum(DATA_ACTIONS), url: z.string().optional(), counts: dataCounts.optional() }),
   error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string() }),
 };
 export type ServerPayloads = { [T in keyof typeof serverPayloads]: z.output<(typeof serverPayloads)[T]> };

@@ -10,7 +10,7 @@ export interface GlobalIndexDefinition {
   readonly sortKey?: string;
 }
 
-export type TableComponent = 'connections' | 'conversations' | 'builds' | 'tools';
+export type TableComponent = 'connections' | 'conversations' | 'builds' | 'tools' | 'audit';
 
 export interface TableDefinition {
   /** Component name: the table is `fable-<stage>-<component>`. */
@@ -56,7 +56,19 @@ export const TOOLS_TABLE: TableDefinition = {
   pointInTimeRecovery: true,
 };
 
-export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE, CONVERSATIONS_TABLE, BUILDS_TABLE, TOOLS_TABLE];
+/**
+ * The audit trail (DESIGN.md section 9): append-only. Events are kept for good (no TTL), so a
+ * restore from point-in-time recovery is the only way back to an earlier state of it.
+ */
+export const AUDIT_TABLE: TableDefinition = {
+  component: 'audit',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+  pointInTimeRecovery: true,
+};
+
+export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE, CONVERSATIONS_TABLE, BUILDS_TABLE, TOOLS_TABLE, AUDIT_TABLE];
 
 /** Attribute names every key schema of a table uses (all strings, DESIGN.md section 5). */
 export function keyAttributes(table: TableDefinition): string[] {
@@ -73,6 +85,10 @@ export const keys = {
   tool: (toolName: string) => `TOOL#${toolName}`,
   user: (userId: string) => `USER#${userId}`,
   org: (orgId: string) => `ORG#${orgId}`,
+  /** An audit event: its time, then its ULID (unique among events of the same millisecond). */
+  event: (isoTime: string, eventId: string) => `EVENT#${isoTime}#${eventId}`,
+  /** An audit event's GSI1 sort key: its time. */
+  eventTime: (isoTime: string) => `EVENT#${isoTime}`,
   meta: 'META',
 } as const;
 
@@ -108,4 +124,12 @@ export interface BuildItem {
 export const artifactKeys = {
   buildSpec: (buildId: string) => `builds/${buildId}/spec.json`,
   buildOutput: (buildId: string, phase: 'core' | 'oi') => `builds/${buildId}/${phase}-output.json`,
+  /** Everything of one build: its spec, phase outputs, workspace and worker outputs. */
+  buildFiles: (buildId: string) => `builds/${buildId}/`,
+  /**
+   * A user's data exports. The user id is URI-encoded, so an id holding `/` can never name
+   * another user's folder (ids FABLE issues, Cognito subs, read the same either way).
+   */
+  userExports: (userId: string) => `exports/${encodeURIComponent(userId)}/`,
+  dataExport: (userId: string, requestId: string) => `exports/${encodeURIComponent(userId)}/${requestId}.json`,
 } as const;
