@@ -320,7 +320,7 @@ describe('calls no role may make', () => {
 
     it('only the Lambdas that record events may append one', async () => {
       expect(await allowedTo({ action: 'dynamodb:PutItem', resource: AUDIT })).toEqual(
-        ['build-kickoff', 'chat', 'memory', 'tool-deployer', 'update-build-status', 'user-data'].map((name) => `fable-dev-${name}`),
+        ['build-kickoff', 'chat', 'connection-manager', 'memory', 'tool-deployer', 'update-build-status', 'user-data', 'ws-authorizer'].map((name) => `fable-dev-${name}`),
       );
     });
 

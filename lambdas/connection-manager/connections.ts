@@ -1,7 +1,9 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { authorizerContext, WEBSOCKET_SUBPROTOCOL, type ConnectionIdentity, type ConnectionItem } from '../shared/contract';
+import { auditPut, type AuditTrail } from '../shared/audit';
+import { auditRef, authorizerContext, WEBSOCKET_SUBPROTOCOL, type AuditEvent, type ConnectionIdentity, type ConnectionItem } from '../shared/contract';
 import { offeredSubprotocols, type HandshakeHeaders } from '../shared/subprotocols';
+import { conditionFailedAt } from '../shared/transactions';
 import { routeContext } from '../shared/websocket-route';
 
 export interface ConnectionsTable {
@@ -9,9 +11,9 @@ export interface ConnectionsTable {
   readonly tableName: string;
 }
 
-/** What connection-manager reads of a route event: the route and the connection id (a table key). */
+/** What connection-manager reads of a route event: the route, the connection id (a table key) and when it connected. */
 export const connectionRoute = z.object({
-  requestContext: routeContext.extend({ routeKey: z.enum(['$connect', '$disconnect']) }),
+  requestContext: routeContext.extend({ routeKey: z.enum(['$connect', '$disconnect']), connectedAt: z.number().int().positive() }),
 });
 
 /**
@@ -31,6 +33,18 @@ export function chosenSubprotocol(headers: HandshakeHeaders): string | undefined
   return offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : false;
 }
 
+/** The `connect` event of an accepted connection: who connected, over which connection. */
+export function connectEvent(item: ConnectionItem): AuditEvent {
+  return {
+    type: 'connect',
+    orgId: item.orgId,
+    userId: item.userId,
+    actor: auditRef('user', item.userId),
+    target: auditRef('connection', item.connectionId),
+    outcome: 'success',
+  };
+}
+
 export function connectionItem(connectionId: string, identity: ConnectionIdentity, now: Date, ttlSeconds: number): ConnectionItem {
   return {
     connectionId,
@@ -44,8 +58,18 @@ export function connectionItem(connectionId: string, identity: ConnectionIdentit
   };
 }
 
-export async function putConnection(table: ConnectionsTable, item: ConnectionItem): Promise<void> {
-  await table.dynamo.send(new PutCommand({ TableName: table.tableName, Item: item }));
+/**
+ * Store the connection and its `connect` event together, or neither. The event is named by the
+ * connection, so a retried `$connect` finds the event its first run wrote with the connection
+ * (one transaction) and adds nothing.
+ */
+export async function putConnection(table: ConnectionsTable, audit: AuditTrail, item: ConnectionItem): Promise<void> {
+  const event = auditPut(audit, connectEvent(item), { at: item.connectedAt, idempotencyKey: `connect:${item.connectionId}` });
+  try {
+    await table.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table.tableName, Item: item } }, event] }));
+  } catch (error) {
+    if (!conditionFailedAt(error, 1)) throw error;
+  }
 }
 
 /** Deleting an absent connection is a no-op, so a repeated $disconnect is harmless. */

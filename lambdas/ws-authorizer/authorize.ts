@@ -25,6 +25,7 @@ import {
   MAX_CONNECTION_SECONDS,
   opaqueId,
   ORG_ROLES,
+  RESERVED_ORG_PREFIX,
   type AuthorizerContext,
 } from '../shared/contract';
 import { checkInput } from '../shared/validation';
@@ -50,15 +51,36 @@ export interface Door {
   readonly allowAnonymous: boolean;
 }
 
+/** Why a connection was refused: a code for the audit trail and the log (never a token, nor a claim's value). */
+export type RefusalReason =
+  | 'no_token'
+  | 'more_than_one_token'
+  | 'empty_token'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_from_another_issuer'
+  | 'token_for_another_client'
+  | 'not_an_id_token'
+  | 'bad_signature'
+  | 'unknown_signing_key'
+  | 'malformed_token'
+  | 'invalid_token'
+  | 'bad_claims';
+
 export type Decision =
   | { readonly allowed: true; readonly context: AuthorizerContext; readonly source: TokenSource | 'anonymous' }
-  | { readonly allowed: false; readonly reason: string };
+  | { readonly allowed: false; readonly reason: RefusalReason; readonly detail?: string };
+
+/** An org a user can belong to: any opaque id outside the names FABLE reserves for itself. */
+const orgIdClaim = opaqueId.refine((orgId) => !orgId.startsWith(RESERVED_ORG_PREFIX), {
+  error: `must not start with "${RESERVED_ORG_PREFIX}" (reserved)`,
+});
 
 /** The claims the identity comes from; an org is required (a user nobody placed in one gets no default). */
 const identityClaims = z.object({
   sub: opaqueId,
   exp: z.number().int(),
-  [CLAIMS.orgId]: opaqueId,
+  [CLAIMS.orgId]: orgIdClaim,
   [CLAIMS.orgRole]: z.enum(ORG_ROLES).optional(),
   [CLAIMS.groups]: z.array(groupName).optional(),
 });
@@ -71,7 +93,7 @@ const identityClaims = z.object({
 export async function decide(door: Door, presented: Presented, now: Date): Promise<Decision> {
   if (presented.kind === 'malformed') return { allowed: false, reason: presented.reason };
   if (presented.kind === 'none') {
-    if (!door.allowAnonymous) return { allowed: false, reason: 'no token' };
+    if (!door.allowAnonymous) return { allowed: false, reason: 'no_token' };
     return { allowed: true, source: 'anonymous', context: anonymousContext(now) };
   }
   let payload: JwtPayload;
@@ -82,7 +104,7 @@ export async function decide(door: Door, presented: Presented, now: Date): Promi
     return { allowed: false, reason: refusalReason(error) };
   }
   const claims = checkInput(identityClaims, payload, 'token');
-  if (!claims.success) return { allowed: false, reason: claims.message };
+  if (!claims.success) return { allowed: false, reason: 'bad_claims', detail: claims.message };
   const { sub, exp } = claims.data;
   return {
     allowed: true,
@@ -108,16 +130,16 @@ function anonymousContext(now: Date): AuthorizerContext {
   };
 }
 
-/** Why a token was refused, for the log: the verifier's error classes (their messages may quote claims). */
-function refusalReason(error: JwtBaseError): string {
-  if (error instanceof JwtExpiredError) return 'token expired';
-  if (error instanceof JwtNotBeforeError) return 'token not yet valid';
+/** Why a token was refused: the verifier's error classes (their messages may quote claims). */
+function refusalReason(error: JwtBaseError): RefusalReason {
+  if (error instanceof JwtExpiredError) return 'token_expired';
+  if (error instanceof JwtNotBeforeError) return 'token_not_yet_valid';
   // A token's `iss` picks the issuer it is checked against: one not configured here (or none) is this error.
-  if (error instanceof JwtInvalidIssuerError || error instanceof ParameterValidationError) return 'token from another issuer';
-  if (error instanceof CognitoJwtInvalidClientIdError) return 'token for another client';
-  if (error instanceof CognitoJwtInvalidTokenUseError) return 'not an ID token';
-  if (error instanceof JwtInvalidSignatureError || error instanceof JwtInvalidSignatureAlgorithmError) return 'bad signature';
-  if (error instanceof KidNotFoundInJwksError || error instanceof JwtWithoutValidKidError) return 'unknown signing key';
-  if (error instanceof JwtParseError) return 'malformed token';
-  return 'invalid token';
+  if (error instanceof JwtInvalidIssuerError || error instanceof ParameterValidationError) return 'token_from_another_issuer';
+  if (error instanceof CognitoJwtInvalidClientIdError) return 'token_for_another_client';
+  if (error instanceof CognitoJwtInvalidTokenUseError) return 'not_an_id_token';
+  if (error instanceof JwtInvalidSignatureError || error instanceof JwtInvalidSignatureAlgorithmError) return 'bad_signature';
+  if (error instanceof KidNotFoundInJwksError || error instanceof JwtWithoutValidKidError) return 'unknown_signing_key';
+  if (error instanceof JwtParseError) return 'malformed_token';
+  return 'invalid_token';
 }

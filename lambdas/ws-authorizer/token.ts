@@ -8,7 +8,7 @@ export type TokenSource = 'subprotocol' | 'query';
 export type Presented =
   | { readonly kind: 'none' }
   | { readonly kind: 'token'; readonly token: string; readonly source: TokenSource }
-  | { readonly kind: 'malformed'; readonly reason: string };
+  | { readonly kind: 'malformed'; readonly reason: 'more_than_one_token' | 'empty_token' };
 
 /** The request parts a token can travel in (header names as the client spelled them). */
 export interface ConnectRequestParts {
@@ -27,7 +27,7 @@ export function presentedToken(request: ConnectRequestParts): Presented {
   const query = request.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
   if (query !== undefined) found.push({ token: query, source: 'query' });
   if (found.length === 0) return { kind: 'none' };
-  if (found.length > 1) return { kind: 'malformed', reason: 'more than one token' };
-  if (found[0].token === '') return { kind: 'malformed', reason: 'empty token' };
+  if (found.length > 1) return { kind: 'malformed', reason: 'more_than_one_token' };
+  if (found[0].token === '') return { kind: 'malformed', reason: 'empty_token' };
   return { kind: 'token', ...found[0] };
 }

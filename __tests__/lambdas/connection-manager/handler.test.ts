@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { handler } from '../../../lambdas/connection-manager';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { websocketEvent } from '../../helpers/lambda-events';
 
 let dynamo: LocalDynamo;
@@ -15,6 +16,7 @@ beforeAll(async () => {
   dynamo = await startDynamoLocal();
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.CONNECTION_TTL_SECONDS = String(TTL_SECONDS);
+  process.env.AUDIT_TABLE = dynamo.tableName('audit');
 });
 
 afterAll(() => dynamo.stop());
@@ -28,27 +30,43 @@ afterEach(() => jest.restoreAllMocks());
 const connect = (connectionId: string | undefined, authorizer?: Record<string, unknown>, headers?: Record<string, string>) =>
   handler(websocketEvent('$connect', connectionId, { authorizer, headers }));
 
+/** When API Gateway says the test connections connected (`requestContext.connectedAt`). */
+const CONNECTED_AT = new Date(websocketEvent('$connect', 'any').requestContext.connectedAt);
+
+const eventsOf = async (connectionId: string) =>
+  (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((event) => event.target === `connection:${connectionId}`);
+
 const stored = async (connectionId: string) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('connections'), Key: { connectionId } }))).Item;
 
 describe('connection-manager: $connect', () => {
-  it('stores the identity the authorizer established, until its token expires, removed by TTL after the configured time', async () => {
-    const before = Math.floor(Date.now() / 1000);
+  it('stores the identity the authorizer established, until its token expires, removed by TTL the configured time after connecting', async () => {
     expect(await connect('conn-1=', IDENTITY)).toEqual({ statusCode: 200 });
-    const item = await stored('conn-1=');
-    expect(item).toEqual({
+    expect(await stored('conn-1=')).toEqual({
       connectionId: 'conn-1=',
       userId: 'user-7',
       orgId: 'acme',
       orgRole: 'admin',
       groups: ['admins', 'beta'],
       expiresAt: EXPIRES_AT,
-      connectedAt: expect.any(String),
-      ttl: expect.any(Number),
+      connectedAt: CONNECTED_AT.toISOString(),
+      ttl: CONNECTED_AT.getTime() / 1000 + TTL_SECONDS,
     });
-    expect(new Date(item!.connectedAt).getTime()).toBeGreaterThanOrEqual(before * 1000);
-    expect(item!.ttl).toBeGreaterThanOrEqual(before + TTL_SECONDS);
-    expect(item!.ttl).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + TTL_SECONDS);
+  });
+
+  it('records a connect event with the connection, in the user\'s org, naming who connected over which connection', async () => {
+    await connect('conn-audit=', IDENTITY);
+    expect(await eventsOf('conn-audit=')).toEqual([
+      storedEvent({ type: 'connect', orgId: 'acme', userId: 'user-7', actor: 'user:user-7', target: 'connection:conn-audit=', outcome: 'success', at: CONNECTED_AT.toISOString() }),
+    ]);
+  });
+
+  it('adds no second event when API Gateway retries a $connect, and stores the connection once', async () => {
+    await connect('conn-retried=', IDENTITY);
+    const first = await stored('conn-retried=');
+    expect(await connect('conn-retried=', IDENTITY)).toEqual({ statusCode: 200 });
+    expect(await stored('conn-retried=')).toEqual(first);
+    expect(await eventsOf('conn-retried=')).toHaveLength(1);
   });
 
   it('reads context values API Gateway hands on as strings, and no groups as none', async () => {
@@ -67,6 +85,7 @@ describe('connection-manager: $connect', () => {
   it('refuses a client that offered subprotocols but not FABLE\'s (a browser would fail that upgrade), writing nothing', async () => {
     expect(await connect('conn-5=', IDENTITY, { 'sec-websocket-protocol': `fable.bearer.${TOKEN}` })).toEqual({ statusCode: 400 });
     expect(await stored('conn-5=')).toBeUndefined();
+    expect(await eventsOf('conn-5=')).toEqual([]);
     expect(warnings.map((line) => JSON.parse(line).reason)).toEqual(['subprotocols offered without fable.v1']);
     expect(warnings.join('\n')).not.toContain(TOKEN);
   });
@@ -80,6 +99,7 @@ describe('connection-manager: $connect', () => {
   ])('refuses a connection with %s (401), storing nothing and logging why', async (_name, authorizer, reason) => {
     expect(await connect('conn-bad=', authorizer)).toEqual({ statusCode: 401 });
     expect(await stored('conn-bad=')).toBeUndefined();
+    expect(await eventsOf('conn-bad=')).toEqual([]);
     expect(warnings.map((line) => JSON.parse(line).reason)).toEqual([reason]);
   });
 });

@@ -34,31 +34,37 @@ describe('decide: a valid ID token', () => {
 
 describe('decide: refusals', () => {
   it.each<[string, () => string, string]>([
-    ['an expired token', () => pool.idToken(ALICE, { expiresIn: -60 }), 'token expired'],
-    ['a token of another user pool', () => otherPool.idToken(ALICE), 'token from another issuer'],
-    ['a token for another client', () => pool.idToken(ALICE, { claims: { aud: otherPool.clientId } }), 'token for another client'],
-    ['an access token (the door takes ID tokens)', () => pool.accessToken(ALICE), 'not an ID token'],
-    ['a token signed with another key under the pool\'s key id', () => pool.idToken(ALICE, { signWith: { ...signingKey(pool.key.kid) } }), 'bad signature'],
-    ['a token whose claims were changed after signing', () => tampered(pool.idToken(ALICE), { 'custom:orgId': 'globex' }), 'bad signature'],
-    ['a token signed with a key the pool never published', () => pool.idToken(ALICE, { signWith: signingKey() }), 'unknown signing key'],
-    ['an unsigned token', () => unsigned(pool.idToken(ALICE)), 'malformed token'],
-    ['something that is not a JWT', () => 'not-a-jwt', 'malformed token'],
-    ['a user nobody placed in an org', () => pool.idToken({ sub: 'u-3' }), 'custom:orgId is required'],
-    ['an org role FABLE does not know', () => pool.idToken({ ...ALICE, orgRole: 'owner' }), 'custom:orgRole must be one of member, admin'],
-    ['a group whose name has a comma', () => pool.idToken({ ...ALICE, groups: ['a,b'] }), 'cognito:groups[0] must not contain a comma'],
+    ['an expired token', () => pool.idToken(ALICE, { expiresIn: -60 }), 'token_expired'],
+    ['a token of another user pool', () => otherPool.idToken(ALICE), 'token_from_another_issuer'],
+    ['a token for another client', () => pool.idToken(ALICE, { claims: { aud: otherPool.clientId } }), 'token_for_another_client'],
+    ['an access token (the door takes ID tokens)', () => pool.accessToken(ALICE), 'not_an_id_token'],
+    ['a token signed with another key under the pool\'s key id', () => pool.idToken(ALICE, { signWith: { ...signingKey(pool.key.kid) } }), 'bad_signature'],
+    ['a token whose claims were changed after signing', () => tampered(pool.idToken(ALICE), { 'custom:orgId': 'globex' }), 'bad_signature'],
+    ['a token signed with a key the pool never published', () => pool.idToken(ALICE, { signWith: signingKey() }), 'unknown_signing_key'],
+    ['an unsigned token', () => unsigned(pool.idToken(ALICE)), 'malformed_token'],
+    ['something that is not a JWT', () => 'not-a-jwt', 'malformed_token'],
   ])('refuses %s', async (_name, token, reason) => {
     expect(await decide(door(), viaSubprotocol(token()), NOW)).toEqual({ allowed: false, reason });
   });
 
+  it.each<[string, () => string, string]>([
+    ['a user nobody placed in an org', () => pool.idToken({ sub: 'u-3' }), 'custom:orgId is required'],
+    ['an org FABLE reserves for itself', () => pool.idToken({ ...ALICE, orgId: '~unidentified' }), 'custom:orgId must not start with "~" (reserved)'],
+    ['an org role FABLE does not know', () => pool.idToken({ ...ALICE, orgRole: 'owner' }), 'custom:orgRole must be one of member, admin'],
+    ['a group whose name has a comma', () => pool.idToken({ ...ALICE, groups: ['a,b'] }), 'cognito:groups[0] must not contain a comma'],
+  ])('refuses the claims of %s, saying which claim', async (_name, token, detail) => {
+    expect(await decide(door(), viaSubprotocol(token()), NOW)).toEqual({ allowed: false, reason: 'bad_claims', detail });
+  });
+
   it('refuses a connection without a token', async () => {
-    expect(await decide(door(), { kind: 'none' }, NOW)).toEqual({ allowed: false, reason: 'no token' });
+    expect(await decide(door(), { kind: 'none' }, NOW)).toEqual({ allowed: false, reason: 'no_token' });
   });
 
   it('refuses what the transport already found malformed, without verifying anything', async () => {
     const verify = jest.fn();
-    expect(await decide({ verifier: { verify }, allowAnonymous: true }, { kind: 'malformed', reason: 'more than one token' }, NOW)).toEqual({
+    expect(await decide({ verifier: { verify }, allowAnonymous: true }, { kind: 'malformed', reason: 'more_than_one_token' }, NOW)).toEqual({
       allowed: false,
-      reason: 'more than one token',
+      reason: 'more_than_one_token',
     });
     expect(verify).not.toHaveBeenCalled();
   });
@@ -81,7 +87,7 @@ describe('decide: a stage that allows anonymous connections', () => {
 
   it('still verifies a token that is presented: a good one gives its identity, a bad one is refused', async () => {
     expect(await decide(door(true), viaSubprotocol(pool.idToken(ALICE)), NOW)).toMatchObject({ allowed: true, context: { userId: ALICE.sub } });
-    expect(await decide(door(true), viaSubprotocol(pool.idToken(ALICE, { expiresIn: -1 })), NOW)).toEqual({ allowed: false, reason: 'token expired' });
+    expect(await decide(door(true), viaSubprotocol(pool.idToken(ALICE, { expiresIn: -1 })), NOW)).toEqual({ allowed: false, reason: 'token_expired' });
   });
 });
 

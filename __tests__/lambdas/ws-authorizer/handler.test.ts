@@ -1,17 +1,28 @@
 import { handler } from '../../../lambdas/ws-authorizer';
+import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
+import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { serveJwks, TestUserPool, type JwksServer } from '../../helpers/cognito-tokens';
 import { authorizerEvent, CONNECT_METHOD_ARN } from '../../helpers/lambda-events';
 
 const pool = new TestUserPool();
 const USER = { sub: 'a3c2d1e0-1111-4222-8333-944455556666', orgId: 'acme', orgRole: 'member', groups: ['beta'] };
 let jwks: JwksServer;
+let dynamo: LocalDynamo;
 let logs: string[];
 
 beforeAll(async () => {
-  jwks = await serveJwks(pool);
-  Object.assign(process.env, { USER_POOL_ID: pool.userPoolId, USER_POOL_CLIENT_ID: pool.clientId, ALLOW_ANONYMOUS: 'false' });
+  [jwks, dynamo] = await Promise.all([serveJwks(pool), startDynamoLocal()]);
+  Object.assign(process.env, {
+    USER_POOL_ID: pool.userPoolId,
+    USER_POOL_CLIENT_ID: pool.clientId,
+    ALLOW_ANONYMOUS: 'false',
+    AUDIT_TABLE: dynamo.tableName('audit'),
+  });
 });
-afterAll(() => jwks.stop());
+afterAll(async () => {
+  await jwks.stop();
+  await dynamo.stop();
+});
 
 beforeEach(() => {
   logs = [];
@@ -45,7 +56,31 @@ describe('ws-authorizer handler', () => {
     ]) {
       await expect(handler(event)).rejects.toThrow(/^Unauthorized$/);
     }
-    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(['no token', 'malformed token', 'token expired', 'not an ID token', 'malformed authorizer event']);
+    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(['no_token', 'malformed_token', 'token_expired', 'not_an_id_token', 'malformed_event']);
+  });
+
+  it('records each refusal in the audit trail under the unidentified org, naming the connection and the reason only', async () => {
+    const before = await auditEvents(dynamo.doc, dynamo.tableName('audit'));
+    await expect(handler(withSubprotocol(pool.idToken(USER, { expiresIn: -5 })))).rejects.toThrow(/^Unauthorized$/);
+    await expect(handler(authorizerEvent())).rejects.toThrow(/^Unauthorized$/);
+    await handler(withSubprotocol(pool.idToken(USER)));
+    const added = (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).slice(before.length);
+    const refusal = (reason: string) =>
+      storedEvent({ type: 'connect_refused', orgId: '~unidentified', actor: 'connection:conn-auth=', target: 'service:websocket', outcome: 'denied', detail: { reason } });
+    expect(added).toHaveLength(2);
+    expect(added).toEqual(expect.arrayContaining([refusal('token_expired'), refusal('no_token')]));
+  });
+
+  it('fails (a 500, not a 401) when a refusal cannot be recorded, so none goes unrecorded', async () => {
+    process.env.AUDIT_TABLE = 'fable-test-no-such-table';
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const { handler: unrecordingHandler } = require('../../../lambdas/ws-authorizer') as typeof import('../../../lambdas/ws-authorizer');
+        await expect(unrecordingHandler(authorizerEvent())).rejects.toThrow(/non-existent table/);
+      });
+    } finally {
+      process.env.AUDIT_TABLE = dynamo.tableName('audit');
+    }
   });
 
   it('fetches the pool\'s JWKS once per container, however many connect', async () => {

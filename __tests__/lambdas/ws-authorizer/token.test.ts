@@ -21,13 +21,13 @@ describe('presentedToken', () => {
   it('refuses two tokens rather than choosing one, in one place or in both', () => {
     expect(presentedToken({ headers: { 'Sec-WebSocket-Protocol': `fable.bearer.${TOKEN}` }, queryStringParameters: { token: TOKEN } })).toEqual({
       kind: 'malformed',
-      reason: 'more than one token',
+      reason: 'more_than_one_token',
     });
     expect(presentedToken({ headers: { 'Sec-WebSocket-Protocol': `fable.bearer.a.b.c, fable.bearer.${TOKEN}` } })).toMatchObject({ kind: 'malformed' });
   });
 
   it('refuses an empty token', () => {
-    expect(presentedToken({ queryStringParameters: { token: '' } })).toEqual({ kind: 'malformed', reason: 'empty token' });
-    expect(presentedToken({ headers: { 'Sec-WebSocket-Protocol': 'fable.v1, fable.bearer.' } })).toEqual({ kind: 'malformed', reason: 'empty token' });
+    expect(presentedToken({ queryStringParameters: { token: '' } })).toEqual({ kind: 'malformed', reason: 'empty_token' });
+    expect(presentedToken({ headers: { 'Sec-WebSocket-Protocol': 'fable.v1, fable.bearer.' } })).toEqual({ kind: 'malformed', reason: 'empty_token' });
   });
 });

@@ -117,6 +117,7 @@ export const LAMBDA_BINDINGS = {
   'connection-manager': {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['PutItem', 'DeleteItem'] },
     CONNECTION_TTL_SECONDS: { setting: 'connectionTtlSeconds' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   router: {
     // DeleteItem: a connection found gone while answering is removed.
@@ -196,5 +197,6 @@ export const LAMBDA_BINDINGS = {
     USER_POOL_ID: { userPool: 'id' },
     USER_POOL_CLIENT_ID: { userPool: 'client-id' },
     ALLOW_ANONYMOUS: { setting: 'allowAnonymous' },
+    AUDIT_TABLE: AUDIT_WRITER,
   },
 } as const satisfies Record<string, Record<string, Binding>>;

@@ -8,6 +8,14 @@
 export const ANONYMOUS_USER_ID = 'anonymous';
 export const DEFAULT_ORG_ID = 'default';
 
+/**
+ * Org ids starting with this are FABLE's own and never a user's (the authorizer refuses a token
+ * claiming one): the audit trail files what happens before anyone is identified under one.
+ */
+export const RESERVED_ORG_PREFIX = '~';
+/** The audit partition of refused connections: nobody was identified, so no org's trail holds them. */
+export const UNIDENTIFIED_ORG_ID = '~unidentified';
+
 /** A user's role in their org (`custom:orgRole`); a user without one is a member. */
 export const ORG_ROLES = ['member', 'admin'] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
