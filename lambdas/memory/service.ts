@@ -1,11 +1,11 @@
-import { auditRef, MEMORY_ERASE_BATCH, type MemoryRequest, type MemoryResponses } from '../shared/contract';
+import { auditRef, isOperator, MEMORY_ERASE_BATCH, type Memory, type MemoryRequest, type MemoryResponses } from '../shared/contract';
 import type { AuditTrail } from '../shared/audit';
 import { refuse, writeAuditEvent } from '../shared/audit-writer';
 import { inTransaction, type Database } from '../shared/database/database';
 import { notFound } from '../shared/responses';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Embedder } from './embeddings';
-import { deleteOwned, eraseOwned, findVisible, insertMemory, isVisible, listOwned, listVisible, searchVisible, updateOwned, type Caller } from './store';
+import { deleteOwned, eraseOwned, findVisible, insertMemory, listOwned, listVisible, searchVisible, updateOwned, type Caller } from './store';
 
 export interface MemoryDependencies {
   readonly database: Database;
@@ -20,14 +20,23 @@ export type MemoryResult = MemoryResponses[keyof MemoryResponses];
 
 const NOT_FOUND = 'memory not found';
 
-/** A caller that may see a memory but did not create it tried to change it. */
-const refusal = (caller: Caller, id: string, action: 'memory.update' | 'memory.delete') => ({
+/** A caller tried to write a memory it may not: one it did not create, or a global one without being an operator. */
+const refusal = (caller: Caller, id: string | undefined, action: 'memory.create' | 'memory.update' | 'memory.delete') => ({
   orgId: caller.orgId,
   userId: caller.userId,
   actor: ['user', caller.userId] as const,
-  target: ['memory', id] as const,
+  target: id === undefined ? (['service', 'memory'] as const) : (['memory', id] as const),
   action,
 });
+
+const GLOBAL_WRITERS_ONLY = 'only FABLE operators (the admins group) may write global memories';
+
+/** Why the caller may not change or delete a memory it can see, or undefined when it may. */
+function writeDenial(caller: Caller & { readonly groups: readonly string[] }, found: { memory: Memory; owned: boolean }, verb: 'change' | 'delete') {
+  if (!found.owned) return `only the creator of a memory may ${verb} it`;
+  if (found.memory.scope === 'global' && !isOperator(caller.groups)) return GLOBAL_WRITERS_ONLY;
+  return undefined;
+}
 
 /**
  * Run one checked request. Embeddings are computed before a connection is taken, so no
@@ -38,6 +47,7 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
   switch (request.action) {
     case 'create': {
       const { payload } = request;
+      if (payload.scope === 'global' && !isOperator(payload.groups)) await refuse(deps.audit, refusal(payload, undefined, 'memory.create'), GLOBAL_WRITERS_ONLY);
       const embedding = await deps.embed(payload.content);
       const memory = await withClient(deps.connectBudgetMs(), (client) => insertMemory(client, payload, payload, embedding));
       return { memory };
@@ -58,7 +68,8 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
       const { payload } = request;
       const found = await withClient(deps.connectBudgetMs(), (client) => findVisible(client, payload, payload.id));
       if (!found) throw notFound(NOT_FOUND);
-      if (!found.owned) await refuse(deps.audit, refusal(payload, payload.id, 'memory.update'), 'only the creator of a memory may change it');
+      const denied = writeDenial(payload, found, 'change');
+      if (denied !== undefined) await refuse(deps.audit, refusal(payload, payload.id, 'memory.update'), denied);
       // Re-embed only when the text actually changes.
       const { content } = payload;
       const embedding = content !== undefined && content !== found.memory.content ? await deps.embed(content) : undefined;
@@ -71,23 +82,23 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
       const { payload } = request;
       return withClient(deps.connectBudgetMs(), (client) =>
         inTransaction(client, async () => {
-          if (await deleteOwned(client, payload, payload.id)) {
-            // Recorded before the commit: a delete whose event cannot be written is rolled back
-            // (nothing lost, the caller's retry deletes again), never committed unrecorded.
-            await writeAuditEvent(deps.audit, {
-              type: 'memory_deleted',
-              orgId: payload.orgId,
-              userId: payload.userId,
-              actor: auditRef('user', payload.userId),
-              target: auditRef('memory', payload.id),
-              outcome: 'success',
-            });
-            return { deleted: payload.id };
-          }
-          if (await isVisible(client, payload, payload.id)) {
-            await refuse(deps.audit, refusal(payload, payload.id, 'memory.delete'), 'only the creator of a memory may delete it');
-          }
-          throw notFound(NOT_FOUND);
+          const found = await findVisible(client, payload, payload.id);
+          if (!found) throw notFound(NOT_FOUND);
+          const denied = writeDenial(payload, found, 'delete');
+          if (denied !== undefined) await refuse(deps.audit, refusal(payload, payload.id, 'memory.delete'), denied);
+          // Deleted by a concurrent call since the read: that call recorded it.
+          if (!(await deleteOwned(client, payload, payload.id))) throw notFound(NOT_FOUND);
+          // Recorded before the commit: a delete whose event cannot be written is rolled back
+          // (nothing lost, the caller's retry deletes again), never committed unrecorded.
+          await writeAuditEvent(deps.audit, {
+            type: 'memory_deleted',
+            orgId: payload.orgId,
+            userId: payload.userId,
+            actor: auditRef('user', payload.userId),
+            target: auditRef('memory', payload.id),
+            outcome: 'success',
+          });
+          return { deleted: payload.id };
         }),
       );
     }

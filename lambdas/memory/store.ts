@@ -131,15 +131,6 @@ export async function deleteOwned(client: PoolClient, caller: Caller, id: string
   return rowCount === 1;
 }
 
-export async function isVisible(client: PoolClient, caller: Caller, id: string): Promise<boolean> {
-  const { rows } = await client.query(`SELECT 1 FROM ${MEMORIES_TABLE} WHERE id = $1 AND ${visibleTo('$2', '$3')}`, [
-    id,
-    caller.userId,
-    caller.orgId,
-  ]);
-  return rows.length > 0;
-}
-
 export interface SearchOptions {
   readonly limit: number;
   readonly minSimilarity?: number;

@@ -24,7 +24,13 @@ const BOB = { userId: 'bob', orgId: 'acme' };
 const CAROL = { userId: 'carol', orgId: 'globex' };
 /** The same user id in another org is another identity: user memories do not follow it. */
 const ALICE_AT_GLOBEX = { userId: 'alice', orgId: 'globex' };
-type Caller = typeof ALICE;
+/** Alice signed in as a member of the `admins` group (a FABLE operator): the only writers of global memories. */
+const ALICE_OPERATOR = { ...ALICE, groups: ['admins'] };
+interface Caller {
+  readonly userId: string;
+  readonly orgId: string;
+  readonly groups?: readonly string[];
+}
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -137,7 +143,7 @@ describe('visibility', () => {
     await db.query('DELETE FROM memories');
     personal = await create(ALICE, 'alice personal reminder about the dentist');
     team = await create(ALICE, 'acme team uses trunk based development', { scope: 'org' });
-    everyone = await create(ALICE, 'the company holiday is in december', { scope: 'global' });
+    everyone = await create(ALICE_OPERATOR, 'the company holiday is in december', { scope: 'global' });
   });
 
   it.each([
@@ -174,6 +180,25 @@ describe('visibility', () => {
     expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
     expect((await ok('get', ALICE, { id: team.id })).memory).toEqual(team);
     expect((await ok('get', ALICE, { id: everyone.id })).memory).toEqual(everyone);
+  });
+
+  it('global memories are written by operators only: anyone else is FORBIDDEN before Bedrock, the creator too once out of the group', async () => {
+    const before = await db.query('SELECT count(*)::int AS n FROM memories');
+    expect(await errorCode(call('create', ALICE, { content: 'everyone must read this', scope: 'global' }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('create', BOB, { content: 'everyone must read this', scope: 'global', groups: ['beta'] }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('update', ALICE, { id: everyone.id, importance: 1 }))).toBe('FORBIDDEN');
+    expect(await errorCode(call('delete', ALICE, { id: everyone.id }))).toBe('FORBIDDEN');
+    // Another operator is still not the creator.
+    expect(await errorCode(call('update', { ...CAROL, groups: ['admins'] }, { id: everyone.id, importance: 1 }))).toBe('FORBIDDEN');
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM memories')).rows).toEqual(before.rows);
+    expect((await ok('get', CAROL, { id: everyone.id })).memory).toEqual(everyone);
+    const refused = (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((e) => e.type === 'forbidden' && e.detail?.action === 'memory.create');
+    const refusedCreate = (userId: string) =>
+      storedEvent({ type: 'forbidden', orgId: 'acme', userId, actor: `user:${userId}`, target: 'service:memory', outcome: 'denied', detail: { action: 'memory.create' } });
+    expect(refused).toHaveLength(2);
+    expect(refused).toEqual(expect.arrayContaining([refusedCreate('alice'), refusedCreate('bob')]));
+    expect((await ok('update', ALICE_OPERATOR, { id: everyone.id, importance: 0.8 })).memory.importance).toBe(0.8);
   });
 
   it('unknown ids are NOT_FOUND for every action', async () => {

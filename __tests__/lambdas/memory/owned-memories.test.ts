@@ -22,8 +22,9 @@ afterAll(async () => {
 });
 beforeEach(() => memory.db.query('DELETE FROM memories'));
 
+/** Global memories are written by operators, so their creator is signed in as one of the `admins` group. */
 const create = async (caller: typeof ALICE, content: string, scope = 'user') =>
-  (await memory.ok({ action: 'create', payload: { ...caller, content, scope: scope as 'user' } })).memory;
+  (await memory.ok({ action: 'create', payload: { ...caller, content, scope: scope as 'user', ...(scope === 'global' ? { groups: ['admins'] } : {}) } })).memory;
 
 async function exportAll(caller: typeof ALICE, limit: number): Promise<{ ids: string[]; pages: number; totals: number[] }> {
   const ids: string[] = [];

@@ -23,6 +23,7 @@ export const DEFAULT_ORG_ROLE: OrgRole = 'member';
 
 /** The Cognito group of FABLE's operators: across orgs, unlike an org's `admin` role. */
 export const ADMINS_GROUP = 'admins';
+export const isOperator = (groups: readonly string[]) => groups.includes(ADMINS_GROUP);
 
 /** The caller of a frame, as the authorizer established it at `$connect`. */
 export interface Caller {

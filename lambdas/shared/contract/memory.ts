@@ -2,10 +2,12 @@
  * The memory Lambda's events and responses (DESIGN.md section 4: every call carries `userId`
  * and `orgId`). Visibility: a caller sees its own `user` memories, its org's `org` memories and
  * every `global` one. A memory belongs to the (userId, orgId) that created it; only that owner
- * may update or delete it. An id the caller cannot see is NOT_FOUND, one it sees but does not
+ * may update or delete it, and `global` memories are written (created, changed, deleted) only by
+ * members of the `admins` group. An id the caller cannot see is NOT_FOUND, one it sees but does not
  * own is FORBIDDEN. Payloads accept only their own fields: anything else is rejected, not ignored.
  */
 import { z } from 'zod';
+import { groupName } from './connect-auth';
 import { maxBytes, opaqueId, optional, uuid, withDefault } from './fields';
 
 export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list', 'export', 'erase'] as const;
@@ -44,7 +46,8 @@ const content = maxBytes(MAX_MEMORY_CONTENT_BYTES);
 const fraction = z.number().min(0).max(1);
 const memoryId = uuid.transform((id) => id.toLowerCase());
 const limit = (range: { default: number; max: number }) => withDefault(z.int().min(1).max(range.max), range.default);
-const caller = { userId: opaqueId, orgId: opaqueId };
+/** Who asks, from the connection record: `groups` decides who may write `global` memories (`admins`). */
+const caller = { userId: opaqueId, orgId: opaqueId, groups: withDefault(z.array(groupName), []) };
 
 const payloads = {
   create: z.strictObject({
