@@ -334,7 +334,7 @@ describe('build pipeline, end to end', () => {
     });
 
     expect(execution).toEqual({ status: 'SUCCEEDED' });
-    const status = await kickoff({ action: 'status', payload: { buildId } });
+    const status = await kickoff({ action: 'status', payload: { buildId, userId, orgId: 'org-1' } });
     expect(status).toEqual({
       success: true,
       build: {

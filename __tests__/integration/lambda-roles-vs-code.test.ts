@@ -339,7 +339,9 @@ provesRole('build-kickoff', async () => {
   const started = (await start('k-1')) as { success: boolean; buildId: string };
   expect(started.success).toBe(true);
   expect(await start('k-1')).toMatchObject({ success: true, buildId: started.buildId });
-  expect(await buildKickoff({ action: 'status', payload: { buildId: started.buildId } })).toMatchObject({ success: true });
+  expect(await buildKickoff({ action: 'status', payload: { buildId: started.buildId, ...USER } })).toMatchObject({ success: true });
+  // Another member of the org is refused, and the refusal recorded.
+  expect(await buildKickoff({ action: 'status', payload: { buildId: started.buildId, ...USER, userId: 'user-2' } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
   // A pipeline that cannot be started marks its build failed.
   sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
   expect(await start('k-2')).toMatchObject({ success: false });

@@ -1,9 +1,8 @@
-import type { BuildView } from '../shared/contract';
-import { notFound } from '../shared/responses';
-import { getBuildItem, toBuildView, type BuildsTable } from './build-items';
+import type { AuditTrail } from '../shared/audit';
+import type { BuildView, CallerIdentity } from '../shared/contract';
+import { accessibleBuild } from './build-access';
+import { toBuildView, type BuildsTable } from './build-items';
 
-export async function buildStatus(builds: BuildsTable, buildId: string): Promise<{ build: BuildView }> {
-  const item = await getBuildItem(builds, buildId);
-  if (!item) throw notFound(`Build ${buildId} not found`);
-  return { build: toBuildView(item) };
+export async function buildStatus(builds: BuildsTable, audit: AuditTrail, caller: CallerIdentity, buildId: string): Promise<{ build: BuildView }> {
+  return { build: toBuildView(await accessibleBuild(builds, audit, caller, buildId, 'build.status')) };
 }

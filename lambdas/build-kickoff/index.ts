@@ -6,7 +6,7 @@ import { directInvoke, lambdaHandler } from '../shared/handler';
 import { buildStatus } from './build-status';
 import { startBuild, type KickoffDeps } from './start-build';
 
-/** build-kickoff: `start` a build or read its `status` (DESIGN.md section 4). */
+/** build-kickoff: `start` a build or read its `status`, for its owner or an admin of its org (DESIGN.md sections 4 and 9). */
 export const handler = lambdaHandler(
   'build-kickoff',
   (env): KickoffDeps => ({
@@ -18,6 +18,6 @@ export const handler = lambdaHandler(
     audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
   }),
   directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
-    request.action === 'status' ? buildStatus(deps.builds, request.payload.buildId) : startBuild(deps, request.payload),
+    request.action === 'status' ? buildStatus(deps.builds, deps.audit, request.payload, request.payload.buildId) : startBuild(deps, request.payload),
   ),
 );

@@ -51,6 +51,8 @@ const input = (overrides: Partial<StartBuildInput> = {}): StartBuildInput => ({
   request: 'Build a tool that converts Celsius to Fahrenheit',
   userId: 'user-1',
   orgId: 'org-1',
+  orgRole: 'member',
+  groups: [],
   ...overrides,
 });
 

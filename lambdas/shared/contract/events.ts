@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { opaqueId, optional, text, uuid, withDefault } from './fields';
-import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID } from './identity';
+import { callerFields } from './caller';
 import { BUILD_PHASES, BUILD_STATUSES, frameId, MAX_FRAME_BYTES } from './protocol';
 
 /** Longest build request accepted; the full text goes to S3, so this bounds cost, not storage. */
@@ -14,15 +14,15 @@ export const buildKickoffStartEvent = z.object({
   action: z.literal('start'),
   payload: z.object({
     request: text.max(MAX_BUILD_REQUEST_CHARS),
-    userId: withDefault(opaqueId, ANONYMOUS_USER_ID),
-    orgId: withDefault(opaqueId, DEFAULT_ORG_ID),
+    ...callerFields,
     conversationId: optional(opaqueId),
     connectionId: optional(opaqueId),
     /** A retried kickoff with the same key (per user) returns the same build instead of starting another. */
     idempotencyKey: optional(opaqueId),
   }),
 });
-export const buildKickoffStatusEvent = z.object({ action: z.literal('status'), payload: z.object({ buildId: uuid }) });
+/** Answered to the build's owner, or to an admin of its org. */
+export const buildKickoffStatusEvent = z.object({ action: z.literal('status'), payload: z.object({ buildId: uuid, ...callerFields }) });
 export const buildKickoffEvent = z.discriminatedUnion('action', [buildKickoffStartEvent, buildKickoffStatusEvent]);
 export type BuildKickoffStartEvent = z.input<typeof buildKickoffStartEvent>;
 export type BuildKickoffEvent = z.input<typeof buildKickoffEvent>;

@@ -4,6 +4,7 @@ export * from './bindings';
 export * from './tables';
 export * from './identity';
 export * from './connect-auth';
+export * from './caller';
 export * from './responses';
 export * from './protocol';
 export * from './events';

@@ -7,8 +7,8 @@
  * own is FORBIDDEN. Payloads accept only their own fields: anything else is rejected, not ignored.
  */
 import { z } from 'zod';
-import { groupName } from './connect-auth';
-import { maxBytes, opaqueId, optional, uuid, withDefault } from './fields';
+import { callerFields } from './caller';
+import { maxBytes, optional, uuid, withDefault } from './fields';
 
 export const MEMORY_ACTIONS = ['create', 'search', 'get', 'update', 'delete', 'list', 'export', 'erase'] as const;
 export type MemoryAction = (typeof MEMORY_ACTIONS)[number];
@@ -47,7 +47,7 @@ const fraction = z.number().min(0).max(1);
 const memoryId = uuid.transform((id) => id.toLowerCase());
 const limit = (range: { default: number; max: number }) => withDefault(z.int().min(1).max(range.max), range.default);
 /** Who asks, from the connection record: `groups` decides who may write `global` memories (`admins`). */
-const caller = { userId: opaqueId, orgId: opaqueId, groups: withDefault(z.array(groupName), []) };
+const caller = callerFields;
 
 const payloads = {
   create: z.strictObject({
