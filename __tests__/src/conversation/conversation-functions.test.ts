@@ -74,7 +74,7 @@ describe('ConversationFunctions', () => {
 
   it('gives each function exactly its contract environment variables', () => {
     const variables = (name: string) => Object.keys(fn(name).environment.variables).filter((k) => k !== 'NODE_OPTIONS').sort();
-    expect(variables('connection-manager')).toEqual(['CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS']);
+    expect(variables('connection-manager')).toEqual(['AUDIT_TABLE', 'CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS']);
     expect(variables('router')).toEqual([
       'BUILD_KICKOFF_FUNCTION_NAME',
       'CHAT_FUNCTION_NAME',
@@ -98,10 +98,13 @@ describe('ConversationFunctions', () => {
     expect(fn('connection-manager').environment.variables.CONNECTION_TTL_SECONDS).toBe(String(config.connectionTtlSeconds));
   });
 
-  it('lets connection-manager only put and delete connections', () => {
-    expect(actionsOf('connection-manager')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
-    const dynamo = statements('connection-manager').find((s) => String(s.Action).includes('dynamodb'))!;
-    expect(dynamo.Resource).toMatch(tableRef('connections'));
+  it('lets connection-manager only put and delete connections, and append connect events to the audit trail', () => {
+    expect(actionsOf('connection-manager')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:PutItem']);
+    const dynamo = statements('connection-manager').filter((s) => String(s.Action).includes('dynamodb'));
+    expect(dynamo.map((s) => [[s.Action].flat().sort(), s.Resource])).toEqual([
+      [['dynamodb:DeleteItem', 'dynamodb:PutItem'], expect.stringMatching(tableRef('connections'))],
+      [['dynamodb:PutItem'], expect.stringMatching(tableRef('audit'))],
+    ]);
   });
 
   it('lets the router read connections, call the router model, invoke chat, build-kickoff, memory and user-data, and post frames', () => {

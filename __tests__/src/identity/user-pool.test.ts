@@ -3,11 +3,13 @@ import { SIGN_IN_URLS_MESSAGE, UserPool } from '../../../src/identity/user-pool'
 import type { StageOverrides } from '../../../src/config';
 import { findResource, resourcesOf, synthJson, type StackJson } from '../../helpers/synth';
 import { testStage } from '../../helpers/stage';
+import { AuditTable } from '../../../src/data/audit-table';
 
 /** A stage holding the user pool and a Lambda bound to it. */
 function synthUsers(stage: string, overrides?: StageOverrides): StackJson {
   const { stack } = testStage({ stage, overrides });
   new UserPool(stack, 'users');
+  new AuditTable(stack, 'audit');
   new NodeLambda(stack, 'door', { name: 'ws-authorizer', description: 'test' });
   return synthJson(stack);
 }
