@@ -192,6 +192,17 @@ export interface ListOptions {
   readonly types?: readonly string[];
 }
 
+/** A keyset page: `limit + 1` rows were read, so one more than fits says there are more. */
+function toPage(rows: readonly (MemoryRow & { created_micros: string })[], limit: number): { memories: Memory[]; last?: ListCursor; more: boolean } {
+  const page = rows.slice(0, limit);
+  const lastRow = page[page.length - 1];
+  return {
+    memories: page.map(toMemory),
+    last: lastRow && { createdMicros: lastRow.created_micros, id: lastRow.id },
+    more: rows.length > limit,
+  };
+}
+
 /** Newest first, keyset-paginated on (created_at, id); one extra row tells whether a next page exists. */
 export async function listVisible(
   client: PoolClient,
@@ -208,13 +219,7 @@ export async function listVisible(
      LIMIT $6`,
     [caller.userId, caller.orgId, options.types ?? null, options.cursor?.createdMicros ?? null, options.cursor?.id ?? null, options.limit + 1],
   );
-  const page = rows.slice(0, options.limit);
-  const lastRow = page[page.length - 1];
-  return {
-    memories: page.map(toMemory),
-    last: lastRow && { createdMicros: lastRow.created_micros, id: lastRow.id },
-    more: rows.length > options.limit,
-  };
+  return toPage(rows, options.limit);
 }
 
 /**
@@ -242,14 +247,7 @@ export async function listOwned(
       `SELECT count(*) AS total FROM ${MEMORIES_TABLE} WHERE ${ownedBy('$1', '$2')}`,
       [caller.userId, caller.orgId],
     );
-    const page = rows.slice(0, options.limit);
-    const lastRow = page[page.length - 1];
-    return {
-      memories: page.map(toMemory),
-      last: lastRow && { createdMicros: lastRow.created_micros, id: lastRow.id },
-      more: rows.length > options.limit,
-      total: Number(counted[0].total),
-    };
+    return { ...toPage(rows, options.limit), total: Number(counted[0].total) };
   });
 }
 

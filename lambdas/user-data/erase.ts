@@ -1,6 +1,5 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { artifactKeys, auditRef, ERASED_USER_ID, keys, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
-import { writeAuditEvent } from '../shared/audit-writer';
+import { artifactKeys, ERASED_USER_ID, keys, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
 import { conflict } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
 import type { DataSubject, UserDataDeps } from './deps';
@@ -8,7 +7,7 @@ import type { DataRequest } from './export';
 import { buildsOf, connectionsOf, conversationItems, conversationsOf, isMessage, isMeta, toolsDeployedBy } from './holdings';
 import { countMemories, eraseMemories } from './memories';
 import { deleteObjects, keysUnder } from './objects';
-import { createRequestRecord, readRequestRecord, replaceRequestRecord, type RequestRecord } from './request-records';
+import { createRequestRecord, readRequestRecord, recordDataRequest, replaceRequestRecord, type RequestRecord } from './request-records';
 
 type Key = Record<string, unknown>;
 
@@ -45,19 +44,7 @@ export async function eraseUserData(deps: UserDataDeps, request: DataRequest): P
   const held = await findHoldings(deps, request, key);
   const record = earlier ?? (await takeOn(deps, request, key, held));
   await removeHoldings(deps, request, held);
-  await writeAuditEvent(
-    deps.audit,
-    {
-      type: 'data_erased',
-      orgId: request.orgId,
-      userId: request.userId,
-      actor: auditRef('user', request.userId),
-      target: auditRef('user', request.userId),
-      outcome: 'success',
-      detail: { requestId: request.requestId, counts: record.counts },
-    },
-    { at: record.at, idempotencyKey: `data_erased\u0000${request.userId}\u0000${request.requestId}` },
-  );
+  await recordDataRequest(deps, request, record);
   await replaceRequestRecord(deps, receipt(request, key, { ...record, status: 'completed' }));
   return { counts: record.counts };
 }

@@ -1,11 +1,10 @@
-import { artifactKeys, auditRef, type AuditRecord, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
-import { writeAuditEvent } from '../shared/audit-writer';
+import { artifactKeys, type AuditRecord, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
 import { conflict } from '../shared/responses';
 import type { DataSubject, UserDataDeps } from './deps';
 import { auditEventsAbout, buildsOf, conversationItems, conversationsOf, isMessage, toolsDeployedBy, type ConversationMeta } from './holdings';
 import { exportMemories } from './memories';
 import { buildRequest, presignedGet } from './objects';
-import { createRequestRecord, readRequestRecord, type RequestRecord } from './request-records';
+import { createRequestRecord, readRequestRecord, recordDataRequest, type RequestRecord } from './request-records';
 
 /** Version of the export document's shape, for whoever reads it. */
 export const EXPORT_FORMAT = 'fable-user-export/1';
@@ -26,19 +25,7 @@ export async function exportUserData(deps: UserDataDeps, request: DataRequest): 
   const earlier = await readRequestRecord(deps, key);
   if (earlier && earlier.action !== 'export') throw conflict(`requestId ${request.requestId} was used for an ${earlier.action}`);
   const record = earlier ?? (await writeExport(deps, request, key));
-  await writeAuditEvent(
-    deps.audit,
-    {
-      type: 'data_exported',
-      orgId: request.orgId,
-      userId: request.userId,
-      actor: auditRef('user', request.userId),
-      target: auditRef('user', request.userId),
-      outcome: 'success',
-      detail: { requestId: request.requestId, counts: record.counts },
-    },
-    { at: record.at, idempotencyKey: `data_exported\u0000${request.userId}\u0000${request.requestId}` },
-  );
+  await recordDataRequest(deps, request, record);
   return { url: await presignedGet(deps, key), counts: record.counts };
 }
 

@@ -1,8 +1,9 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { DATA_ACTIONS, dataCounts, type DataAction, type DataCounts } from '../shared/contract';
+import { auditRef, DATA_ACTIONS, dataCounts, type DataAction, type DataCounts } from '../shared/contract';
+import { writeAuditEvent } from '../shared/audit-writer';
 import { errorName } from '../shared/aws-errors';
-import type { UserDataDeps } from './deps';
+import type { DataSubject, UserDataDeps } from './deps';
 
 /**
  * What a data request did, kept with its result at `exports/<userId>/<requestId>.json`: the
@@ -89,5 +90,26 @@ async function putRecord(deps: UserDataDeps, write: RecordWrite, onlyIfAbsent: b
       Metadata: toMetadata(write.record),
       ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
     }),
+  );
+}
+
+/**
+ * Record the request's audit event (`data_exported` or `data_erased`): ids and counts only, at the
+ * time it was first taken on and named by the request, so every run of it writes the same event once.
+ */
+export async function recordDataRequest(deps: UserDataDeps, request: DataSubject & { readonly requestId: string }, record: RequestRecord): Promise<void> {
+  const type = record.action === 'export' ? 'data_exported' : 'data_erased';
+  await writeAuditEvent(
+    deps.audit,
+    {
+      type,
+      orgId: request.orgId,
+      userId: request.userId,
+      actor: auditRef('user', request.userId),
+      target: auditRef('user', request.userId),
+      outcome: 'success',
+      detail: { requestId: request.requestId, counts: record.counts },
+    },
+    { at: record.at, idempotencyKey: `${type}\u0000${request.userId}\u0000${request.requestId}` },
   );
 }
