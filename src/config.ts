@@ -4,7 +4,7 @@
  * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
 import { z } from 'zod';
-import { LOG_RETENTION_DAYS } from '../lambdas/shared/contract';
+import { LOG_RETENTION_DAYS, quotaLimits, type QuotaLimits } from '../lambdas/shared/contract';
 
 export type StageName = string;
 
@@ -125,6 +125,17 @@ export interface PhaseDeadline {
   readonly agentTimeoutSeconds: number;
 }
 
+/** The stage's monthly AWS Budgets cost budget (DESIGN.md section 10). */
+export interface BudgetConfig {
+  /** USD per calendar month, for the stage's resources (its `Stage` cost allocation tag). */
+  readonly monthlyUsd: number;
+  /**
+   * Who is told at 80 % forecast and 100 % actual: the stage's alarm topic (always), plus these
+   * addresses directly (Budgets e-mails them; no subscription to confirm).
+   */
+  readonly emails: readonly string[];
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   readonly region: string;
@@ -149,6 +160,9 @@ export interface StageConfig {
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
   readonly logLevel: LogLevel;
   readonly alarms: AlarmConfig;
+  /** Spend caps per user and org (DESIGN.md section 10); operators override them per user or org at run time. */
+  readonly quotas: QuotaLimits;
+  readonly budget: BudgetConfig;
 }
 
 export const DEFAULT_REGION = 'us-west-2';
@@ -226,6 +240,16 @@ const DEV: StageDefaults = {
       toolErrors: 10,
     },
   },
+  // A developer testing by hand stays well inside these; a runaway script does not get far.
+  quotas: {
+    messagesPerMinute: 20,
+    messageBurst: 10,
+    dailyTokensPerUser: 200_000,
+    dailyTokensPerOrg: 1_000_000,
+    concurrentBuildsPerOrg: 2,
+    buildsPerUserPerDay: 10,
+  },
+  budget: { monthlyUsd: 300, emails: [] },
 };
 
 const PROD: StageDefaults = {
@@ -261,6 +285,15 @@ const PROD: StageDefaults = {
       toolErrors: 5,
     },
   },
+  quotas: {
+    messagesPerMinute: 30,
+    messageBurst: 15,
+    dailyTokensPerUser: 500_000,
+    dailyTokensPerOrg: 5_000_000,
+    concurrentBuildsPerOrg: 3,
+    buildsPerUserPerDay: 20,
+  },
+  budget: { monthlyUsd: 2_000, emails: [] },
 };
 
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
@@ -372,6 +405,14 @@ const stageDefaultsSchema = z
         dynamoThrottleEvents: positiveInt,
         toolErrors: positiveInt,
       }),
+    }),
+    quotas: quotaLimits,
+    budget: z.object({
+      monthlyUsd: z.number().positive(),
+      emails: z
+        .array(z.email('must be an e-mail address'))
+        .max(10, 'AWS Budgets notifies at most 10 e-mail addresses')
+        .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, 'must not name an address twice'),
     }),
   })
   .superRefine((config, context) => {

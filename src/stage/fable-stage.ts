@@ -139,6 +139,10 @@ export class FableStage extends Construct {
         return this.config.stage;
       case 'logLevel':
         return this.config.logLevel;
+      case 'quotaLimits':
+        return JSON.stringify(this.config.quotas);
+      case 'buildSlotSeconds':
+        return String(this.config.build.pipelineTimeoutSeconds);
     }
   }
 }
