@@ -458,6 +458,9 @@ export interface StageOverrides {
   readonly authDomainPrefix?: string;
   /** Replaces the stage's `alarms.emails`: who is paged is a property of the deployment, not of the code. */
   readonly alarmEmails?: readonly string[];
+  /** Replace the stage's `budget.monthlyUsd` and `budget.emails`: what a deployment may spend, and who hears of it. */
+  readonly budgetMonthlyUsd?: number;
+  readonly budgetEmails?: readonly string[];
 }
 
 /** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
@@ -481,6 +484,10 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
       ...(domainPrefix !== undefined ? { domainPrefix } : {}),
     },
     alarms: overrides.alarmEmails ? { ...base.alarms, emails: overrides.alarmEmails } : base.alarms,
+    budget: {
+      monthlyUsd: overrides.budgetMonthlyUsd ?? base.budget.monthlyUsd,
+      emails: overrides.budgetEmails ?? base.budget.emails,
+    },
   };
   const checked = stageDefaultsSchema.safeParse(merged);
   if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
@@ -504,7 +511,8 @@ function listFromEnv(value: string | undefined): string[] | undefined {
 /**
  * Overrides read from the process environment: `FABLE_STATE_BUCKET`, `FABLE_REGION`,
  * `FABLE_BUILD_IMAGE_TAG`, `FABLE_AUTH_CALLBACK_URLS` and `FABLE_AUTH_LOGOUT_URLS` (comma-separated),
- * `FABLE_AUTH_DOMAIN_PREFIX`, `FABLE_ALARM_EMAILS` (comma-separated).
+ * `FABLE_AUTH_DOMAIN_PREFIX`, `FABLE_ALARM_EMAILS` (comma-separated), `FABLE_BUDGET_MONTHLY_USD` (a number),
+ * `FABLE_BUDGET_EMAILS` (comma-separated).
  */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
   return {
@@ -515,6 +523,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
     authLogoutUrls: listFromEnv(env.FABLE_AUTH_LOGOUT_URLS),
     authDomainPrefix: env.FABLE_AUTH_DOMAIN_PREFIX || undefined,
     alarmEmails: listFromEnv(env.FABLE_ALARM_EMAILS),
+    budgetMonthlyUsd: env.FABLE_BUDGET_MONTHLY_USD ? Number(env.FABLE_BUDGET_MONTHLY_USD) : undefined,
+    budgetEmails: listFromEnv(env.FABLE_BUDGET_EMAILS),
   };
 }
 
