@@ -11,6 +11,7 @@ import {
 } from '../../helpers/pipeline-stack';
 import { resolveTokens } from '../../helpers/terraform-tokens';
 import { PHASE_TIMEOUT_MARGIN_SECONDS, stageConfig } from '../../../src/config';
+import { BUILD_SLOT_MARGIN_SECONDS } from '../../../src/stage/fable-stage';
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 // asl-validator ships no type declarations.
@@ -321,8 +322,8 @@ describe('pipeline Lambdas', () => {
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
       QUOTA_LIMITS: JSON.stringify(stageConfig('dev').quotas),
-      // An unfinished build counts against its org for at most the pipeline's timeout.
-      BUILD_SLOT_SECONDS: String(stageConfig('dev').build.pipelineTimeoutSeconds),
+      // An unfinished build counts against its org for at most the pipeline's timeout (plus a margin).
+      BUILD_SLOT_SECONDS: String(stageConfig('dev').build.pipelineTimeoutSeconds + BUILD_SLOT_MARGIN_SECONDS),
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(roleStatements(dev, 'fable-dev-build-kickoff').slice(2)).toEqual([
