@@ -4,7 +4,7 @@
  * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
 import { z } from 'zod';
-import { LOG_RETENTION_DAYS } from '../lambdas/shared/contract';
+import { LOG_RETENTION_DAYS, quotaLimits, type QuotaLimits } from '../lambdas/shared/contract';
 
 export type StageName = string;
 
@@ -125,6 +125,17 @@ export interface PhaseDeadline {
   readonly agentTimeoutSeconds: number;
 }
 
+/** The stage's monthly AWS Budgets cost budget (DESIGN.md section 10). */
+export interface BudgetConfig {
+  /** USD per calendar month, for the stage's resources (its `Stage` cost allocation tag). */
+  readonly monthlyUsd: number;
+  /**
+   * Who is told at 80 % forecast and 100 % actual: the stage's alarm topic (always), plus these
+   * addresses directly (Budgets e-mails them; no subscription to confirm).
+   */
+  readonly emails: readonly string[];
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   readonly region: string;
@@ -149,6 +160,9 @@ export interface StageConfig {
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
   readonly logLevel: LogLevel;
   readonly alarms: AlarmConfig;
+  /** Spend caps per user and org (DESIGN.md section 10); operators override them per user or org at run time. */
+  readonly quotas: QuotaLimits;
+  readonly budget: BudgetConfig;
 }
 
 export const DEFAULT_REGION = 'us-west-2';
@@ -226,6 +240,16 @@ const DEV: StageDefaults = {
       toolErrors: 10,
     },
   },
+  // A developer testing by hand stays well inside these; a runaway script does not get far.
+  quotas: {
+    messagesPerMinute: 20,
+    messageBurst: 10,
+    dailyTokensPerUser: 200_000,
+    dailyTokensPerOrg: 1_000_000,
+    concurrentBuildsPerOrg: 2,
+    buildsPerUserPerDay: 10,
+  },
+  budget: { monthlyUsd: 300, emails: [] },
 };
 
 const PROD: StageDefaults = {
@@ -261,6 +285,15 @@ const PROD: StageDefaults = {
       toolErrors: 5,
     },
   },
+  quotas: {
+    messagesPerMinute: 30,
+    messageBurst: 15,
+    dailyTokensPerUser: 500_000,
+    dailyTokensPerOrg: 5_000_000,
+    concurrentBuildsPerOrg: 3,
+    buildsPerUserPerDay: 20,
+  },
+  budget: { monthlyUsd: 2_000, emails: [] },
 };
 
 export const STAGE_DEFAULTS: Readonly<Record<string, StageDefaults>> = { dev: DEV, prod: PROD };
@@ -373,6 +406,14 @@ const stageDefaultsSchema = z
         toolErrors: positiveInt,
       }),
     }),
+    quotas: quotaLimits,
+    budget: z.object({
+      monthlyUsd: z.number().positive(),
+      emails: z
+        .array(z.email('must be an e-mail address'))
+        .max(10, 'AWS Budgets notifies at most 10 e-mail addresses')
+        .refine((emails) => new Set(emails.map((email) => email.toLowerCase())).size === emails.length, 'must not name an address twice'),
+    }),
   })
   .superRefine((config, context) => {
     const { aurora, build } = config;
@@ -417,6 +458,9 @@ export interface StageOverrides {
   readonly authDomainPrefix?: string;
   /** Replaces the stage's `alarms.emails`: who is paged is a property of the deployment, not of the code. */
   readonly alarmEmails?: readonly string[];
+  /** Replace the stage's `budget.monthlyUsd` and `budget.emails`: what a deployment may spend, and who hears of it. */
+  readonly budgetMonthlyUsd?: number;
+  readonly budgetEmails?: readonly string[];
 }
 
 /** The settings of one stage: its defaults plus the environment's overrides, validated, with derived values. */
@@ -440,6 +484,10 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}, de
       ...(domainPrefix !== undefined ? { domainPrefix } : {}),
     },
     alarms: overrides.alarmEmails ? { ...base.alarms, emails: overrides.alarmEmails } : base.alarms,
+    budget: {
+      monthlyUsd: overrides.budgetMonthlyUsd ?? base.budget.monthlyUsd,
+      emails: overrides.budgetEmails ?? base.budget.emails,
+    },
   };
   const checked = stageDefaultsSchema.safeParse(merged);
   if (!checked.success) throw new Error(`Invalid settings for stage "${stage}": ${describeIssues(checked.error)}.`);
@@ -463,7 +511,8 @@ function listFromEnv(value: string | undefined): string[] | undefined {
 /**
  * Overrides read from the process environment: `FABLE_STATE_BUCKET`, `FABLE_REGION`,
  * `FABLE_BUILD_IMAGE_TAG`, `FABLE_AUTH_CALLBACK_URLS` and `FABLE_AUTH_LOGOUT_URLS` (comma-separated),
- * `FABLE_AUTH_DOMAIN_PREFIX`, `FABLE_ALARM_EMAILS` (comma-separated).
+ * `FABLE_AUTH_DOMAIN_PREFIX`, `FABLE_ALARM_EMAILS` (comma-separated), `FABLE_BUDGET_MONTHLY_USD` (a number),
+ * `FABLE_BUDGET_EMAILS` (comma-separated).
  */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
   return {
@@ -474,6 +523,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): StageOverrides {
     authLogoutUrls: listFromEnv(env.FABLE_AUTH_LOGOUT_URLS),
     authDomainPrefix: env.FABLE_AUTH_DOMAIN_PREFIX || undefined,
     alarmEmails: listFromEnv(env.FABLE_ALARM_EMAILS),
+    budgetMonthlyUsd: env.FABLE_BUDGET_MONTHLY_USD ? Number(env.FABLE_BUDGET_MONTHLY_USD) : undefined,
+    budgetEmails: listFromEnv(env.FABLE_BUDGET_EMAILS),
   };
 }
 

@@ -22,6 +22,7 @@ export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
     TOOL_FUNCTION_PREFIX,
     AUDIT_TABLE: dynamo.tableName('audit'),
+    QUOTAS_TABLE: dynamo.tableName('quotas'),
   };
 }
 
@@ -41,6 +42,7 @@ export function chatDeps(dynamo: LocalDynamo, overrides: Partial<ChatDeps> = {})
       memoryFunctionName: 'fable-test-memory',
       toolFunctionPrefix: TOOL_FUNCTION_PREFIX,
       auditTable: dynamo.tableName('audit'),
+      quotasTable: dynamo.tableName('quotas'),
     },
     newId: () => `id-${++id}`,
     now: () => new Date(),

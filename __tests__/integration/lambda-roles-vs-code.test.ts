@@ -191,6 +191,12 @@ const USER = { userId: 'user-1', orgId: 'org-1' };
 /** The rest of the identity the authorizer establishes, valid for an hour. */
 const signedIn = () => ({ orgRole: 'member', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
 
+/** Set a counter of today in the quotas table, as earlier requests would have left it. */
+async function spentToday(partition: string, counters: Record<string, number>): Promise<void> {
+  const day = new Date().toISOString().slice(0, 10);
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-quotas', Item: { PK: partition, SK: `USAGE#${day}`, ...counters } }));
+}
+
 async function putConnection(connectionId: string): Promise<void> {
   await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-connections', Item: { connectionId, ...USER, ...signedIn(), groups: [] } }));
 }
@@ -216,8 +222,10 @@ provesRole('router', async () => {
     bedrock.on(ConverseCommand).resolves({
       output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't-1', name: 'classify_intent', input: { intent } } }] } },
       stopReason: 'tool_use',
+      usage: { inputTokens: 40, outputTokens: 5, totalTokens: 45 },
     });
-  const say = (content: string, requestId: string) => router(websocketEvent('$default', CONNECTION, { body: JSON.stringify({ type: 'message', content, requestId }) }));
+  const say = (content: string, requestId: string, connectionId = CONNECTION) =>
+    router(websocketEvent('$default', connectionId, { body: JSON.stringify({ type: 'message', content, requestId }) }));
 
   expect(await router(websocketEvent('$default', CONNECTION, { body: '{"type":"ping"}' }))).toEqual({ statusCode: 200 });
   classifiedAs('CHAT');
@@ -236,6 +244,12 @@ provesRole('router', async () => {
   expect(await say('remember that I like tea', 'r-memory')).toEqual({ statusCode: 200 });
   lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, counts: { memories: 0 } }));
   expect(await router(websocketEvent('$default', CONNECTION, { body: '{"type":"data_request","action":"erase","requestId":"r-erase"}' }))).toEqual({ statusCode: 200 });
+  // A user who spent the day's tokens is refused CHAT, and the refusal recorded.
+  await dynamo.doc.send(
+    new PutCommand({ TableName: 'fable-dev-connections', Item: { connectionId: 'conn-spent=', userId: 'user-spent', orgId: USER.orgId, ...signedIn(), groups: [] } }),
+  );
+  await spentToday(keys.user('user-spent'), { tokens: 1_000_000_000 });
+  expect(await say('hello', 'r-spent', 'conn-spent=')).toEqual({ statusCode: 429 });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
@@ -345,6 +359,12 @@ provesRole('build-kickoff', async () => {
   // A pipeline that cannot be started marks its build failed.
   sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
   expect(await start('k-2')).toMatchObject({ success: false });
+  // A user who started the day's builds is refused, and the refusal recorded.
+  await spentToday(keys.user('user-busy'), { builds: 1_000 });
+  expect(await buildKickoff({ action: 'start', payload: { request: 'Build a weather tool', userId: 'user-busy', orgId: USER.orgId } })).toMatchObject({
+    success: false,
+    error: { code: 'QUOTA_EXCEEDED' },
+  });
 });
 
 provesRole('update-build-status', async () => {
@@ -373,7 +393,8 @@ provesRole('update-build-status', async () => {
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
   // A late repeat is a CONFLICT: the build is read to say where it is.
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
-  // A final status is written with its audit event.
+  // A final status is written with its audit event and gives the org's build slot back.
+  await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-quotas', Item: { PK: keys.org(USER.orgId), SK: 'BUILDS#active', active: { [buildId]: 4_000_000_000 } } }));
   expect(await updateBuildStatus({ buildId, status: 'failed', error: 'agent failed' })).toMatchObject({ success: true });
 });
 

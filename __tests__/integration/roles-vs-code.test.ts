@@ -320,7 +320,7 @@ describe('calls no role may make', () => {
 
     it('only the Lambdas that record events may append one', async () => {
       expect(await allowedTo({ action: 'dynamodb:PutItem', resource: AUDIT })).toEqual(
-        ['build-kickoff', 'chat', 'connection-manager', 'memory', 'tool-deployer', 'update-build-status', 'user-data', 'ws-authorizer'].map((name) => `fable-dev-${name}`),
+        ['build-kickoff', 'chat', 'connection-manager', 'memory', 'router', 'tool-deployer', 'update-build-status', 'user-data', 'ws-authorizer'].map((name) => `fable-dev-${name}`),
       );
     });
 
@@ -328,6 +328,24 @@ describe('calls no role may make', () => {
       expect(await allowedTo({ action: 'dynamodb:Query', resource: `${AUDIT}/index/GSI1` })).toEqual(['fable-dev-user-data']);
       expect(await allowedTo({ action: 'dynamodb:Query', resource: AUDIT })).toEqual([]);
       expect(await allowedTo({ action: 'dynamodb:GetItem', resource: AUDIT })).toEqual([]);
+    });
+  });
+  describe('the quotas table', () => {
+    const QUOTAS = arn('dynamodb', 'table/fable-dev-quotas');
+    const rolesAllowed = async (action: string): Promise<string[]> => {
+      const roles: string[] = [];
+      for (const role of iam.roleNames()) {
+        if ((await decideAll(iam.principal(role), [{ action, resource: QUOTAS }]))[0].decision === 'Allowed') roles.push(role);
+      }
+      return roles.sort();
+    };
+
+    it('is changed only by the Lambdas that enforce spend caps or give a build slot back, and emptied by none', async () => {
+      const named = (...names: string[]) => names.map((name) => `fable-dev-${name}`);
+      expect(await rolesAllowed('dynamodb:UpdateItem')).toEqual(named('build-kickoff', 'chat', 'router', 'update-build-status'));
+      expect(await rolesAllowed('dynamodb:PutItem')).toEqual(named('chat'));
+      expect(await rolesAllowed('dynamodb:GetItem')).toEqual(named('build-kickoff', 'router', 'update-build-status'));
+      for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan', 'dynamodb:DeleteTable']) expect(await rolesAllowed(action)).toEqual([]);
     });
   });
 });

@@ -209,7 +209,7 @@ describe('Aurora PostgreSQL Serverless v2', () => {
 describe('DynamoDB tables', () => {
   const table = (stack: StackJson, name: string) => findResource(stack, 'aws_dynamodb_table', (t) => t.name === name);
 
-  it('creates the five tables on demand with the keys of DESIGN.md section 5', () => {
+  it('creates the six tables on demand with the keys of DESIGN.md section 5', () => {
     expect(table(dev, 'fable-dev-connections')).toMatchObject({
       billing_mode: 'PAY_PER_REQUEST',
       hash_key: 'connectionId',
@@ -230,7 +230,9 @@ describe('DynamoDB tables', () => {
     expect(table(dev, 'fable-dev-tools').ttl).toBeUndefined();
     // Audit events are never removed, not even by expiry.
     expect(table(dev, 'fable-dev-audit').ttl).toBeUndefined();
-    expect(resourcesOf(dev, 'aws_dynamodb_table')).toHaveLength(5);
+    // Spend caps: day counters expire.
+    expect(table(dev, 'fable-dev-quotas')).toMatchObject({ hash_key: 'PK', range_key: 'SK', global_secondary_index: [], ttl: { attribute_name: 'ttl', enabled: true } });
+    expect(resourcesOf(dev, 'aws_dynamodb_table')).toHaveLength(6);
   });
 
   it('declares every key attribute as a string', () => {

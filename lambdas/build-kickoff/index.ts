@@ -2,7 +2,9 @@ import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { s3Client } from '../shared/clients/s3';
 import { sfnClient } from '../shared/clients/sfn';
 import { buildKickoffEvent } from '../shared/contract';
+import { intSetting } from '../shared/config';
 import { directInvoke, lambdaHandler } from '../shared/handler';
+import { containerQuotas } from '../shared/quotas/quotas';
 import { buildStatus } from './build-status';
 import { startBuild, type KickoffDeps } from './start-build';
 
@@ -16,6 +18,8 @@ export const handler = lambdaHandler(
     artifactsBucket: env.ARTIFACTS_BUCKET,
     stateMachineArn: env.STATE_MACHINE_ARN,
     audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
+    quotas: containerQuotas(dynamoDocumentClient(), env, { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE }),
+    buildSlotSeconds: intSetting(env.BUILD_SLOT_SECONDS, 'BUILD_SLOT_SECONDS'),
   }),
   directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
     request.action === 'status' ? buildStatus(deps.builds, deps.audit, request.payload, request.payload.buildId) : startBuild(deps, request.payload),

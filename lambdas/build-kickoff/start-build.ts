@@ -5,7 +5,12 @@ import { artifactKeys, auditRef, keys, type BuildItem, type BuildStatus, type Pi
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { errorName } from '../shared/aws-errors';
 import { HandlerError, describeError } from '../shared/responses';
-import { conditionFailedAt } from '../shared/transactions';
+import { conditionFailedAt, isTransactionConflict, type TransactItem } from '../shared/transactions';
+import { withRetry } from '../shared/retry';
+import { nextUtcMidnight } from '../shared/quotas/days';
+import { buildClaims, buildSlotRelease, prepareBuildSlots } from '../shared/quotas/build-slots';
+import { limitsOf, type Quotas } from '../shared/quotas/quotas';
+import { orgBuildsRefusal, recordRefusal, refusalError, userBuildsRefusal, type Refusal } from '../shared/quotas/refusals';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
 
@@ -20,6 +25,10 @@ export interface KickoffDeps {
   readonly stateMachineArn: string;
   /** `build_started` and a start failure's `build_failed` are written with the build item's change. */
   readonly audit: AuditTrail;
+  /** A user's builds per day and an org's unfinished builds, claimed with the build item. */
+  readonly quotas: Quotas;
+  /** How long a build counts against its org at most: the pipeline's timeout (`BUILD_SLOT_SECONDS`). */
+  readonly buildSlotSeconds: number;
   readonly now?: () => Date;
 }
 
@@ -29,31 +38,37 @@ export interface StartedBuild {
 }
 
 /**
- * Start a build: write the spec to S3, create the `pending` item, start the pipeline execution
- * named after the build. A kickoff repeated with the same idempotency key finds the build and
- * only makes sure its execution was started (the execution name makes that idempotent).
+ * Start a build: create the `pending` item (claiming the user's and the org's build quotas in the
+ * same transaction), write the spec to S3, start the pipeline execution named after the build. A
+ * build over a quota is refused with QUOTA_EXCEEDED before anything but the refusal's record is
+ * written. A kickoff repeated with the same idempotency key finds the build and only makes sure its
+ * spec and execution exist (write-once spec, execution named after the build), claiming nothing again.
  */
 export async function startBuild(deps: KickoffDeps, input: StartBuildInput): Promise<StartedBuild> {
   const buildId = buildIdFor(input.userId, input.idempotencyKey);
   if (input.idempotencyKey !== undefined) {
     const existing = await getBuildItem(deps.builds, buildId);
-    if (existing) return resume(deps, existing);
+    if (existing) return resume(deps, existing, input);
   }
-  const createdAt = nowIso(deps);
-  await putSpec(deps, buildId, input, createdAt);
+  const now = nowOf(deps);
+  const createdAt = now.toISOString();
   const item = pendingItem(buildId, input, createdAt);
-  if (!(await putPendingItem(deps, item))) {
+  if (!(await putPendingItem(deps, item, now))) {
     const existing = await getBuildItem(deps.builds, buildId);
     if (!existing) throw new Error(`Build ${buildId} vanished after a conditional put failed`);
-    return resume(deps, existing);
+    return resume(deps, existing, input);
   }
+  await putSpec(deps, buildId, input, createdAt);
   await startPipeline(deps, item);
   return { buildId, status: 'pending' };
 }
 
-/** A duplicate kickoff: report the build as it is, starting its execution if that never happened. */
-async function resume(deps: KickoffDeps, item: BuildItem): Promise<StartedBuild> {
-  if (item.status === 'pending') await startPipeline(deps, item);
+/** A duplicate kickoff: report the build as it is, finishing its start if that never happened. */
+async function resume(deps: KickoffDeps, item: BuildItem, input: StartBuildInput): Promise<StartedBuild> {
+  if (item.status === 'pending') {
+    await putSpec(deps, item.buildId, input, item.createdAt);
+    await startPipeline(deps, item);
+  }
   return { buildId: item.buildId, status: item.status };
 }
 
@@ -102,29 +117,40 @@ function pendingItem(buildId: string, input: StartBuildInput, createdAt: string)
 /** Who a build's events are about, and where they are kept. */
 const buildSubject = (item: BuildItem) => ({ orgId: item.orgId, userId: item.userId, target: auditRef('build', item.buildId) });
 
+/** Attempts at the claiming transaction when racing kickoffs of the same org or user conflict. */
+const CLAIM_ATTEMPTS = 4;
+
 /**
- * Create the item unless it exists, with its `build_started` event in the same transaction (a
- * build is never started unrecorded); false when another kickoff created it first.
+ * Create the item unless it exists, with its `build_started` event and the two quota claims in the
+ * same transaction (a build is never started unrecorded or unclaimed); false when another kickoff
+ * created it first. Over a quota, the refusal is recorded and QUOTA_EXCEEDED thrown.
  */
-async function putPendingItem(deps: KickoffDeps, item: BuildItem): Promise<boolean> {
+async function putPendingItem(deps: KickoffDeps, item: BuildItem, now: Date): Promise<boolean> {
+  const { quotas } = deps;
+  const limits = await limitsOf(quotas, item, now);
+  await prepareBuildSlots(quotas.table, item.orgId, now);
+  const items: TransactItem[] = [
+    { Put: { TableName: deps.builds.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+    auditPut(deps.audit, { type: 'build_started', ...buildSubject(item), actor: auditRef('user', item.userId), outcome: 'success' }, { at: item.createdAt }),
+    ...buildClaims(quotas.table, item, limits, deps.buildSlotSeconds, now),
+  ];
+  let refusal: Refusal;
   try {
-    await deps.builds.dynamo.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: deps.builds.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
-          auditPut(
-            deps.audit,
-            { type: 'build_started', ...buildSubject(item), actor: auditRef('user', item.userId), outcome: 'success' },
-            { at: item.createdAt },
-          ),
-        ],
-      }),
-    );
+    await withRetry(() => deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: items })), {
+      attempts: CLAIM_ATTEMPTS,
+      baseDelayMs: 25,
+      isRetryable: isTransactionConflict,
+    });
     return true;
   } catch (error) {
+    // Reasons come in the order of the items: the build, its event, the user's day, the org's slots.
     if (conditionFailedAt(error, 0)) return false;
-    throw error;
+    if (conditionFailedAt(error, 2)) refusal = userBuildsRefusal(limits.buildsPerUserPerDay, nextUtcMidnight(now).toISOString());
+    else if (conditionFailedAt(error, 3)) refusal = orgBuildsRefusal(limits.concurrentBuildsPerOrg);
+    else throw error;
   }
+  await recordRefusal(quotas, item, 'build.start', refusal);
+  throw refusalError(refusal);
 }
 
 function pipelineInput(item: BuildItem): PipelineInput {
@@ -188,8 +214,10 @@ async function markStartFailed(deps: KickoffDeps, item: BuildItem): Promise<bool
     },
     { at: now },
   );
+  // The build never ran: its org's slot is given back with the status.
+  const release = await buildSlotRelease(deps.quotas.table, item.orgId, item.buildId);
   try {
-    await deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, event] }));
+    await deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, event, ...release] }));
     return true;
   } catch (error) {
     if (!conditionFailedAt(error, 0)) throw error;
@@ -197,8 +225,12 @@ async function markStartFailed(deps: KickoffDeps, item: BuildItem): Promise<bool
   }
 }
 
+function nowOf(deps: KickoffDeps): Date {
+  return deps.now?.() ?? new Date();
+}
+
 function nowIso(deps: KickoffDeps): string {
-  return (deps.now?.() ?? new Date()).toISOString();
+  return nowOf(deps).toISOString();
 }
 
 /** Optional fields present only when set (the document client rejects undefined values). */

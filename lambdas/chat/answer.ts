@@ -8,6 +8,7 @@ import { writeAuditEvent } from '../shared/audit-writer';
 import { isTransientAwsError } from '../shared/aws-errors';
 import { errorPayload } from '../shared/frame-errors';
 import { describeError } from '../shared/responses';
+import { recordTokensOnce, type TokenUsage } from '../shared/quotas/token-budget';
 import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
 import type { CoalescingOptions } from './chunks';
 import { conversationOwner, recentMessages, toModelMessages } from './history';
@@ -28,6 +29,8 @@ export interface ChatSettings {
   readonly toolFunctionPrefix: string;
   /** Refusals are recorded there. */
   readonly auditTable: string;
+  /** Each request's model tokens count against its user's and org's day budgets there. */
+  readonly quotasTable: string;
 }
 
 export interface ChatDeps {
@@ -119,17 +122,25 @@ async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, 
     return fail(send, context, error, 'prepare-failed');
   }
 
+  const used = { inputTokens: 0, outputTokens: 0 };
+  const onUsage = (usage: TokenUsage) => {
+    used.inputTokens += usage.inputTokens;
+    used.outputTokens += usage.outputTokens;
+  };
   let reply: ReplyResult;
   try {
     reply = await streamReply(
       { bedrock: deps.bedrock, modelId: deps.settings.chatModelId },
-      { sendFrame: send, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing },
+      { sendFrame: send, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing, onUsage },
       prompt,
     );
   } catch (error) {
+    await recordUsage(deps, event, used);
     // Part of the reply may have reached the client, so a retry would repeat it: report instead.
     return fail(send, context, error, 'model-failed');
   }
+  // Tokens are spent whether or not the reply reached anyone.
+  await recordUsage(deps, event, used);
   if (reply.outcome === 'gone') return 'gone';
 
   const turn: CompletedTurn = {
@@ -147,6 +158,20 @@ async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, 
   // Another user took the conversation while the reply streamed: nothing was stored.
   if (stored === 'forbidden') return refuseConversation(deps, event, send);
   return finishTurn(stored, turn, scope);
+}
+
+/**
+ * Count the request's tokens against its user's and org's budgets of today, once per request (a
+ * second delivery finds the request's marker). It never throws: the reply is out, and a throw would
+ * give the request back for a retry that repeats it; a count that cannot be written is logged.
+ */
+async function recordUsage(deps: ChatDeps, event: ChatEvent, usage: TokenUsage): Promise<void> {
+  try {
+    const table = { dynamo: deps.dynamo, tableName: deps.settings.quotasTable };
+    await recordTokensOnce(table, event, event, usage, deps.now());
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'ERROR', message: 'token usage not recorded', requestId: event.requestId, ...usage, error: describeError(error) }));
+  }
 }
 
 async function finishTurn(stored: Exclude<StoreResult, 'forbidden'>, turn: CompletedTurn, { send, context }: RequestScope): Promise<ChatOutcome> {

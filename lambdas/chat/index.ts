@@ -27,6 +27,7 @@ export const handler = lambdaHandler(
       memoryFunctionName: env.MEMORY_FUNCTION_NAME,
       toolFunctionPrefix: env.TOOL_FUNCTION_PREFIX,
       auditTable: env.AUDIT_TABLE,
+      quotasTable: env.QUOTAS_TABLE,
     },
     newId: randomUUID,
     now: () => new Date(),

@@ -10,6 +10,7 @@ import type { ServerFrame } from '../shared/contract';
 import { frame, type SendOutcome } from '../shared/websocket';
 import { ChunkCoalescer, CHUNK_COALESCING, type CoalescingOptions } from './chunks';
 import type { ToolOutcome } from './tools';
+import type { TokenUsage } from '../shared/quotas/token-budget';
 
 /** Tool rounds per reply: each is a model call plus tool invocations, so the bound caps time and cost. */
 export const MAX_TOOL_ROUNDS = 3;
@@ -26,6 +27,8 @@ export interface ReplyIo {
   readonly runTool: (name: string, input: unknown) => Promise<ToolOutcome>;
   readonly context: { readonly requestId: string; readonly conversationId: string };
   readonly coalescing?: CoalescingOptions;
+  /** Told the tokens of each model call as its stream reports them (`metadata.usage`). */
+  readonly onUsage: (usage: TokenUsage) => void;
 }
 
 export interface Prompt {
@@ -87,6 +90,7 @@ async function consumeRound(
   stream: AsyncIterable<ConverseStreamOutput>,
   chunks: ChunkCoalescer,
   separator: string,
+  onUsage: (usage: TokenUsage) => void,
 ): Promise<Round> {
   const drafts = new Map<number, BlockDraft>();
   let stopReason: string | undefined;
@@ -119,6 +123,8 @@ async function consumeRound(
       if (draft?.kind === 'toolUse') draft.json += delta.delta.toolUse.input;
     }
     if (event.messageStop) stopReason = event.messageStop.stopReason;
+    const usage = event.metadata?.usage;
+    if (usage) onUsage({ inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 });
   }
   const content: ContentBlock[] = [];
   const toolCalls: ToolCall[] = [];
@@ -162,7 +168,7 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
     );
     if (!response.stream) throw new ModelStreamError('ModelStreamErrorException', 'Bedrock returned no stream');
     const separator = text !== '' && !/\s$/.test(text) ? '\n\n' : '';
-    const turn = await consumeRound(response.stream, chunks, separator);
+    const turn = await consumeRound(response.stream, chunks, separator, io.onUsage);
     if (chunks.gone) {
       abort.abort();
       return GONE;

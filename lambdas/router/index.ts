@@ -5,6 +5,7 @@ import { lambdaClient } from '../shared/clients/lambda';
 import { websocketClient } from '../shared/clients/websocket-management';
 import { ROUTER_CLASSIFY_TIMEOUT_SECONDS } from '../shared/contract';
 import { lambdaHandler } from '../shared/handler';
+import { containerQuotas } from '../shared/quotas/quotas';
 import { routeContext, routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
 import { routeFrame, type RouterDeps } from './route-frame';
 
@@ -13,6 +14,7 @@ export const handler = lambdaHandler(
   'router',
   (env): RouterDeps => ({
     dynamo: dynamoDocumentClient(),
+    quotas: containerQuotas(dynamoDocumentClient(), env, { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE }),
     websocket: websocketClient(env.WEBSOCKET_ENDPOINT),
     bedrock: bedrockClient(),
     lambda: lambdaClient(),
@@ -26,6 +28,7 @@ export const handler = lambdaHandler(
       userDataFunctionName: env.USER_DATA_FUNCTION_NAME,
     },
     newId: randomUUID,
+    now: () => new Date(),
   }),
   async (event: WebSocketEvent, deps): Promise<RouteResponse> => {
     // Without a well-formed connection there is nobody to answer.

@@ -1,11 +1,14 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { INTENTS, type Intent } from '../shared/contract';
 import { describeError } from '../shared/responses';
+import type { TokenUsage } from '../shared/quotas/token-budget';
 
 export interface Classification {
   readonly intent: Intent;
   /** `keywords` when the model failed, timed out or answered off-schema. */
   readonly source: 'model' | 'keywords';
+  /** The tokens the model call cost, when it answered (they count against the caller's budgets). */
+  readonly usage?: TokenUsage;
 }
 
 export interface ClassifierSettings {
@@ -88,8 +91,10 @@ export async function classifyIntent(
       abortSignal: AbortSignal.timeout(settings.timeoutMs),
     });
     const intent = intentOf(response);
-    if (intent) return { intent, source: 'model' };
+    const usage = { inputTokens: response.usage?.inputTokens ?? 0, outputTokens: response.usage?.outputTokens ?? 0 };
+    if (intent) return { intent, source: 'model', usage };
     console.warn(JSON.stringify({ level: 'WARN', message: 'classifier answered off-schema; using keywords' }));
+    return { intent: keywordIntent(content), source: 'keywords', usage };
   } catch (error) {
     console.warn(JSON.stringify({ level: 'WARN', message: 'classifier failed; using keywords', error: describeError(error) }));
   }

@@ -6,7 +6,11 @@ import { connectionIdentity, type ClientFrame, type FrameErrorCode, type ServerF
 import { errorPayload } from '../shared/frame-errors';
 import { describeError, HandlerError } from '../shared/responses';
 import { frame, sendToConnection, type SendOutcome } from '../shared/websocket';
-import { classifyIntent } from './intent';
+import { limitsOf, type Quotas } from '../shared/quotas/quotas';
+import { messageRateRefusal, recordRefusal, tokenRefusal, type Refusal, type RefusedAction } from '../shared/quotas/refusals';
+import { takeMessage } from '../shared/quotas/message-rate';
+import { recordTokens, tokenBudget } from '../shared/quotas/token-budget';
+import { classifyIntent, keywordIntent, type Classification } from './intent';
 import { handOffToChat, rememberFact, requestData, startBuild, type FrameCaller } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
 
@@ -26,8 +30,11 @@ export interface RouterDeps {
   readonly bedrock: BedrockRuntimeClient;
   readonly lambda: LambdaClient;
   readonly settings: RouterSettings;
+  /** Message rate and token budgets, checked before anything is invoked. */
+  readonly quotas: Quotas;
   /** Ids for requests and conversations the client did not name. */
   readonly newId: () => string;
+  readonly now: () => Date;
 }
 
 export interface InboundFrame {
@@ -41,7 +48,7 @@ type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
 type DataRequestFrame = Extract<ClientFrame, { type: 'data_request' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
-const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, failed: 502, unavailable: 503 } as const;
+const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, refused: 429, failed: 502, unavailable: 503 } as const;
 
 const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : STATUS.ok);
 
@@ -122,14 +129,31 @@ async function routeMessage(
   message: MessageFrame & { readonly requestId: string },
   context: FrameContext,
 ): Promise<number> {
-  const { settings, lambda } = deps;
-  const { intent, source } = await classifyIntent(
-    deps.bedrock,
-    { modelId: settings.routerModelId, timeoutMs: settings.classifyTimeoutMs },
-    message.content,
-  );
+  const { settings, lambda, quotas } = deps;
+  const refuse = async (action: RefusedAction, refusal: Refusal) => {
+    await recordRefusal(quotas, caller, action, refusal);
+    return statusOf(await reply(frame('error', { code: refusal.code, message: refusal.message, ...refusal.hints }, context)));
+  };
+  const arrivedAt = deps.now();
+  const limits = await limitsOf(quotas, caller, arrivedAt);
+  const admission = await takeMessage(quotas.table, caller.userId, limits, arrivedAt);
+  if (!admission.admitted) {
+    console.log(JSON.stringify({ level: 'INFO', message: 'message rate limited', requestId: message.requestId }));
+    await refuse('message', messageRateRefusal(limits.messagesPerMinute, admission.retryAfterSeconds));
+    return STATUS.refused;
+  }
+  // A spent budget buys no classifier call either: the keywords decide, and only CHAT is refused.
+  const budget = await tokenBudget(quotas.table, caller, limits, arrivedAt);
+  const { intent, source, usage }: Classification = budget.spent
+    ? { intent: keywordIntent(message.content), source: 'keywords' }
+    : await classifyIntent(deps.bedrock, { modelId: settings.routerModelId, timeoutMs: settings.classifyTimeoutMs }, message.content);
+  if (usage) await recordTokens(quotas.table, caller, usage, deps.now());
   console.log(JSON.stringify({ level: 'INFO', message: 'classified', intent, source, requestId: message.requestId }));
   if (intent === 'CHAT') {
+    if (budget.spent) {
+      await refuse('chat', tokenRefusal(budget.scope, budget.limit, budget.resetsAt));
+      return STATUS.refused;
+    }
     // Chat stores turns under the conversation, so a new conversation gets its id here.
     const chatContext = { requestId: message.requestId, conversationId: message.conversationId ?? deps.newId() };
     await handOffToChat(lambda, settings.chatFunctionName, caller, { ...chatContext, content: message.content });
@@ -150,6 +174,8 @@ async function routeMessage(
 /** Route status for a failure: the client's fault, overload, or a failed downstream call. */
 function statusOfFailure(code: FrameErrorCode): number {
   if (code === 'BAD_REQUEST') return STATUS.badRequest;
+  // build-kickoff's refusal of a build, passed on with its retry hints.
+  if (code === 'QUOTA_EXCEEDED') return STATUS.refused;
   if (code === 'THROTTLED' || code === 'UNAVAILABLE') return STATUS.unavailable;
   return STATUS.failed;
 }

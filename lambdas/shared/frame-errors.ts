@@ -8,7 +8,7 @@ import { HandlerError } from './responses';
  * message — never SDK text or stack traces.
  */
 export function errorPayload(error: unknown): ServerPayloads['error'] {
-  if (error instanceof HandlerError) return { code: error.code, message: error.message };
+  if (error instanceof HandlerError) return { code: error.code, message: error.message, ...error.hints };
   if (isThrottling(error)) return { code: 'THROTTLED', message: 'FABLE is busy; try again shortly.' };
   if (isTransientAwsError(error)) return { code: 'UNAVAILABLE', message: 'FABLE is temporarily unavailable; try again.' };
   return { code: 'INTERNAL', message: 'Internal error' };

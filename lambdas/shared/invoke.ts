@@ -53,7 +53,10 @@ export async function invokeDirect<S extends z.ZodObject>(
 ): Promise<z.output<S>> {
   const response = await invokeJson(lambda, functionName, payload, options);
   const failure = failureResponse.safeParse(response);
-  if (failure.success) throw new HandlerError(failure.data.error.code, failure.data.error.message);
+  if (failure.success) {
+    const { code, message, ...hints } = failure.data.error;
+    throw new HandlerError(code, message, hints);
+  }
   const success = body.safeParse(response);
   if (!succeeded.safeParse(response).success || !success.success) {
     throw new Error(`${functionName} answered outside its response contract`);

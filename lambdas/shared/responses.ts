@@ -1,4 +1,4 @@
-import type { DirectResponse, ErrorCode, FailureResponse, SuccessResponse } from './contract';
+import type { DirectResponse, ErrorCode, FailureResponse, RetryHints, SuccessResponse } from './contract';
 import { isTransientAwsError } from './aws-errors';
 
 /**
@@ -9,6 +9,8 @@ export class HandlerError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** When a refused request may be tried again (spend caps); empty for every other error. */
+    readonly hints: RetryHints = {},
   ) {
     super(message);
     this.name = 'HandlerError';
@@ -24,8 +26,8 @@ export function success<T extends object>(body: T): SuccessResponse<T> {
   return { success: true, ...body };
 }
 
-export function failure(code: ErrorCode, message: string): FailureResponse {
-  return { success: false, error: { code, message } };
+export function failure(code: ErrorCode, message: string, hints: RetryHints = {}): FailureResponse {
+  return { success: false, error: { code, message, ...hints } };
 }
 
 /**
@@ -37,7 +39,7 @@ export async function respond<T extends object>(work: () => Promise<T>): Promise
   try {
     return success(await work());
   } catch (error) {
-    if (error instanceof HandlerError) return failure(error.code, error.message);
+    if (error instanceof HandlerError) return failure(error.code, error.message, error.hints);
     if (isTransientAwsError(error)) throw error;
     console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: describeError(error) }));
     return failure('INTERNAL', 'Internal error');

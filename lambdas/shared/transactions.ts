@@ -16,3 +16,13 @@ export function conditionFailedAt(error: unknown, index: number): boolean {
   if (name !== 'TransactionCanceledException') return false;
   return (error as TransactionCanceledException).CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 }
+
+/**
+ * Whether a transaction was cancelled because another one was writing the same item at the same
+ * moment. The SDK does not retry that (it is not a throttle or a 5xx), and the transaction changed
+ * nothing, so writing it again is safe: a caller whose items are contended (a shared counter) does.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  if (errorName(error) !== 'TransactionCanceledException') return false;
+  return ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+}

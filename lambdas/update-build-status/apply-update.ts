@@ -3,6 +3,8 @@ import { auditRef, keys, type AuditEventType, type BuildItem } from '../shared/c
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { conflict, notFound } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
+import { buildSlotRelease, isFinalBuildStatus } from '../shared/quotas/build-slots';
+import type { QuotaTable } from '../shared/quotas/table';
 import type { StatusUpdate } from './status-update';
 import { conditionalUpdate } from './transition';
 
@@ -17,10 +19,17 @@ const FINAL_EVENTS: Partial<Record<StatusUpdate['status'], AuditEventType>> = { 
 /**
  * Apply a status change in one conditional write and return the build as it now is. A stale or
  * repeated update changes nothing and is a CONFLICT; an unknown build is NOT_FOUND. A change that
- * ends the build is written in one transaction with its audit event: both or neither, so the
- * pipeline's retry of a failed write records it once (a retry of a written one is a CONFLICT).
+ * ends the build is written in one transaction with its audit event and the release of its org's
+ * build slot (quotas): all or nothing, so the pipeline's retry of a failed write records and
+ * releases it once (a retry of a written one is a CONFLICT).
  */
-export async function applyStatusUpdate(builds: BuildsTable, audit: AuditTrail, update: StatusUpdate, now: string): Promise<BuildItem> {
+export async function applyStatusUpdate(
+  builds: BuildsTable,
+  audit: AuditTrail,
+  quotas: QuotaTable,
+  update: StatusUpdate,
+  now: string,
+): Promise<BuildItem> {
   const Key = { PK: keys.build(update.buildId), SK: keys.meta };
   const guarded = conditionalUpdate(update, now);
   const write = {
@@ -53,7 +62,8 @@ export async function applyStatusUpdate(builds: BuildsTable, audit: AuditTrail, 
       },
       { at: now },
     );
-    await builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: write }, event] }));
+    const release = isFinalBuildStatus(update.status) ? await buildSlotRelease(quotas, build.orgId, build.buildId) : [];
+    await builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: write }, event, ...release] }));
     return { ...build, status: update.status, ...(phase !== undefined ? { phase } : {}), updatedAt: now };
   } catch (error) {
     if (!conditionFailedAt(error, 0)) throw error;

@@ -13,6 +13,7 @@ export const handler = lambdaHandler(
       builds: { dynamo, tableName: env.BUILDS_TABLE },
       sender: { dynamo, websocket: websocketClient(env.WEBSOCKET_ENDPOINT), connectionsTable: env.CONNECTIONS_TABLE },
       audit: { dynamo, tableName: env.AUDIT_TABLE },
+      quotas: { dynamo, tableName: env.QUOTAS_TABLE },
     };
   },
   directInvoke(statusUpdate, (update, deps: UpdateStatusDeps) => updateBuildStatus(deps, update)),

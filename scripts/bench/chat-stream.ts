@@ -25,6 +25,7 @@ function chatEnvironment(dynamo: LocalDynamo): LambdaEnvironment<'chat'> {
     MEMORY_FUNCTION_NAME: 'fable-bench-memory',
     TOOL_FUNCTION_PREFIX: 'fable-bench-tool-',
     AUDIT_TABLE: dynamo.tableName('audit'),
+    QUOTAS_TABLE: dynamo.tableName('quotas'),
   };
 }
 

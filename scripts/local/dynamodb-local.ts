@@ -25,7 +25,8 @@ export function createTableInput(definition: TableDefinition, tableName: string)
       { AttributeName: definition.partitionKey, KeyType: 'HASH' },
       ...(definition.sortKey ? [{ AttributeName: definition.sortKey, KeyType: 'RANGE' as const }] : []),
     ],
-    GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
+    // CreateTable refuses an empty list: a table without indexes names none.
+    GlobalSecondaryIndexes: definition.globalIndexes.length === 0 ? undefined : definition.globalIndexes.map((index) => ({
       IndexName: index.name,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' as const },

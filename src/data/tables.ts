@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { BUILDS_TABLE, CONNECTIONS_TABLE, CONVERSATIONS_TABLE, TOOLS_TABLE } from '../../lambdas/shared/contract';
+import { BUILDS_TABLE, CONNECTIONS_TABLE, CONVERSATIONS_TABLE, QUOTAS_TABLE, TOOLS_TABLE } from '../../lambdas/shared/contract';
 import { DynamoTable } from './dynamo-table';
 import { AuditTable } from './audit-table';
 
@@ -10,6 +10,7 @@ export class FableTables extends Construct {
   readonly builds: DynamoTable;
   readonly tools: DynamoTable;
   readonly audit: AuditTable;
+  readonly quotas: DynamoTable;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -18,5 +19,6 @@ export class FableTables extends Construct {
     this.builds = new DynamoTable(this, BUILDS_TABLE.component, BUILDS_TABLE);
     this.tools = new DynamoTable(this, TOOLS_TABLE.component, TOOLS_TABLE);
     this.audit = new AuditTable(this, 'audit');
+    this.quotas = new DynamoTable(this, QUOTAS_TABLE.component, QUOTAS_TABLE);
   }
 }

@@ -19,6 +19,7 @@ import { alarmKeyPolicy, alarmTopicPolicy } from './alarm-topic-policies';
 export class AlarmTopic extends Construct {
   readonly topic: SnsTopic;
   readonly key: KmsKey;
+  readonly policy: SnsTopicPolicy;
   readonly subscriptions: SnsTopicSubscription[];
 
   constructor(scope: Construct, id: string) {
@@ -37,7 +38,7 @@ export class AlarmTopic extends Construct {
     new KmsAlias(this, 'alias', { name: `alias/${name}`, targetKeyId: this.key.keyId });
 
     this.topic = new SnsTopic(this, 'topic', { name, kmsMasterKeyId: this.key.arn });
-    new SnsTopicPolicy(this, 'policy', {
+    this.policy = new SnsTopicPolicy(this, 'policy', {
       arn: this.topic.arn,
       policy: alarmTopicPolicy({ aws: env, accountId: env.accountId, topicArn: this.topic.arn, alarmNamePrefix: `${stage.prefix}-` }),
     });

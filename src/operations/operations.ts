@@ -6,9 +6,10 @@ import { AlarmTopic } from './alarm-topic';
 import { metricAlarm } from './metric-alarm';
 import { stageAlarmSpecs } from './stage-alarms';
 import { dashboardBody } from './dashboard-body';
+import { StageBudget } from './stage-budget';
 
 /**
- * The stage's operations: the alarm topic, an alarm for everything the stage's constructs
+ * The stage's operations: the alarm topic, the stage's monthly cost budget (stage-budget.ts), an alarm for everything the stage's constructs
  * registered (see stage-alarms.ts), and the dashboard `fable-<stage>`. Create it after every other
  * construct of the stage: the stage refuses registrations that would come too late for an alarm.
  */
@@ -16,11 +17,13 @@ export class Operations extends Construct {
   readonly topic: AlarmTopic;
   readonly alarms: CloudwatchMetricAlarm[];
   readonly dashboard: CloudwatchDashboard;
+  readonly budget: StageBudget;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const stage = FableStage.of(this);
     this.topic = new AlarmTopic(this, 'alarm-topic');
+    this.budget = new StageBudget(this, 'budget', { topicArn: this.topic.arn, topicPolicy: this.topic.policy });
 
     const alarmScope = new Construct(this, 'alarms');
     const specs = stageAlarmSpecs(stage, this.node.path);

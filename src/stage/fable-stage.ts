@@ -17,6 +17,12 @@ export interface FableStageProps {
 }
 
 /**
+ * A build's slot outlives the pipeline's timeout by this much: the execution starts after the slot
+ * is claimed, and its last status update may still be retried as the timeout strikes.
+ */
+export const BUILD_SLOT_MARGIN_SECONDS = 300;
+
+/**
  * The stage a construct belongs to, found with `FableStage.of(this)`: its validated settings,
  * AWS environment, naming, the Lambda bundles, and the registry through which Lambdas bind to
  * resources. Constructs find it instead of passing it down, so they can be built in any order.
@@ -139,6 +145,10 @@ export class FableStage extends Construct {
         return this.config.stage;
       case 'logLevel':
         return this.config.logLevel;
+      case 'quotaLimits':
+        return JSON.stringify(this.config.quotas);
+      case 'buildSlotSeconds':
+        return String(this.config.build.pipelineTimeoutSeconds + BUILD_SLOT_MARGIN_SECONDS);
     }
   }
 }

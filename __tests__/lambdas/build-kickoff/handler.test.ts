@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as kickoff } from '../../../lambdas/build-kickoff/index';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
+import { quotaEnvironment } from '../../helpers/quotas';
 import { MAX_BUILD_REQUEST_CHARS as MAX_REQUEST_CHARS, UUID_PATTERN } from '../../../lambdas/shared/contract';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
+  Object.assign(process.env, quotaEnvironment(dynamo), { BUILD_SLOT_SECONDS: '7200' });
 });
 afterAll(async () => {
   dynamoDocumentClient().destroy();

@@ -8,6 +8,7 @@ import { buildIdFor } from '../../../lambdas/build-kickoff/build-id';
 import { UUID_PATTERN, type StartBuildInput } from '../../../lambdas/shared/contract';
 import { respond } from '../../../lambdas/shared/responses';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
+import { testQuotas } from '../../helpers/quotas';
 
 const BUCKET = 'fable-test-artifacts-123456789012';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
@@ -38,6 +39,8 @@ function deps(auditTable = dynamo.tableName('audit')): KickoffDeps {
     artifactsBucket: BUCKET,
     stateMachineArn: STATE_MACHINE_ARN,
     audit: { dynamo: dynamo.doc, tableName: auditTable },
+    quotas: testQuotas(dynamo, { auditTable }),
+    buildSlotSeconds: 7200,
     now: () => NOW,
   };
 }
@@ -235,7 +238,12 @@ describe('a duplicate kickoff (same idempotency key)', () => {
     const second = await startBuild(deps(), input({ idempotencyKey: 'req-42', connectionId: 'conn-2', request: 'changed' }));
 
     expect(second).toEqual(first);
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+    // A pending build's start is finished again: its spec put is write-once (S3 refuses the repeat), so the first spec stays.
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((put) => [put.Key, put.IfNoneMatch])).toEqual([
+      [`builds/${first.buildId}/spec.json`, '*'],
+      [`builds/${first.buildId}/spec.json`, '*'],
+    ]);
     const starts = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     // Same name and same input: Step Functions answers with the running execution, never a second one.
     expect(starts).toHaveLength(2);

@@ -5,6 +5,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { websocketEvent } from '../../helpers/lambda-events';
+import { quotaEnvironment } from '../../helpers/quotas';
 import { handler } from '../../../lambdas/router';
 import { MAX_FRAME_BYTES, type Memory } from '../../../lambdas/shared/contract';
 
@@ -25,6 +26,8 @@ beforeAll(async () => {
     BUILD_KICKOFF_FUNCTION_NAME: 'fable-test-build-kickoff',
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
     USER_DATA_FUNCTION_NAME: 'fable-test-user-data',
+    AUDIT_TABLE: dynamo.tableName('audit'),
+    ...quotaEnvironment(dynamo),
   });
 });
 

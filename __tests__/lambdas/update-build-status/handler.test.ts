@@ -18,6 +18,7 @@ beforeAll(async () => {
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
+  process.env.QUOTAS_TABLE = dynamo.tableName('quotas');
   await dynamo.doc.send(
     new PutCommand({
       TableName: dynamo.tableName('builds'),

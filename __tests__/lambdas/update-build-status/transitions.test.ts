@@ -88,6 +88,7 @@ test.each(cases)('%s + update %s -> allowed: %s', async (currentName, updateName
         builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
         sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
         audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
+        quotas: { dynamo: dynamo.doc, tableName: dynamo.tableName('quotas') },
         now: () => new Date('2026-02-02T00:00:00.000Z'),
       },
       update,

@@ -33,6 +33,7 @@ const deps = (overrides: Partial<UpdateStatusDeps> = {}): UpdateStatusDeps => ({
   builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
   sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
   audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
+  quotas: { dynamo: dynamo.doc, tableName: dynamo.tableName('quotas') },
   now: () => clock,
   ...overrides,
 });

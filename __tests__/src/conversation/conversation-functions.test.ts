@@ -76,10 +76,13 @@ describe('ConversationFunctions', () => {
     const variables = (name: string) => Object.keys(fn(name).environment.variables).filter((k) => k !== 'NODE_OPTIONS').sort();
     expect(variables('connection-manager')).toEqual(['AUDIT_TABLE', 'CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS']);
     expect(variables('router')).toEqual([
+      'AUDIT_TABLE',
       'BUILD_KICKOFF_FUNCTION_NAME',
       'CHAT_FUNCTION_NAME',
       'CONNECTIONS_TABLE',
       'MEMORY_FUNCTION_NAME',
+      'QUOTAS_TABLE',
+      'QUOTA_LIMITS',
       'ROUTER_MODEL_ID',
       'USER_DATA_FUNCTION_NAME',
       'WEBSOCKET_ENDPOINT',
@@ -95,6 +98,11 @@ describe('ConversationFunctions', () => {
     expect(router.WEBSOCKET_ENDPOINT).toMatch(/^https:\/\/\$\{aws_apigatewayv2_api\.[\w-]+\.id\}\.execute-api\..+\/dev$/);
     expect(fn('chat').environment.variables).toMatchObject({ CHAT_MODEL_ID: config.models.chatModelId, MEMORY_FUNCTION_NAME: 'fable-dev-memory' });
     expect(fn('chat').environment.variables.AUDIT_TABLE).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*audit[\w-]*\.name\}$/);
+    // The spend caps: router and chat count against the quotas table; the router checks the stage's limits.
+    for (const name of ['router', 'chat']) {
+      expect(fn(name).environment.variables.QUOTAS_TABLE).toMatch(/^\$\{aws_dynamodb_table\.[\w-]*quotas[\w-]*\.name\}$/);
+    }
+    expect(JSON.parse(router.QUOTA_LIMITS)).toEqual(config.quotas);
     expect(fn('connection-manager').environment.variables.CONNECTION_TTL_SECONDS).toBe(String(config.connectionTtlSeconds));
   });
 
@@ -107,11 +115,17 @@ describe('ConversationFunctions', () => {
     ]);
   });
 
-  it('lets the router read connections, call the router model, invoke chat, build-kickoff, memory and user-data, and post frames', () => {
+  it('lets the router read connections, check and count quotas, record refusals, call the router model, invoke chat, build-kickoff, memory and user-data, and post frames', () => {
     expect(actionsOf('router')).toEqual([
       'bedrock:InvokeModel',
       'dynamodb:DeleteItem',
+      // connections, and the quotas table (overrides, counters)
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      // the audit trail (append only): refusals
+      'dynamodb:PutItem',
+      // the quotas table: the message bucket, the classifier's tokens
+      'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
       'lambda:InvokeFunction',
       'lambda:InvokeFunction',
@@ -140,11 +154,14 @@ describe('ConversationFunctions', () => {
       'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
-      // conversations, and the audit trail (append only)
+      // conversations, the audit trail (append only), and the quotas table (a request's usage marker)
+      'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:Query',
+      // conversations, and the quotas table (token counters)
+      'dynamodb:UpdateItem',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
       // tools, the Deny on the deployer, memory

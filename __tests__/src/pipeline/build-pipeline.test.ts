@@ -11,6 +11,7 @@ import {
 } from '../../helpers/pipeline-stack';
 import { resolveTokens } from '../../helpers/terraform-tokens';
 import { PHASE_TIMEOUT_MARGIN_SECONDS, stageConfig } from '../../../src/config';
+import { BUILD_SLOT_MARGIN_SECONDS } from '../../../src/stage/fable-stage';
 
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 // asl-validator ships no type declarations.
@@ -313,12 +314,16 @@ describe('state machine', () => {
 describe('pipeline Lambdas', () => {
   const lambda = (name: string) => findResource(dev, 'aws_lambda_function', (f) => f.function_name === name);
 
-  test('build-kickoff gets the builds table, the bucket, this state machine and the audit trail, and may start only it', () => {
+  test('build-kickoff gets the builds table, the bucket, this state machine, the audit trail and the quotas, and may start only it', () => {
     expect(lambda('fable-dev-build-kickoff').environment.variables).toEqual({
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       STATE_MACHINE_ARN: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn'),
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
+      QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
+      QUOTA_LIMITS: JSON.stringify(stageConfig('dev').quotas),
+      // An unfinished build counts against its org for at most the pipeline's timeout (plus a margin).
+      BUILD_SLOT_SECONDS: String(stageConfig('dev').build.pipelineTimeoutSeconds + BUILD_SLOT_MARGIN_SECONDS),
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(roleStatements(dev, 'fable-dev-build-kickoff').slice(2)).toEqual([
@@ -326,15 +331,17 @@ describe('pipeline Lambdas', () => {
       { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(dev)}/builds/*` },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn') },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(dev, 'fable-dev-audit') },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-quotas') },
     ]);
   });
 
-  test('update-build-status gets the two tables, the management endpoint and the audit trail, and may post to connections', () => {
+  test('update-build-status gets the two tables, the management endpoint, the audit trail and the quotas, and may post to connections', () => {
     expect(lambda('fable-dev-update-build-status').environment.variables).toEqual({
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       CONNECTIONS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-connections', 'name'),
       WEBSOCKET_ENDPOINT,
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
+      QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
       NODE_OPTIONS: '--enable-source-maps',
     });
     const connections = tableArn(dev, 'fable-dev-connections');
@@ -345,6 +352,8 @@ describe('pipeline Lambdas', () => {
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${connections}/index/userId-index` },
       { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: WEBSOCKET_API_ARN },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(dev, 'fable-dev-audit') },
+      // A build's final status gives back its org's build slot.
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-quotas') },
     ]);
   });
 });

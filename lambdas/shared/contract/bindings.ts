@@ -25,9 +25,20 @@ export type ModelUse = 'router' | 'chat' | 'embedding';
 export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
 /**
  * Stage settings handed to handlers as plain values: `stage` is the stage's name (the value of the
- * metrics' Stage dimension), `logLevel` the Powertools Logger level, `allowAnonymous` whether the door admits token-less connections.
+ * metrics' Stage dimension), `logLevel` the Powertools Logger level, `allowAnonymous` whether the door admits token-less connections,
+ * `quotaLimits` the stage's spend caps (JSON of `StageConfig.quotas`), `buildSlotSeconds` how long an
+ * unfinished build counts against its org at most (the pipeline's timeout).
  */
-export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime' | 'stage' | 'logLevel' | 'allowAnonymous';
+export type SettingName =
+  | 'connectionTtlSeconds'
+  | 'embeddingDimensions'
+  | 'logRetentionDays'
+  | 'lambdaRuntime'
+  | 'stage'
+  | 'logLevel'
+  | 'allowAnonymous'
+  | 'quotaLimits'
+  | 'buildSlotSeconds';
 
 export interface TableBinding {
   readonly table: TableComponent;
@@ -109,6 +120,9 @@ const WEBSOCKET = { websocket: 'manage-connections' } as const satisfies WebSock
  */
 const AUDIT_WRITER = { table: 'audit', actions: ['PutItem'] } as const satisfies TableBinding;
 
+/** The stage's spend caps, which operators' `LIMITS` items override (DESIGN.md section 10). */
+const QUOTA_LIMITS = { setting: 'quotaLimits' } as const satisfies SettingBinding;
+
 /**
  * Every Lambda's bindings, by environment variable (DESIGN.md section 4 fixes the names).
  * Adding "chat reads table X" is one line here plus the handler code.
@@ -128,6 +142,10 @@ export const LAMBDA_BINDINGS = {
     BUILD_KICKOFF_FUNCTION_NAME: { invoke: 'build-kickoff' },
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
     USER_DATA_FUNCTION_NAME: { invoke: 'user-data' },
+    // GetItem: overrides and today's token counters; UpdateItem: the message bucket and the classifier's tokens.
+    QUOTAS_TABLE: { table: 'quotas', actions: ['GetItem', 'UpdateItem'] },
+    QUOTA_LIMITS,
+    AUDIT_TABLE: AUDIT_WRITER,
   },
   chat: {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },
@@ -139,6 +157,8 @@ export const LAMBDA_BINDINGS = {
     MEMORY_FUNCTION_NAME: { invoke: 'memory' },
     TOOL_FUNCTION_PREFIX: { tools: 'functions', access: 'invoke' },
     AUDIT_TABLE: AUDIT_WRITER,
+    // PutItem: the marker that records a request's model tokens once; UpdateItem: the token counters.
+    QUOTAS_TABLE: { table: 'quotas', actions: ['PutItem', 'UpdateItem'] },
   },
   memory: {
     ...DATABASE,
@@ -166,12 +186,18 @@ export const LAMBDA_BINDINGS = {
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
     STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
     AUDIT_TABLE: AUDIT_WRITER,
+    // GetItem: overrides and the org's build slots; UpdateItem: the day counter and the slots.
+    QUOTAS_TABLE: { table: 'quotas', actions: ['GetItem', 'UpdateItem'] },
+    QUOTA_LIMITS,
+    BUILD_SLOT_SECONDS: { setting: 'buildSlotSeconds' },
   },
   'update-build-status': {
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
     AUDIT_TABLE: AUDIT_WRITER,
+    // A build's final status gives back its org's build slot.
+    QUOTAS_TABLE: { table: 'quotas', actions: ['GetItem', 'UpdateItem'] },
   },
   /** A user's data rights: reads everything held about a user (export) or removes it (erase). */
   'user-data': {

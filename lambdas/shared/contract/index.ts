@@ -15,3 +15,4 @@ export * from './functions';
 export * from './metrics';
 export * from './audit';
 export * from './data-rights';
+export * from './quotas';

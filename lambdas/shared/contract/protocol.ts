@@ -1,7 +1,7 @@
 /** WebSocket protocol of DESIGN.md section 7. */
 import { z } from 'zod';
 import { optional, text } from './fields';
-import { ERROR_CODES } from './responses';
+import { ERROR_CODES, retryHints } from './responses';
 
 export const MAX_FRAME_BYTES = 32 * 1024;
 
@@ -15,9 +15,10 @@ export type Intent = (typeof INTENTS)[number];
 
 /**
  * `error` frame codes: the direct-invoke codes plus the ones only a live connection sees
- * (`UNAUTHORIZED`: the connection's sign-in expired; reconnect with a fresh token).
+ * (`UNAUTHORIZED`: the connection's sign-in expired; reconnect with a fresh token; `RATE_LIMITED`:
+ * the user's message rate is used up, `retryAfterSeconds` says when the next one is accepted).
  */
-export const FRAME_ERROR_CODES = [...ERROR_CODES, 'UNAUTHORIZED', 'THROTTLED', 'UNAVAILABLE'] as const;
+export const FRAME_ERROR_CODES = [...ERROR_CODES, 'UNAUTHORIZED', 'THROTTLED', 'UNAVAILABLE', 'RATE_LIMITED'] as const;
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 export const BUILD_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
@@ -70,7 +71,7 @@ export const serverPayloads = {
   build_status: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES), phase: z.enum(BUILD_PHASES).optional() }),
   /** `url`: a pre-signed GET of the export document; `counts`: what was exported or erased. */
   data_ready: z.object({ action: z.enum(DATA_ACTIONS), url: z.string().optional(), counts: dataCounts.optional() }),
-  error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string() }),
+  error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string(), ...retryHints.shape }),
 };
 export type ServerPayloads = { [T in keyof typeof serverPayloads]: z.output<(typeof serverPayloads)[T]> };
 export type ServerFrameType = keyof ServerPayloads;

@@ -1,10 +1,15 @@
 /** Direct-invoke response shape of DESIGN.md section 4 (every handler but the WebSocket ones). */
 import { z } from 'zod';
 
-export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL'] as const;
+/** `QUOTA_EXCEEDED`: a spend cap refused the request before any work (DESIGN.md section 10). */
+export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'QUOTA_EXCEEDED'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const errorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+/** When a refused request may be tried again: in so many seconds, or once the quota resets (ISO 8601). */
+export const retryHints = z.object({ retryAfterSeconds: z.int().min(1).optional(), resetsAt: z.iso.datetime().optional() });
+export type RetryHints = z.output<typeof retryHints>;
+
+export const errorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string(), ...retryHints.shape });
 export type ErrorBody = z.output<typeof errorBody>;
 
 export const failureResponse = z.object({ success: z.literal(false), error: errorBody });

@@ -10,7 +10,7 @@ export interface GlobalIndexDefinition {
   readonly sortKey?: string;
 }
 
-export type TableComponent = 'connections' | 'conversations' | 'builds' | 'tools' | 'audit';
+export type TableComponent = 'connections' | 'conversations' | 'builds' | 'tools' | 'audit' | 'quotas';
 
 export interface TableDefinition {
   /** Component name: the table is `fable-<stage>-<component>`. */
@@ -68,7 +68,21 @@ export const AUDIT_TABLE: TableDefinition = {
   pointInTimeRecovery: true,
 };
 
-export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE, CONVERSATIONS_TABLE, BUILDS_TABLE, TOOLS_TABLE, AUDIT_TABLE];
+/**
+ * Spend caps (DESIGN.md section 10): per user and per org, a message rate bucket, day counters of
+ * model tokens and builds, the org's running builds and an operator's `LIMITS` override. Day
+ * counters and usage markers expire through `ttl`; the rest are kept (PITR restores a lost override).
+ */
+export const QUOTAS_TABLE: TableDefinition = {
+  component: 'quotas',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalIndexes: [],
+  ttlAttribute: 'ttl',
+  pointInTimeRecovery: true,
+};
+
+export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE, CONVERSATIONS_TABLE, BUILDS_TABLE, TOOLS_TABLE, AUDIT_TABLE, QUOTAS_TABLE];
 
 /** Attribute names every key schema of a table uses (all strings, DESIGN.md section 5). */
 export function keyAttributes(table: TableDefinition): string[] {
