@@ -13,6 +13,7 @@ import { handler as toolDeployer } from '../../lambdas/tool-deployer';
 import type { DirectResponse } from '../../lambdas/shared/contract';
 import { answerWith, chatEnvironment, chatEvent, framesSent, textAnswer } from '../helpers/chat-fixtures';
 import { titanResponse } from '../helpers/fake-embeddings';
+import { quotaEnvironment } from '../helpers/quotas';
 import { lambdaContext } from '../helpers/lambda-events';
 import { routeMemory, seedUser, startUserData, tableContents, itemsOf, type Seeded, type UserDataHarness } from '../helpers/user-data-harness';
 
@@ -30,7 +31,8 @@ const seeded = {} as Record<keyof typeof PEOPLE, Seeded>;
 
 beforeAll(async () => {
   h = await startUserData();
-  Object.assign(process.env, chatEnvironment(h.dynamo), {
+  Object.assign(process.env, chatEnvironment(h.dynamo), quotaEnvironment(h.dynamo), {
+    BUILD_SLOT_SECONDS: '7200',
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
     STATE_MACHINE_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline',
     TOOL_ROLE_ARN: 'arn:aws:iam::123456789012:role/fable-test-tool-execution',

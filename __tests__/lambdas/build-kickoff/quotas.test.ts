@@ -55,6 +55,8 @@ const input = (userId: string, orgId: string, overrides: Partial<StartBuildInput
   request: 'Build a tool that converts Celsius to Fahrenheit',
   userId,
   orgId,
+  orgRole: 'member',
+  groups: [],
   ...overrides,
 });
 const start = (d: KickoffDeps, userId: string, orgId: string, overrides: Partial<StartBuildInput> = {}) =>
