@@ -5,6 +5,7 @@ import { buildKickoffEvent } from '../shared/contract';
 import { directInvoke, lambdaHandler } from '../shared/handler';
 import { buildStatus } from './build-status';
 import { startBuild, type KickoffDeps } from './start-build';
+import { correlate } from '../shared/telemetry';
 
 /** build-kickoff: `start` a build or read its `status` (DESIGN.md section 4). */
 export const handler = lambdaHandler(
@@ -17,7 +18,9 @@ export const handler = lambdaHandler(
     stateMachineArn: env.STATE_MACHINE_ARN,
     audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
   }),
-  directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
-    request.action === 'status' ? buildStatus(deps.builds, request.payload.buildId) : startBuild(deps, request.payload),
-  ),
+  directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) => {
+    if (request.action === 'start') return startBuild(deps, request.payload);
+    correlate({ buildId: request.payload.buildId });
+    return buildStatus(deps.builds, request.payload.buildId);
+  }),
 );

@@ -10,6 +10,8 @@ import type { ServerFrame } from '../shared/contract';
 import { frame, type SendOutcome } from '../shared/websocket';
 import { ChunkCoalescer, CHUNK_COALESCING, type CoalescingOptions } from './chunks';
 import type { ToolOutcome } from './tools';
+import { log } from '../shared/telemetry';
+import { recordModelUsage } from '../shared/metrics';
 
 /** Tool rounds per reply: each is a model call plus tool invocations, so the bound caps time and cost. */
 export const MAX_TOOL_ROUNDS = 3;
@@ -65,6 +67,8 @@ interface ToolCall {
 
 interface Round {
   readonly stopReason?: string;
+  /** The call's token counts (the stream's metadata event). */
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
   readonly text: string;
   readonly content: ContentBlock[];
   readonly toolCalls: ToolCall[];
@@ -90,6 +94,7 @@ async function consumeRound(
 ): Promise<Round> {
   const drafts = new Map<number, BlockDraft>();
   let stopReason: string | undefined;
+  let usage: Round['usage'];
   let text = '';
   for await (const event of stream) {
     for (const key of STREAM_ERRORS) {
@@ -119,6 +124,7 @@ async function consumeRound(
       if (draft?.kind === 'toolUse') draft.json += delta.delta.toolUse.input;
     }
     if (event.messageStop) stopReason = event.messageStop.stopReason;
+    if (event.metadata?.usage) usage = event.metadata.usage;
   }
   const content: ContentBlock[] = [];
   const toolCalls: ToolCall[] = [];
@@ -131,7 +137,7 @@ async function consumeRound(
     content.push({ toolUse: { toolUseId: draft.toolUseId, name: draft.name, input: (input ?? {}) as never } });
     toolCalls.push({ toolUseId: draft.toolUseId, name: draft.name, input });
   }
-  return { stopReason, text, content, toolCalls };
+  return { stopReason, usage, text, content, toolCalls };
 }
 
 /**
@@ -163,6 +169,7 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
     if (!response.stream) throw new ModelStreamError('ModelStreamErrorException', 'Bedrock returned no stream');
     const separator = text !== '' && !/\s$/.test(text) ? '\n\n' : '';
     const turn = await consumeRound(response.stream, chunks, separator);
+    recordModelUsage(turn.usage);
     if (chunks.gone) {
       abort.abort();
       return GONE;
@@ -170,7 +177,7 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
     text += turn.text;
     if (turn.stopReason !== 'tool_use' || turn.toolCalls.length === 0) break;
     if (toolRounds >= MAX_TOOL_ROUNDS) {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'tool round limit reached', ...io.context }));
+      log.warn('tool round limit reached', { toolRounds });
       break;
     }
     await chunks.endSegment();

@@ -4,6 +4,7 @@ import { boolSetting } from '../shared/config';
 import { lambdaHandler } from '../shared/handler';
 import { decide, idTokenVerifier, type Door } from './authorize';
 import { presentedToken } from './token';
+import { log } from '../shared/telemetry';
 
 /** What the authorizer reads of a WebSocket REQUEST authorizer event. */
 const connectRequest = z.object({
@@ -30,16 +31,16 @@ export const handler = lambdaHandler(
   async (event: unknown, door): Promise<APIGatewayAuthorizerResult> => {
     const request = connectRequest.safeParse(event);
     if (!request.success) {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason: 'malformed authorizer event' }));
+      log.warn('connect refused', { reason: 'malformed authorizer event' });
       throw unauthorized();
     }
     const decision = await decide(door, presentedToken(request.data), new Date());
     if (!decision.allowed) {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason: decision.reason }));
+      log.warn('connect refused', { reason: decision.reason });
       throw unauthorized();
     }
     const { context, source } = decision;
-    console.log(JSON.stringify({ level: 'INFO', message: 'connect allowed', userId: context.userId, orgId: context.orgId, source }));
+    log.info('connect allowed', { userId: context.userId, orgId: context.orgId, source });
     return {
       principalId: context.userId,
       policyDocument: {

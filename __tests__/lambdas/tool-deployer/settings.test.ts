@@ -2,6 +2,8 @@ import { deployerSettings, WAITER_DEFAULTS } from '../../../lambdas/tool-deploye
 import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 
 const ENV = {
+  STAGE: 'dev',
+  LOG_LEVEL: 'INFO',
   TOOLS_TABLE: 'fable-dev-tools',
   ARTIFACTS_BUCKET: 'fable-dev-artifacts-123456789012',
   TOOL_ROLE_ARN: 'arn:aws:iam::123456789012:role/fable-dev-tool-execution',
