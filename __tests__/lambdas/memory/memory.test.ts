@@ -13,6 +13,7 @@ import { bagOfWordsEmbedding, titanResponse } from '../../helpers/fake-embedding
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
+import { TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const DIMENSIONS = 256;
 const MODEL_ID = 'amazon.titan-embed-text-v2:0';
@@ -61,6 +62,7 @@ beforeAll(async () => {
   db = await server.client();
   await migrate(db as never, DIMENSIONS);
   Object.assign(process.env, server.env, {
+    ...TELEMETRY_ENV,
     AWS_REGION: 'us-west-2',
     AUDIT_TABLE: dynamo.tableName('audit'),
     DB_SECRET_ARN: SECRET_ARN,
@@ -78,8 +80,6 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  // The handler's pooled connections are cut by the stop; their warnings are expected here.
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await server.stop();
   await dynamo.stop();
   bedrock.restore();

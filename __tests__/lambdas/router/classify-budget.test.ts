@@ -2,6 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { classifyIntent } from '../../../lambdas/router/intent';
 import { MODEL_RETRIES } from '../../../lambdas/shared/clients/retries';
 import { awsJsonError, localEndpoint, type LocalEndpoint } from '../../helpers/local-endpoint';
+import { captureOutput } from '../../helpers/telemetry';
 
 /** A real Bedrock client (the router's retry settings) talking to a local stand-in for Bedrock. */
 const clientFor = (endpoint: LocalEndpoint) =>
@@ -15,7 +16,7 @@ const clientFor = (endpoint: LocalEndpoint) =>
 describe('the classifier’s time budget, on a real SDK request', () => {
   let endpoint: LocalEndpoint;
   let client: BedrockRuntimeClient;
-  beforeEach(() => jest.spyOn(console, 'warn').mockImplementation(() => undefined));
+  beforeEach(() => captureOutput());
   afterEach(async () => {
     client.destroy();
     await endpoint.close();

@@ -7,6 +7,7 @@ import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';
+import { TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const websocketMock = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
@@ -14,6 +15,7 @@ const BUILD_ID = randomUUID();
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
+  Object.assign(process.env, TELEMETRY_ENV);
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
