@@ -37,5 +37,6 @@ function recordFinish(item: BuildItem, at: Date): void {
   const status = FINAL_BUILD_STATUSES.find((final) => final === item.status);
   if (!status) return;
   recordMetric('builds', 1, { Status: status });
-  recordMetric('buildDuration', (at.getTime() - Date.parse(item.createdAt)) / 1000, { Status: status });
+  const seconds = (at.getTime() - Date.parse(item.createdAt)) / 1000;
+  if (Number.isFinite(seconds)) recordMetric('buildDuration', seconds, { Status: status });
 }
