@@ -315,6 +315,8 @@ describe('pipeline Lambdas', () => {
 
   test('build-kickoff gets the builds table, the bucket, this state machine and the audit trail, and may start only it', () => {
     expect(lambda('fable-dev-build-kickoff').environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       STATE_MACHINE_ARN: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn'),
@@ -331,6 +333,8 @@ describe('pipeline Lambdas', () => {
 
   test('update-build-status gets the two tables, the management endpoint and the audit trail, and may post to connections', () => {
     expect(lambda('fable-dev-update-build-status').environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       CONNECTIONS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-connections', 'name'),
       WEBSOCKET_ENDPOINT,
