@@ -30,7 +30,7 @@ describe('deployerSettings', () => {
     expect(3 * WAITER_DEFAULTS.maxWaitTime).toBeLessThan(FUNCTION_SETTINGS['tool-deployer'].timeoutSeconds - 60);
   });
 
-  it.each([['my-tool-'], ['fable-dev-'], ['fable-DEV-tool-'], ['fable-dev-tool']])('refuses the prefix %s', (prefix) => {
+  it.each([['my-tool-'], ['fable-dev-'], ['fable-DEV-tool-'], ['fable-dev-tool'], ['fable-prod-tool-']])('refuses the prefix %s (the stage is dev)', (prefix) => {
     expect(() => deployerSettings({ ...ENV, TOOL_FUNCTION_PREFIX: prefix })).toThrow('TOOL_FUNCTION_PREFIX');
   });
 
