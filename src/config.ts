@@ -4,7 +4,7 @@
  * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
 import { z } from 'zod';
-import { LOG_RETENTION_DAYS, quotaLimits, type QuotaLimits } from '../lambdas/shared/contract';
+import { LOG_LEVELS, LOG_RETENTION_DAYS, quotaLimits, type LogLevel, type QuotaLimits } from '../lambdas/shared/contract';
 
 export type StageName = string;
 
@@ -81,10 +81,6 @@ export interface AuthConfig {
 }
 
 export type BuildPhaseName = 'core' | 'oi';
-
-/** Powertools Logger levels FABLE's handlers log at; a record below the level is dropped. */
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * When an alarm fires: counts are per 5-minute period unless a name says otherwise. Alarms on

@@ -6,6 +6,8 @@ import type { AwsStub } from 'aws-sdk-client-mock';
 import type { LocalDynamo } from '../../scripts/local/dynamodb-local';
 import type { ChatDeps } from '../../lambdas/chat/answer';
 import type { ChatEvent, MemorySearchHit } from '../../lambdas/shared/contract';
+import { TELEMETRY_ENV } from './telemetry';
+import { captureOutput, type CapturedOutput } from './telemetry';
 
 export const CONNECTION = 'conn-chat=';
 export const ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
@@ -14,6 +16,7 @@ export const TOOL_FUNCTION_PREFIX = 'fable-test-tool-';
 
 export function chatEnvironment(dynamo: LocalDynamo): Record<string, string> {
   return {
+    ...TELEMETRY_ENV,
     CONNECTIONS_TABLE: dynamo.tableName('connections'),
     CONVERSATIONS_TABLE: dynamo.tableName('conversations'),
     TOOLS_TABLE: dynamo.tableName('tools'),
@@ -175,12 +178,12 @@ export async function putTool(dynamo: LocalDynamo, toolName: string, orgId: stri
   );
 }
 
-/** Where every chat test starts: frames post fine, the memory search finds nothing, logs are silent. */
-export function resetChatMocks(mocks: { bedrock: AwsStub<any, any, any>; lambda: AwsStub<any, any, any>; websocket: AwsStub<any, any, any> }): void {
+/** Where every chat test starts: frames post fine, the memory search finds nothing, and the function's output is captured (restored by `jest.restoreAllMocks`). */
+export function resetChatMocks(mocks: { bedrock: AwsStub<any, any, any>; lambda: AwsStub<any, any, any>; websocket: AwsStub<any, any, any> }): CapturedOutput {
   mocks.bedrock.reset();
   mocks.lambda.reset();
   mocks.websocket.reset();
   mocks.websocket.on(PostToConnectionCommand).resolves({});
   mocks.lambda.on(InvokeCommand, { FunctionName: 'fable-test-memory' }).resolves(invokeResult({ success: true, memories: [] }));
-  for (const level of ['log', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
+  return captureOutput();
 }

@@ -20,7 +20,10 @@ export function bagOfWordsEmbedding(text: string, dimensions: number): number[] 
 export function titanResponse(input: InvokeModelCommand['input']): InvokeModelCommandOutput {
   const body = JSON.parse(String(input.body)) as { inputText: string; dimensions: number };
   return {
-    body: new TextEncoder().encode(JSON.stringify({ embedding: bagOfWordsEmbedding(body.inputText, body.dimensions) })),
+    // Titan counts tokens; a word count stands in for them.
+    body: new TextEncoder().encode(
+      JSON.stringify({ embedding: bagOfWordsEmbedding(body.inputText, body.dimensions), inputTextTokenCount: body.inputText.split(/\s+/).length }),
+    ),
     contentType: 'application/json',
     $metadata: {},
   } as InvokeModelCommandOutput;

@@ -13,6 +13,7 @@ import type { DirectResponse, MemoryEvent, MemoryResponses } from '../../lambdas
 import { startPglite, PGLITE_USER, type PgliteServer } from '../../scripts/local/pglite';
 import { titanResponse } from './fake-embeddings';
 import { lambdaContext } from './lambda-events';
+import { TELEMETRY_ENV } from './telemetry';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!cluster-abc-123456';
 export const DIMENSIONS = 256;
@@ -33,6 +34,7 @@ export async function startMemoryHandler(): Promise<MemoryHandler> {
   const db = await server.client();
   await migrate(db as never, DIMENSIONS);
   Object.assign(process.env, server.env, {
+    ...TELEMETRY_ENV,
     DB_SECRET_ARN: SECRET_ARN,
     EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
     EMBEDDING_DIMENSIONS: String(DIMENSIONS),

@@ -28,6 +28,8 @@ export function toolDeployerEnvironment(json: StackJson, config: StageConfig): L
     return name;
   };
   return {
+    STAGE: config.stage,
+    LOG_LEVEL: config.logLevel,
     TOOLS_TABLE: inStack('aws_dynamodb_table', 'name', resourceName(config.stage, 'tools')),
     ARTIFACTS_BUCKET: inStack('aws_s3_bucket', 'bucket', `${resourceName(config.stage, 'artifacts')}-${FAKE_ACCOUNT}`),
     TOOL_ROLE_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:role/${resourceName(config.stage, 'tool-execution')}`,

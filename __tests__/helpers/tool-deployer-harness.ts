@@ -6,6 +6,7 @@ import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../.
 import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../lambdas/shared/contract';
 import { parseInput } from '../../lambdas/shared/validation';
 import { ACCOUNT, FakeLambda, REGION } from './fake-lambda';
+import { TELEMETRY_ENV } from './telemetry';
 
 /** Polls a few milliseconds apart; the generous bound keeps a loaded machine from timing out a wait that succeeds. */
 export const FAST_WAITER = { minDelay: 0.001, maxDelay: 0.002, maxWaitTime: 10 };
@@ -18,6 +19,7 @@ export const BUCKET = `fable-test-artifacts-${ACCOUNT}`;
 export function testSettings(tableName: string): DeployerSettings {
   return deployerSettings(
     {
+      ...TELEMETRY_ENV,
       TOOLS_TABLE: tableName,
       AUDIT_TABLE: 'fable-test-audit',
       ARTIFACTS_BUCKET: BUCKET,

@@ -12,6 +12,7 @@ import { keys, TABLES, type DirectResponse, type TableComponent, type UserDataRe
 import { startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { startMemoryHandler, type MemoryHandler } from './memory-handler';
 import { FakeS3 } from './fake-s3';
+import { TELEMETRY_ENV } from './telemetry';
 
 export const BUCKET = 'fable-test-artifacts-123456789012';
 export const MEMORY_FUNCTION = 'fable-test-memory';
@@ -33,6 +34,7 @@ const invokeResult = (body: unknown): InvokeCommandOutput => ({ $metadata: {}, S
 export async function startUserData(): Promise<UserDataHarness> {
   const dynamo = await startDynamoLocal();
   Object.assign(process.env, {
+    ...TELEMETRY_ENV,
     CONNECTIONS_TABLE: dynamo.tableName('connections'),
     CONVERSATIONS_TABLE: dynamo.tableName('conversations'),
     BUILDS_TABLE: dynamo.tableName('builds'),

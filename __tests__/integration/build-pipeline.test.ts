@@ -22,6 +22,7 @@ import { TABLES, type DeployedTool, type ToolDeployEvent } from '../../lambdas/s
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
 import type * as KickoffModule from '../../lambdas/build-kickoff/index';
 import type * as UpdateBuildStatusModule from '../../lambdas/update-build-status/index';
+import { captureOutput } from '../helpers/telemetry';
 
 // The package is ESM with a CommonJS build; jest runs CommonJS, so it loads that build.
 const { StateMachine: LocalStateMachine } = require('aws-local-stepfunctions') as { StateMachine: typeof LocalStateMachineClass };
@@ -501,7 +502,7 @@ describe('build pipeline, end to end', () => {
   test('a tool function never becomes Active: the build fails in deploy, and running the same deploy again resumes it', async () => {
     deployer.lambda.pollsUntilActive = Infinity;
     deployer.useShortWaits();
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warn = captureOutput();
 
     const { buildId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('coin')] }) });
 
@@ -512,7 +513,7 @@ describe('build pipeline, end to end', () => {
       phase: 'deploy',
       error: refusedToolError('coin', refusal),
     });
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"message":"tool function not ready","functionName":"fable-dev-tool-coin"'));
+    expect(warn.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'tool function not ready', functionName: 'fable-dev-tool-coin' }));
     // The function was created but never got a URL or a record.
     expect(deployer.lambda.sentNames()).not.toContain('CreateFunctionUrlConfig');
     expect(await deployer.toolRecord('coin')).toBeUndefined();

@@ -45,6 +45,7 @@ import { stubBundles } from '../helpers/stub-bundles';
 import { FakeLambda } from '../helpers/fake-lambda';
 import { titanResponse } from '../helpers/fake-embeddings';
 import { FakeS3 } from '../helpers/fake-s3';
+import { captureOutput, type CapturedOutput } from '../helpers/telemetry';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const s3 = mockClient(S3Client);
@@ -88,6 +89,9 @@ function resetCalls(): void {
 const invokeResult = (body: unknown): InvokeCommandOutput =>
   ({ $metadata: {}, StatusCode: 200, Payload: Buffer.from(JSON.stringify(body)) }) as unknown as InvokeCommandOutput;
 
+/** The handlers' logs and metrics, kept off the terminal. */
+let output: CapturedOutput | undefined;
+
 beforeAll(async () => {
   iam = await synthDevIam(stubBundles());
   dynamo = await startDynamoLocal();
@@ -105,12 +109,11 @@ beforeAll(async () => {
   bedrock.on(InvokeModelCommand).callsFake(titanResponse);
   websocket.on(PostToConnectionCommand).resolves({});
   logs.on(CreateLogGroupCommand).resolves({}).on(PutRetentionPolicyCommand).resolves({});
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  output = captureOutput();
 }, 120_000);
 
 afterAll(async () => {
+  output?.restore();
   await jwks?.stop();
   await pglite?.stop();
   await dynamo?.stop();

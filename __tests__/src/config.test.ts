@@ -103,6 +103,12 @@ describe('stageConfig', () => {
     expect(() => stageConfig('dev', {}, { dev: { ...STAGE_DEFAULTS.dev, logLevel: 'VERBOSE' as never } })).toThrow(/logLevel/);
   });
 
+  it('refuses WARN and ERROR: Lambda would then drop the metric records, which it files as INFO', () => {
+    for (const level of ['WARN', 'ERROR']) {
+      expect(() => stageConfig('dev', {}, { dev: { ...STAGE_DEFAULTS.dev, logLevel: level as never } })).toThrow(/logLevel/);
+    }
+  });
+
   it('refuses a prebuilt image tag ECR would not accept', () => {
     expect(() => stageConfig('dev', { buildImageTag: '-bad tag' })).toThrow(/build\.image/);
   });

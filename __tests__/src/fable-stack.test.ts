@@ -1,4 +1,6 @@
 import { REVIEW_ONLY_MESSAGE } from '../../src/stacks/backend';
+import { LAMBDA_NAMES } from '../../lambdas/shared/contract';
+import { stageConfig } from '../../src/config';
 import { findResource, resourcesOf, synthApp, TEST_STATE_BUCKET, type StackJson } from '../helpers/synth';
 
 let dev: StackJson;
@@ -57,6 +59,20 @@ describe('state backend and provider', () => {
       expect.arrayContaining(['aws_availability_zones', 'aws_caller_identity', 'aws_partition', 'aws_region']),
     );
     expect(JSON.stringify(dev)).not.toMatch(/\b\d{12}\b/);
+  });
+});
+
+describe('Lambda telemetry settings', () => {
+  it.each(['dev', 'prod'])('every %s Lambda logs JSON filtered at the stage’s level, the level and stage its Logger and metrics are given', (stage) => {
+    const stack = stage === 'dev' ? dev : prod;
+    const { logLevel } = stageConfig(stage);
+    const functions = resourcesOf(stack, 'aws_lambda_function');
+    expect(functions.map((fn) => fn.function_name).sort()).toEqual(LAMBDA_NAMES.map((name) => `fable-${stage}-${name}`).sort());
+    for (const fn of functions) {
+      expect(fn.logging_config).toMatchObject({ log_format: 'JSON', application_log_level: logLevel });
+      expect(fn.environment.variables).toMatchObject({ STAGE: stage, LOG_LEVEL: logLevel });
+      expect(fn.tracing_config).toEqual({ mode: 'Active' });
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { directInvoke, lambdaHandler } from '../shared/handler';
 import { containerQuotas } from '../shared/quotas/quotas';
 import { buildStatus } from './build-status';
 import { startBuild, type KickoffDeps } from './start-build';
+import { correlate } from '../shared/telemetry';
 
 /** build-kickoff: `start` a build or read its `status`, for its owner or an admin of its org (DESIGN.md sections 4 and 9). */
 export const handler = lambdaHandler(
@@ -21,7 +22,9 @@ export const handler = lambdaHandler(
     quotas: containerQuotas(dynamoDocumentClient(), env, { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE }),
     buildSlotSeconds: intSetting(env.BUILD_SLOT_SECONDS, 'BUILD_SLOT_SECONDS'),
   }),
-  directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) =>
-    request.action === 'status' ? buildStatus(deps.builds, deps.audit, request.payload, request.payload.buildId) : startBuild(deps, request.payload),
-  ),
+  directInvoke(buildKickoffEvent, async (request, deps: KickoffDeps) => {
+    if (request.action === 'start') return startBuild(deps, request.payload);
+    correlate({ buildId: request.payload.buildId });
+    return buildStatus(deps.builds, deps.audit, request.payload, request.payload.buildId);
+  }),
 );

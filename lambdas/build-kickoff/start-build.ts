@@ -13,6 +13,7 @@ import { limitsOf, type Quotas } from '../shared/quotas/quotas';
 import { orgBuildsRefusal, recordRefusal, refusalError, userBuildsRefusal, type Refusal } from '../shared/quotas/refusals';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
+import { correlate, log } from '../shared/telemetry';
 
 /** The build item keeps a preview of the request; the whole text is in the S3 spec. */
 export const REQUEST_PREVIEW_CHARS = 1_000;
@@ -46,6 +47,8 @@ export interface StartedBuild {
  */
 export async function startBuild(deps: KickoffDeps, input: StartBuildInput): Promise<StartedBuild> {
   const buildId = buildIdFor(input.userId, input.idempotencyKey);
+  // The router's idempotency key is the client's requestId.
+  correlate({ buildId, requestId: input.idempotencyKey, connectionId: input.connectionId, conversationId: input.conversationId });
   if (input.idempotencyKey !== undefined) {
     const existing = await getBuildItem(deps.builds, buildId);
     if (existing) return resume(deps, existing, input);
@@ -177,7 +180,7 @@ async function startPipeline(deps: KickoffDeps, item: BuildItem): Promise<void> 
     await deps.sfn.send(command);
   } catch (error) {
     if (errorName(error) === 'ExecutionAlreadyExists') return;
-    console.error(JSON.stringify({ level: 'ERROR', message: 'StartExecution failed', buildId: item.buildId, error: describeError(error) }));
+    log.error('StartExecution failed', { error: describeError(error) });
     if (await markStartFailed(deps, item)) {
       throw new HandlerError('INTERNAL', 'The build pipeline could not be started; the build is marked failed.');
     }

@@ -18,6 +18,8 @@ import { streamReply, type Prompt, type ReplyResult } from './stream';
 import { listOrgTools, runTool, toolConfiguration, type OrgTool } from './tools';
 import { oncePerRequest, type RequestRecordKey } from './request-records';
 import { storeTurn, type CompletedTurn, type ConversationsTable, type StoreResult } from './turns';
+import { log } from '../shared/telemetry';
+import { recordMetric } from '../shared/metrics';
 
 export interface ChatSettings {
   readonly connectionsTable: string;
@@ -76,6 +78,8 @@ async function refuseConversation(deps: ChatDeps, event: ChatEvent, send: (messa
  * tools, stream the reply, and store the turn. `deadline` is the epoch ms at which the function times out.
  */
 export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: number): Promise<ChatOutcome> {
+  const startedAt = deps.now().getTime();
+  const elapsedMs = () => deps.now().getTime() - startedAt;
   const context = { requestId: event.requestId, conversationId: event.conversationId };
   const sender = { websocket: deps.websocket, dynamo: deps.dynamo, connectionsTable: deps.settings.connectionsTable };
   const send = (message: ServerFrame) => sendToConnection(sender, event.connectionId, message);
@@ -83,13 +87,15 @@ export async function answerMessage(deps: ChatDeps, event: ChatEvent, deadline: 
 
   const owner = await conversationOwner(conversations, event.conversationId);
   if (owner !== undefined && owner !== event.userId) return refuseConversation(deps, event, send);
-  return oncePerRequest(conversations, event, deadline, (record) => replyOnce(deps, event, { context, send, conversations }, record));
+  return oncePerRequest(conversations, event, deadline, (record) => replyOnce(deps, event, { context, send, conversations, elapsedMs }, record));
 }
 
 interface RequestScope {
   readonly context: { requestId: string; conversationId: string };
   readonly send: (message: ServerFrame) => Promise<SendOutcome>;
   readonly conversations: ConversationsTable;
+  /** Milliseconds since the invocation began answering (the chat latency metrics). */
+  readonly elapsedMs: () => number;
 }
 
 /**
@@ -101,6 +107,15 @@ interface RequestScope {
 async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, record: RequestRecordKey): Promise<ChatOutcome> {
   const { context, send, conversations } = scope;
   const receivedAt = deps.now();
+  let firstChunk = true;
+  const sendFrame = async (message: ServerFrame): Promise<SendOutcome> => {
+    const outcome = await send(message);
+    if (firstChunk && message.type === 'chat_chunk') {
+      firstChunk = false;
+      recordMetric('chatFirstChunkLatency', scope.elapsedMs(), {});
+    }
+    return outcome;
+  };
 
   let prompt: Prompt;
   let tools: OrgTool[];
@@ -131,7 +146,7 @@ async function replyOnce(deps: ChatDeps, event: ChatEvent, scope: RequestScope, 
   try {
     reply = await streamReply(
       { bedrock: deps.bedrock, modelId: deps.settings.chatModelId },
-      { sendFrame: send, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing, onUsage },
+      { sendFrame, runTool: (name, input) => runTool(deps.lambda, tools, name, input), context, coalescing: deps.coalescing, onUsage },
       prompt,
     );
   } catch (error) {
@@ -170,17 +185,19 @@ async function recordUsage(deps: ChatDeps, event: ChatEvent, usage: TokenUsage):
     const table = { dynamo: deps.dynamo, tableName: deps.settings.quotasTable };
     await recordTokensOnce(table, event, event, usage, deps.now());
   } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'token usage not recorded', requestId: event.requestId, ...usage, error: describeError(error) }));
+    log.error('token usage not recorded', { ...usage, error: describeError(error) });
   }
 }
 
-async function finishTurn(stored: Exclude<StoreResult, 'forbidden'>, turn: CompletedTurn, { send, context }: RequestScope): Promise<ChatOutcome> {
+async function finishTurn(stored: Exclude<StoreResult, 'forbidden'>, turn: CompletedTurn, { send, context, elapsedMs }: RequestScope): Promise<ChatOutcome> {
   if (stored === 'superseded') return 'superseded';
   try {
-    await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context));
+    if ((await send(frame('chat_complete', { messageId: turn.messageId, text: turn.assistantText }, context))) === 'sent') {
+      recordMetric('chatTotalLatency', elapsedMs(), {});
+    }
   } catch (error) {
     // The turn is stored: the client misses its completion rather than getting the reply twice.
-    console.error(JSON.stringify({ level: 'ERROR', message: 'chat_complete not sent', ...context, error: describeError(error) }));
+    log.error('chat_complete not sent', { error: describeError(error) });
   }
   return 'completed';
 }
@@ -191,7 +208,7 @@ async function fail(
   error: unknown,
   reason: string,
 ): Promise<ChatOutcome> {
-  console.error(JSON.stringify({ level: 'ERROR', message: 'chat reply failed', reason, ...context, error: describeError(error) }));
+  log.error('chat reply failed', { reason, error: describeError(error) });
   await send(frame('error', errorPayload(error), context));
   return 'failed';
 }

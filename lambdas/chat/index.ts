@@ -7,6 +7,7 @@ import { chatEvent } from '../shared/contract';
 import { invocationDeadline, lambdaHandler } from '../shared/handler';
 import { checkInput } from '../shared/validation';
 import { answerMessage, type ChatDeps, type ChatOutcome } from './answer';
+import { correlate, log } from '../shared/telemetry';
 
 /**
  * chat: invoked asynchronously by the router. Resolves with the outcome; throws only on transient
@@ -36,11 +37,13 @@ export const handler = lambdaHandler(
     const request = checkInput(chatEvent, event);
     if (!request.success) {
       // Only the router invokes chat, so a bad event is a bug to log, not a request to retry.
-      console.error(JSON.stringify({ level: 'ERROR', message: 'rejected chat event', reason: request.message }));
+      log.error('rejected chat event', { reason: request.message });
       return { outcome: 'rejected' };
     }
+    const { requestId, connectionId, conversationId } = request.data;
+    correlate({ requestId, connectionId, conversationId });
     const outcome = await answerMessage(deps, request.data, invocationDeadline('chat', context));
-    console.log(JSON.stringify({ level: 'INFO', message: 'chat finished', outcome, requestId: request.data.requestId }));
+    log.info('chat finished', { outcome });
     return { outcome };
   },
 );

@@ -2,6 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { memoryResponses, type MemoryEvent } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeDirect } from '../shared/invoke';
+import { log } from '../shared/telemetry';
 
 export interface MemorySearch {
   readonly query: string;
@@ -36,7 +37,7 @@ export async function relevantMemories(
     });
     return memories.slice(0, settings.limit).map((memory) => memory.content.slice(0, MAX_MEMORY_CHARS));
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'WARN', message: 'memory search failed; answering without memories', error: describeError(error) }));
+    log.warn('memory search failed; answering without memories', { error: describeError(error) });
     return [];
   }
 }

@@ -11,6 +11,8 @@ import { frame, type SendOutcome } from '../shared/websocket';
 import { ChunkCoalescer, CHUNK_COALESCING, type CoalescingOptions } from './chunks';
 import type { ToolOutcome } from './tools';
 import type { TokenUsage } from '../shared/quotas/token-budget';
+import { log } from '../shared/telemetry';
+import { recordModelUsage } from '../shared/metrics';
 
 /** Tool rounds per reply: each is a model call plus tool invocations, so the bound caps time and cost. */
 export const MAX_TOOL_ROUNDS = 3;
@@ -68,6 +70,8 @@ interface ToolCall {
 
 interface Round {
   readonly stopReason?: string;
+  /** The call's token counts (the stream's metadata event). */
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
   readonly text: string;
   readonly content: ContentBlock[];
   readonly toolCalls: ToolCall[];
@@ -90,10 +94,10 @@ async function consumeRound(
   stream: AsyncIterable<ConverseStreamOutput>,
   chunks: ChunkCoalescer,
   separator: string,
-  onUsage: (usage: TokenUsage) => void,
 ): Promise<Round> {
   const drafts = new Map<number, BlockDraft>();
   let stopReason: string | undefined;
+  let usage: Round['usage'];
   let text = '';
   for await (const event of stream) {
     for (const key of STREAM_ERRORS) {
@@ -123,8 +127,7 @@ async function consumeRound(
       if (draft?.kind === 'toolUse') draft.json += delta.delta.toolUse.input;
     }
     if (event.messageStop) stopReason = event.messageStop.stopReason;
-    const usage = event.metadata?.usage;
-    if (usage) onUsage({ inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 });
+    if (event.metadata?.usage) usage = event.metadata.usage;
   }
   const content: ContentBlock[] = [];
   const toolCalls: ToolCall[] = [];
@@ -137,7 +140,7 @@ async function consumeRound(
     content.push({ toolUse: { toolUseId: draft.toolUseId, name: draft.name, input: (input ?? {}) as never } });
     toolCalls.push({ toolUseId: draft.toolUseId, name: draft.name, input });
   }
-  return { stopReason, text, content, toolCalls };
+  return { stopReason, usage, text, content, toolCalls };
 }
 
 /**
@@ -168,7 +171,9 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
     );
     if (!response.stream) throw new ModelStreamError('ModelStreamErrorException', 'Bedrock returned no stream');
     const separator = text !== '' && !/\s$/.test(text) ? '\n\n' : '';
-    const turn = await consumeRound(response.stream, chunks, separator, io.onUsage);
+    const turn = await consumeRound(response.stream, chunks, separator);
+    recordModelUsage(turn.usage);
+    if (turn.usage) io.onUsage({ inputTokens: turn.usage.inputTokens ?? 0, outputTokens: turn.usage.outputTokens ?? 0 });
     if (chunks.gone) {
       abort.abort();
       return GONE;
@@ -176,7 +181,7 @@ export async function streamReply(model: ReplyModel, io: ReplyIo, prompt: Prompt
     text += turn.text;
     if (turn.stopReason !== 'tool_use' || turn.toolCalls.length === 0) break;
     if (toolRounds >= MAX_TOOL_ROUNDS) {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'tool round limit reached', ...io.context }));
+      log.warn('tool round limit reached', { toolRounds });
       break;
     }
     await chunks.endSegment();

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { keys, TOOL_NAME_PATTERN } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeJson } from '../shared/invoke';
+import { log } from '../shared/telemetry';
+import { recordMetric } from '../shared/metrics';
 
 export interface ToolsTable {
   readonly dynamo: DynamoDBDocumentClient;
@@ -66,7 +68,7 @@ export async function listOrgTools(table: ToolsTable, orgId: string, functionPre
   for (const item of result.Items ?? []) {
     const parsed = toolItem.safeParse(item);
     if (!parsed.success || parsed.data.functionName !== functionPrefix + parsed.data.toolName) {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'skipping malformed tool item', pk: item.PK }));
+      log.warn('skipping malformed tool item', { pk: item.PK });
       continue;
     }
     const { toolName, functionName, schema } = parsed.data;
@@ -117,12 +119,17 @@ export async function runTool(
 ): Promise<ToolOutcome> {
   const tool = tools.find((candidate) => candidate.toolName === name);
   if (!tool) return { ok: false, content: JSON.stringify({ error: `Unknown tool ${name}` }) };
+  // The tool's name is unbounded: metadata of the record, never a dimension.
+  const metadata = { toolName: name };
+  recordMetric('toolCalls', 1, {}, metadata);
   try {
     const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS) });
     const ok = !toolRefusal.safeParse(result).success;
+    if (!ok) recordMetric('toolErrors', 1, {}, metadata);
     return { ok, content: capBytes(JSON.stringify(result ?? null), MAX_TOOL_RESULT_BYTES) };
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'WARN', message: 'tool call failed', tool: name, error: describeError(error) }));
+    recordMetric('toolErrors', 1, {}, metadata);
+    log.warn('tool call failed', { toolName: name, error: describeError(error) });
     return { ok: false, content: JSON.stringify({ error: `Tool ${name} failed` }) };
   }
 }

@@ -6,6 +6,7 @@ import { lambdaHandler } from '../shared/handler';
 import { checkInput } from '../shared/validation';
 import { routeResponse, type RouteResponse, type WebSocketEvent } from '../shared/websocket-route';
 import { chosenSubprotocol, connectIdentity, connectionItem, connectionRoute, deleteConnection, putConnection, type ConnectionsTable } from './connections';
+import { correlate, log } from '../shared/telemetry';
 
 interface Deps {
   readonly table: ConnectionsTable;
@@ -15,7 +16,7 @@ interface Deps {
 
 /** Why a connection was refused, for the log (never a header value: the handshake may carry a token). */
 const refused = (statusCode: number, reason: string): RouteResponse => {
-  console.warn(JSON.stringify({ level: 'WARN', message: 'connection refused', reason }));
+  log.warn('connection refused', { reason });
   return routeResponse(statusCode);
 };
 
@@ -36,6 +37,7 @@ export const handler = lambdaHandler(
     const route = checkInput(connectionRoute, event);
     if (!route.success) return refused(400, route.message);
     const { routeKey, connectionId, connectedAt } = route.data.requestContext;
+    correlate({ connectionId });
     if (routeKey === '$disconnect') {
       await deleteConnection(deps.table, connectionId);
       return routeResponse(200);

@@ -9,6 +9,7 @@ import {
 } from '../shared/contract/migrations';
 import { inTransaction } from '../shared/database/database';
 import { conflict, describeError, HandlerError } from '../shared/responses';
+import { log } from '../shared/telemetry';
 
 /**
  * Any fixed number, the same in every db-init: the transaction-scoped advisory lock that keeps
@@ -99,9 +100,7 @@ async function runMigration(client: PoolClient, migration: Migration, dimensions
     await client.query(migrationSql(migration, dimensions));
   } catch (error) {
     // The SQL error goes to the logs; the response names the migration without driver details.
-    console.error(
-      JSON.stringify({ level: 'ERROR', message: 'migration failed', version: migration.version, error: describeError(error) }),
-    );
+    log.error('migration failed', { version: migration.version, error: describeError(error) });
     throw new HandlerError('INTERNAL', `Migration ${migration.version} (${migration.name}) failed; see the db-init logs.`);
   }
 }

@@ -1,5 +1,6 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
+import { recordModelUsage } from '../shared/metrics';
 
 /** Output sizes Titan Text Embeddings V2 supports. */
 export const TITAN_V2_DIMENSIONS = [256, 512, 1024] as const;
@@ -38,7 +39,10 @@ export function titanEmbedder(client: BedrockRuntimeClient, settings: EmbeddingS
 }
 
 function parseEmbedding(body: Uint8Array | undefined, dimensions: number): number[] {
-  const parsed = z.object({ embedding: z.array(z.number()).length(dimensions) }).safeParse(JSON.parse(new TextDecoder().decode(body)));
+  const parsed = z
+    .object({ embedding: z.array(z.number()).length(dimensions), inputTextTokenCount: z.number().optional() })
+    .safeParse(JSON.parse(new TextDecoder().decode(body)));
   if (!parsed.success) throw new Error(`Embedding model returned no ${dimensions}-dimension embedding.`);
+  recordModelUsage({ inputTokens: parsed.data.inputTextTokenCount });
   return parsed.data.embedding;
 }

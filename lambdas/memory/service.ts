@@ -6,6 +6,7 @@ import { notFound } from '../shared/responses';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Embedder } from './embeddings';
 import { deleteOwned, eraseOwned, findVisible, insertMemory, listOwned, listVisible, searchVisible, updateOwned, type Caller } from './store';
+import { recordMetric } from '../shared/metrics';
 
 export interface MemoryDependencies {
   readonly database: Database;
@@ -54,8 +55,10 @@ export async function executeMemoryRequest(request: MemoryRequest, deps: MemoryD
     }
     case 'search': {
       const { payload } = request;
+      const startedAt = performance.now();
       const embedding = await deps.embed(payload.query);
       const memories = await withClient(deps.connectBudgetMs(), (client) => searchVisible(client, payload, embedding, payload));
+      recordMetric('memorySearchLatency', performance.now() - startedAt, {});
       return { memories };
     }
     case 'get': {

@@ -1,7 +1,9 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { INTENTS, type Intent } from '../shared/contract';
+import { INTENTS, type ClassifierFallbackReason, type Intent } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import type { TokenUsage } from '../shared/quotas/token-budget';
+import { recordMetric, recordModelUsage } from '../shared/metrics';
+import { log } from '../shared/telemetry';
 
 export interface Classification {
   readonly intent: Intent;
@@ -85,18 +87,23 @@ export async function classifyIntent(
   settings: ClassifierSettings,
   content: string,
 ): Promise<Classification> {
+  // The signal bounds the whole call, the SDK's own retries included, and aborts the request itself.
+  const deadline = AbortSignal.timeout(settings.timeoutMs);
+  let reason: ClassifierFallbackReason;
+  // An off-schema answer still cost tokens; a failed call is counted as none.
+  let usage: TokenUsage | undefined;
   try {
-    // The signal bounds the whole call, the SDK's own retries included, and aborts the request itself.
-    const response = await bedrock.send(classifyCommand(settings.modelId, content), {
-      abortSignal: AbortSignal.timeout(settings.timeoutMs),
-    });
+    const response = await bedrock.send(classifyCommand(settings.modelId, content), { abortSignal: deadline });
+    recordModelUsage(response.usage);
     const intent = intentOf(response);
-    const usage = { inputTokens: response.usage?.inputTokens ?? 0, outputTokens: response.usage?.outputTokens ?? 0 };
+    usage = { inputTokens: response.usage?.inputTokens ?? 0, outputTokens: response.usage?.outputTokens ?? 0 };
     if (intent) return { intent, source: 'model', usage };
-    console.warn(JSON.stringify({ level: 'WARN', message: 'classifier answered off-schema; using keywords' }));
-    return { intent: keywordIntent(content), source: 'keywords', usage };
+    reason = 'off-schema';
+    log.warn('classifier answered off-schema; using keywords');
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'WARN', message: 'classifier failed; using keywords', error: describeError(error) }));
+    reason = deadline.aborted ? 'timeout' : 'error';
+    log.warn('classifier failed; using keywords', { reason, error: describeError(error) });
   }
-  return { intent: keywordIntent(content), source: 'keywords' };
+  recordMetric('classifierFallbacks', 1, { Reason: reason });
+  return { intent: keywordIntent(content), source: 'keywords', ...(usage ? { usage } : {}) };
 }

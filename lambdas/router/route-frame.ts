@@ -13,6 +13,8 @@ import { recordTokens, tokenBudget } from '../shared/quotas/token-budget';
 import { classifyIntent, keywordIntent, type Classification } from './intent';
 import { handOffToChat, rememberFact, requestData, startBuild, type FrameCaller } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
+import { recordMetric } from '../shared/metrics';
+import { correlate, log } from '../shared/telemetry';
 
 export interface RouterSettings {
   readonly connectionsTable: string;
@@ -64,10 +66,12 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
   // The ids of the frame, once known to be well-formed, so every answer can be correlated.
   let context: FrameContext = echoContext(inbound.body);
   const refuse = async (code: FrameErrorCode, message: string, status: number) => {
+    log.info('frame refused', { ...context, code });
     await reply(frame('error', { code, message }, context));
     return status;
   };
 
+  correlate({ connectionId: inbound.connectionId });
   try {
     const caller = await connectionCaller(deps, inbound.connectionId, new Date());
     if (caller === 'unknown') return await refuse('FORBIDDEN', 'Unknown connection; reconnect.', STATUS.forbidden);
@@ -79,13 +83,15 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
     const request = { ...clientFrame, requestId: clientFrame.requestId ?? deps.newId() };
     if (request.type === 'data_request') {
       context = { requestId: request.requestId };
+      correlate(context);
       return await routeDataRequest(deps, reply, caller, request);
     }
     context = { requestId: request.requestId, conversationId: request.conversationId };
+    correlate(context);
     return await routeMessage(deps, reply, caller, request, context);
   } catch (error) {
     const payload = errorPayload(error);
-    console.error(JSON.stringify({ level: 'ERROR', message: 'frame failed', ...context, error: describeError(error) }));
+    log.error('frame failed', { ...context, error: describeError(error) });
     await reply(frame('error', payload, context));
     return statusOfFailure(payload.code);
   }
@@ -138,7 +144,7 @@ async function routeMessage(
   const limits = await limitsOf(quotas, caller, arrivedAt);
   const admission = await takeMessage(quotas.table, caller.userId, limits, arrivedAt);
   if (!admission.admitted) {
-    console.log(JSON.stringify({ level: 'INFO', message: 'message rate limited', requestId: message.requestId }));
+    log.info('message rate limited');
     await refuse('message', messageRateRefusal(limits.messagesPerMinute, admission.retryAfterSeconds));
     return STATUS.refused;
   }
@@ -148,7 +154,8 @@ async function routeMessage(
     ? { intent: keywordIntent(message.content), source: 'keywords' }
     : await classifyIntent(deps.bedrock, { modelId: settings.routerModelId, timeoutMs: settings.classifyTimeoutMs }, message.content);
   if (usage) await recordTokens(quotas.table, caller, usage, deps.now());
-  console.log(JSON.stringify({ level: 'INFO', message: 'classified', intent, source, requestId: message.requestId }));
+  log.info('classified', { intent, source });
+  recordMetric('messages', 1, { Intent: intent });
   if (intent === 'CHAT') {
     if (budget.spent) {
       await refuse('chat', tokenRefusal(budget.scope, budget.limit, budget.resetsAt));
@@ -156,6 +163,7 @@ async function routeMessage(
     }
     // Chat stores turns under the conversation, so a new conversation gets its id here.
     const chatContext = { requestId: message.requestId, conversationId: message.conversationId ?? deps.newId() };
+    correlate({ conversationId: chatContext.conversationId });
     await handOffToChat(lambda, settings.chatFunctionName, caller, { ...chatContext, content: message.content });
     return statusOf(await reply(frame('ack', { intent }, chatContext)));
   }

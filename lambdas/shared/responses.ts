@@ -1,5 +1,6 @@
 import type { DirectResponse, ErrorCode, FailureResponse, RetryHints, SuccessResponse } from './contract';
 import { isTransientAwsError } from './aws-errors';
+import { log } from './telemetry';
 
 /**
  * An expected failure with a code from the contract (bad input, not found, ...). Its message
@@ -41,7 +42,7 @@ export async function respond<T extends object>(work: () => Promise<T>): Promise
   } catch (error) {
     if (error instanceof HandlerError) return failure(error.code, error.message, error.hints);
     if (isTransientAwsError(error)) throw error;
-    console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: describeError(error) }));
+    log.error('unhandled error', { error: describeError(error) });
     return failure('INTERNAL', 'Internal error');
   }
 }

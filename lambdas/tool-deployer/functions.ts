@@ -17,6 +17,7 @@ import { TOOL_TAGS, type DeployRequest } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import { badRequest, conflict, HandlerError } from '../shared/responses';
 import type { DeployerDeps } from './settings';
+import { log } from '../shared/telemetry';
 
 /** Every tool runs on arm64, from `index.mjs`/`index.js` exporting `handler`. */
 export const TOOL_ARCHITECTURE = 'arm64';
@@ -87,7 +88,7 @@ async function waitFor(deps: DeployerDeps, functionName: string, target: 'active
   } catch (error) {
     const timedOut = errorName(error) === 'TimeoutError';
     // The waiter's message embeds whole GetFunction responses (environment included): log the outcome only.
-    console.warn(JSON.stringify({ level: 'WARN', message: 'tool function not ready', functionName, target, timedOut }));
+    log.warn('tool function not ready', { functionName, target, timedOut });
     throw new HandlerError(
       'INTERNAL',
       timedOut ? `${functionName} did not become ${target} in time; deploy again to resume` : `${functionName} failed to become ${target}`,

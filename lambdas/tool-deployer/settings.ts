@@ -42,17 +42,15 @@ export interface DeployerDeps {
  */
 export const WAITER_DEFAULTS: WaiterSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 120 };
 
-const FUNCTION_PREFIX_PATTERN = /^fable-([a-z][a-z0-9]{1,9})-tool-$/;
-
 /**
- * Settings from the Lambda's environment. The stage is read back from the prefix (the contract has
- * no STAGE variable), so a prefix that is not `fable-<stage>-tool-` is a deployment mistake.
+ * Settings from the Lambda's environment. The stage is STAGE (the telemetry binding), and a
+ * prefix that is not this stage's `fable-<stage>-tool-` is a deployment mistake.
  * TOOL_BOUNDARY_ARN is required by the contract but unused: the deployer never creates roles; every
  * tool runs as TOOL_ROLE_ARN, which already carries that boundary.
  */
 export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter: WaiterSettings = WAITER_DEFAULTS): DeployerSettings {
-  const match = FUNCTION_PREFIX_PATTERN.exec(env.TOOL_FUNCTION_PREFIX);
-  if (!match) throw new Error(`TOOL_FUNCTION_PREFIX must look like fable-<stage>-tool-, got "${env.TOOL_FUNCTION_PREFIX}".`);
+  const prefix = `fable-${env.STAGE}-tool-`;
+  if (env.TOOL_FUNCTION_PREFIX !== prefix) throw new Error(`TOOL_FUNCTION_PREFIX must be ${prefix} (fable-<STAGE>-tool-), got "${env.TOOL_FUNCTION_PREFIX}".`);
   const runtime = Object.values(Runtime).find((known) => known === env.TOOL_RUNTIME);
   if (!runtime) throw new Error(`TOOL_RUNTIME "${env.TOOL_RUNTIME}" is not a Lambda runtime.`);
   const logRetentionDays = intSetting(env.TOOL_LOG_RETENTION_DAYS, 'TOOL_LOG_RETENTION_DAYS');
@@ -65,7 +63,7 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
     roleArn: env.TOOL_ROLE_ARN,
     functionPrefix: env.TOOL_FUNCTION_PREFIX,
     runtime,
-    stage: match[1],
+    stage: env.STAGE,
     logRetentionDays,
     waiter,
   };

@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { CONNECTIONS_TABLE, type BuildItem } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { frame, sendToConnection, type ConnectionSender } from '../shared/websocket';
+import { log } from '../shared/telemetry';
 
 export interface Notified {
   readonly sent: number;
@@ -28,7 +29,7 @@ export async function notifyBuildStatus(sender: ConnectionSender, build: BuildIt
   try {
     connectionIds = await userConnections(sender, build.userId);
   } catch (error) {
-    log('could not list connections', build.buildId, error);
+    logFailure('could not list connections', build.buildId, error);
     return counts;
   }
   for (const connectionId of connectionIds) {
@@ -37,7 +38,7 @@ export async function notifyBuildStatus(sender: ConnectionSender, build: BuildIt
       counts[outcome]++;
     } catch (error) {
       counts.failed++;
-      log('could not notify connection', build.buildId, error);
+      logFailure('could not notify connection', build.buildId, error);
     }
   }
   return counts;
@@ -63,6 +64,6 @@ async function userConnections(sender: ConnectionSender, userId: string): Promis
   return ids;
 }
 
-function log(message: string, buildId: string, error: unknown): void {
-  console.warn(JSON.stringify({ level: 'WARN', message, buildId, error: describeError(error) }));
+function logFailure(message: string, buildId: string, error: unknown): void {
+  log.warn(message, { buildId, error: describeError(error) });
 }

@@ -1,10 +1,12 @@
-import type { BuildPhase, BuildStatus } from '../shared/contract';
+import { FINAL_BUILD_STATUSES, type BuildItem, type BuildPhase, type BuildStatus } from '../shared/contract';
 import type { AuditTrail } from '../shared/audit';
 import type { ConnectionSender } from '../shared/websocket';
 import type { QuotaTable } from '../shared/quotas/table';
 import { applyStatusUpdate, type BuildsTable } from './apply-update';
 import { notifyBuildStatus, type Notified } from './notify';
 import type { StatusUpdate } from './status-update';
+import { recordMetric } from '../shared/metrics';
+import { correlate } from '../shared/telemetry';
 
 export interface UpdateStatusDeps {
   readonly builds: BuildsTable;
@@ -22,11 +24,22 @@ export interface UpdatedBuild {
 
 /** Move the build forward, then tell the user's open connections. */
 export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUpdate): Promise<UpdatedBuild> {
-  const now = (deps.now?.() ?? new Date()).toISOString();
-  const item = await applyStatusUpdate(deps.builds, deps.audit, deps.quotas, update, now);
+  correlate({ buildId: update.buildId });
+  const at = deps.now?.() ?? new Date();
+  const item = await applyStatusUpdate(deps.builds, deps.audit, deps.quotas, update, at.toISOString());
+  recordFinish(item, at);
   const notified = await notifyBuildStatus(deps.sender, item);
   return {
     build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },
     notified,
   };
+}
+
+/** A build that reached a final status here (a repeated update is a CONFLICT and never gets this far): its status and duration. */
+function recordFinish(item: BuildItem, at: Date): void {
+  const status = FINAL_BUILD_STATUSES.find((final) => final === item.status);
+  if (!status) return;
+  recordMetric('builds', 1, { Status: status });
+  const seconds = (at.getTime() - Date.parse(item.createdAt)) / 1000;
+  if (Number.isFinite(seconds)) recordMetric('buildDuration', seconds, { Status: status });
 }

@@ -3,6 +3,7 @@ import { refuse } from '../shared/audit-writer';
 import type { UserDataDeps } from './deps';
 import { eraseUserData } from './erase';
 import { exportUserData } from './export';
+import { correlate } from '../shared/telemetry';
 
 /**
  * One checked data request. The anonymous identity is shared by everyone who connects without
@@ -10,6 +11,7 @@ import { exportUserData } from './export';
  */
 export async function answerDataRequest(request: UserDataRequest, deps: UserDataDeps): Promise<UserDataResponse> {
   const { action, payload } = request;
+  correlate({ requestId: payload.requestId });
   if (payload.userId === ANONYMOUS_USER_ID) {
     await refuse(
       deps.audit,

@@ -9,6 +9,7 @@ import { lambdaHandler } from '../shared/handler';
 import { decide, idTokenVerifier, type Door } from './authorize';
 import { refusedConnectEvent } from './refused-connect';
 import { presentedToken } from './token';
+import { log } from '../shared/telemetry';
 
 /** What the authorizer reads of a WebSocket REQUEST authorizer event. */
 const connectRequest = z.object({
@@ -43,18 +44,18 @@ export const handler = lambdaHandler(
     const request = connectRequest.safeParse(event);
     if (!request.success) {
       // Not an event API Gateway sends (no connection to name): refused, with nothing to record.
-      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason: 'malformed_event' }));
+      log.warn('connect refused', { reason: 'malformed_event' });
       throw unauthorized();
     }
     const decision = await decide(door, presentedToken(request.data), new Date());
     if (!decision.allowed) {
       const { reason, detail } = decision;
-      console.warn(JSON.stringify({ level: 'WARN', message: 'connect refused', reason, ...(detail !== undefined ? { detail } : {}) }));
+      log.warn('connect refused', { reason, ...(detail !== undefined ? { detail } : {}) });
       await writeAuditEvent(door.audit, refusedConnectEvent(request.data.requestContext.connectionId, reason));
       throw unauthorized();
     }
     const { context, source } = decision;
-    console.log(JSON.stringify({ level: 'INFO', message: 'connect allowed', userId: context.userId, orgId: context.orgId, source }));
+    log.info('connect allowed', { userId: context.userId, orgId: context.orgId, source });
     return {
       principalId: context.userId,
       policyDocument: {

@@ -17,6 +17,8 @@ const TOKENS = 300;
 /** chat's environment as a stage gives it, with its tables on DynamoDB Local. */
 function chatEnvironment(dynamo: LocalDynamo): LambdaEnvironment<'chat'> {
   return {
+    STAGE: 'bench',
+    LOG_LEVEL: 'INFO',
     CONNECTIONS_TABLE: dynamo.tableName('connections'),
     CONVERSATIONS_TABLE: dynamo.tableName('conversations'),
     TOOLS_TABLE: dynamo.tableName('tools'),

@@ -15,6 +15,8 @@ export const NODE_24 = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 
 /** Values shaped like the ones the stack sets, so a handler that checks its config at cold start loads. */
 const SAMPLE_ENVIRONMENT: Record<EnvName, string> = {
+  STAGE: 'test',
+  LOG_LEVEL: 'INFO',
   CONNECTIONS_TABLE: 'fable-test-connections',
   CONVERSATIONS_TABLE: 'fable-test-conversations',
   BUILDS_TABLE: 'fable-test-builds',

@@ -100,7 +100,9 @@ export class NodeLambda<N extends LambdaName = LambdaName> extends Construct imp
         ),
       },
       tracingConfig: { mode: 'Active' },
-      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      // Lambda filters JSON records by their `level` at this level (INFO when unset, which would drop
+      // dev's DEBUG) and tells Powertools Logger the same level (AWS_LAMBDA_LOG_LEVEL wins over LOG_LEVEL).
+      loggingConfig: { logFormat: 'JSON', applicationLogLevel: stage.config.logLevel, logGroup: this.logGroup.name },
       vpcConfig: props.vpc,
       // The log group and permissions exist before the first invocation can log.
       dependsOn: [this.logGroup.logGroup, this.role.role, this.role.policy],

@@ -8,6 +8,7 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { quotaEnvironment } from '../../helpers/quotas';
 import { MAX_BUILD_REQUEST_CHARS as MAX_REQUEST_CHARS, UUID_PATTERN } from '../../../lambdas/shared/contract';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
+import { TELEMETRY_ENV } from '../../helpers/telemetry';
 
 /** Any response body, as a caller reading JSON sees it. */
 const handler = kickoff as (event: unknown) => Promise<any>;
@@ -17,6 +18,7 @@ let dynamo: LocalDynamo;
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
+  Object.assign(process.env, TELEMETRY_ENV);
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';

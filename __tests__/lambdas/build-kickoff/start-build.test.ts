@@ -9,6 +9,7 @@ import { UUID_PATTERN, type StartBuildInput } from '../../../lambdas/shared/cont
 import { respond } from '../../../lambdas/shared/responses';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { testQuotas } from '../../helpers/quotas';
+import { captureOutput } from '../../helpers/telemetry';
 
 const BUCKET = 'fable-test-artifacts-123456789012';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
@@ -159,7 +160,7 @@ describe('startBuild', () => {
     ['a non-transient error', accessDenied],
     ['a transient error that outlasted the client’s retries', throttled],
   ])('marks the build failed and reports INTERNAL on %s', async (_label, error) => {
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const output = captureOutput();
     sfnMock.on(StartExecutionCommand).rejects(error());
     const response = await respond(() => startBuild(deps(), input()));
 
@@ -175,12 +176,12 @@ describe('startBuild', () => {
       failedAt: NOW.toISOString(),
       updatedAt: NOW.toISOString(),
     });
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining(buildId));
-    logged.mockRestore();
+    output.restore();
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'StartExecution failed', buildId }));
   });
 
   test('counts a failed StartExecution as started when the pipeline already moved the build on', async () => {
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const output = captureOutput();
     sfnMock.on(StartExecutionCommand).callsFake(async (command) => {
       await setStatus(command.name as string, 'running');
       throw accessDenied();
@@ -189,7 +190,7 @@ describe('startBuild', () => {
     expect(status).toBe('pending');
     expect(await item(buildId)).toMatchObject({ status: 'running' });
     expect(await item(buildId)).not.toHaveProperty('error');
-    logged.mockRestore();
+    output.restore();
   });
 });
 
@@ -211,7 +212,7 @@ describe('the audit trail', () => {
   });
 
   test('a build whose pipeline could not start is recorded as build_failed, with the reason and no text', async () => {
-    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const output = captureOutput();
     sfnMock.on(StartExecutionCommand).rejects(accessDenied());
     await respond(() => startBuild(deps(), input({ idempotencyKey: 'no-pipeline' })));
     const buildId = buildIdFor('user-1', 'no-pipeline');
@@ -221,7 +222,7 @@ describe('the audit trail', () => {
       { type: 'build_failed', actor: 'service:build-kickoff', outcome: 'failure', detail: { reason: 'pipeline_not_started' } },
       { type: 'build_started', actor: 'user:user-1', outcome: 'success', detail: undefined },
     ]);
-    jest.mocked(console.error).mockRestore();
+    output.restore();
   });
 
   test('a build is never created unrecorded: when the event cannot be written, no item exists and nothing starts', async () => {

@@ -19,14 +19,19 @@ import {
   framesSent,
   invokeResult,
   memoryHit,
+  putTool,
   textAnswer,
+  toolCallAnswer,
   resetChatMocks,
 } from '../../helpers/chat-fixtures';
+import { metricValues, type CapturedOutput } from '../../helpers/telemetry';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
 const websocket = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
+/** chat's log stream during the test. */
+let output: CapturedOutput;
 const lambdaContext = contextWithTimeLeft(120_000);
 
 beforeAll(async () => {
@@ -37,7 +42,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 beforeEach(async () => {
-  resetChatMocks({ bedrock, lambda, websocket });
+  output = resetChatMocks({ bedrock, lambda, websocket });
   await dynamo.doc.send(
     new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: CONNECTION, userId: 'user-1', orgId: 'org-1' } }),
   );
@@ -178,6 +183,57 @@ describe('chat: a reply', () => {
     expect(await handler({ connectionId: CONNECTION, requestId: 'bad id' }, lambdaContext)).toEqual({ outcome: 'rejected' });
     expect(bedrock.calls()).toHaveLength(0);
     expect(websocket.calls()).toHaveLength(0);
+  });
+});
+
+describe('chat: logs and metrics', () => {
+  it('logs the outcome with the request’s correlation keys and the Lambda context, and never the message or the reply', async () => {
+    answerWith(bedrock, textAnswer(['The answer', ' is 42.']));
+    await handler(chatEvent({ conversationId: 'conv-obs', requestId: 'req-obs', content: 'my secret plan' }), lambdaContext);
+    const finished = output.logs().find((record) => record.message === 'chat finished');
+    expect(finished).toMatchObject({
+      level: 'INFO',
+      service: 'chat',
+      outcome: 'completed',
+      requestId: 'req-obs',
+      conversationId: 'conv-obs',
+      connectionId: CONNECTION,
+      function_request_id: lambdaContext.awsRequestId,
+    });
+    const written = output.lines().join('\n');
+    expect(written).not.toContain('my secret plan');
+    expect(written).not.toContain('The answer');
+  });
+
+  it('publishes its first-chunk and total latency and the model’s tokens, per reply', async () => {
+    answerWith(bedrock, textAnswer(['Hello', ' there.']));
+    await handler(chatEvent({ conversationId: 'conv-latency', requestId: 'req-latency' }), lambdaContext);
+    const emf = output.metrics();
+    const [first] = metricValues(emf, 'ChatFirstChunkLatency');
+    const [total] = metricValues(emf, 'ChatTotalLatency');
+    expect(first.value).toEqual(expect.any(Number));
+    expect(total.value as number).toBeGreaterThanOrEqual(first.value as number);
+    expect(first.record).toMatchObject({ service: 'chat', Stage: 'test' });
+    expect(first.record._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'FABLE', Dimensions: [['service', 'Stage']] });
+    expect(metricValues(emf, 'ModelInputTokens').map(({ value }) => value)).toEqual([10]);
+    expect(metricValues(emf, 'ModelOutputTokens').map(({ value }) => value)).toEqual([2]);
+  });
+
+  it('counts each tool call, and each failed one, with the tool’s name as metadata', async () => {
+    await putTool(dynamo, 'weather', 'org-1');
+    answerWith(
+      bedrock,
+      toolCallAnswer('Let me check.', { id: 'tu-1', name: 'weather', inputPieces: ['{"city":"Paris"}'] }),
+      textAnswer(['It is unknown.']),
+    );
+    lambda.on(InvokeCommand, { FunctionName: 'fable-test-tool-weather' }).resolves(invokeResult({ success: false, error: 'no data' }));
+    await handler(chatEvent({ conversationId: 'conv-tools', requestId: 'req-tools' }), lambdaContext);
+    const emf = output.metrics();
+    for (const name of ['ToolCalls', 'ToolErrors']) {
+      expect(metricValues(emf, name).map(({ value, record }) => ({ value, toolName: record.toolName, Stage: record.Stage }))).toEqual([
+        { value: 1, toolName: 'weather', Stage: 'test' },
+      ]);
+    }
   });
 });
 

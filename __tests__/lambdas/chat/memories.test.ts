@@ -3,6 +3,7 @@ import { relevantMemories } from '../../../lambdas/chat/memories';
 import { SDK_RETRIES } from '../../../lambdas/shared/clients/retries';
 import { localEndpoint, type LocalEndpoint } from '../../helpers/local-endpoint';
 import { memoryHit } from '../../helpers/chat-fixtures';
+import { captureOutput } from '../../helpers/telemetry';
 
 /** A real Lambda client (the production retry settings) invoking a local stand-in for the memory function. */
 const clientFor = (endpoint: LocalEndpoint) =>
@@ -13,7 +14,7 @@ const SEARCH = { query: 'where do I live?', userId: 'user-1', orgId: 'org-1' };
 describe('the memory search chat makes, on a real SDK request', () => {
   let endpoint: LocalEndpoint;
   let client: LambdaClient;
-  beforeEach(() => jest.spyOn(console, 'warn').mockImplementation(() => undefined));
+  beforeEach(() => captureOutput());
   afterEach(async () => {
     client.destroy();
     await endpoint.close();

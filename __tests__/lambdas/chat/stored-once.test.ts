@@ -9,6 +9,7 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { answerMessage } from '../../../lambdas/chat/answer';
 import { answerWith, chatDeps, chatEvent, conversationItems, eventStream, framesSent, resetChatMocks, textAnswer } from '../../helpers/chat-fixtures';
 import { auditEvents } from '../../helpers/audit-trail';
+import { telemetry } from '../../../lambdas/shared/telemetry';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -17,6 +18,9 @@ let dynamo: LocalDynamo;
 const inTwoMinutes = () => Date.now() + 120_000;
 
 beforeAll(async () => {
+  // As in a container, the telemetry exists before the first delivery (the handler edge starts it
+  // first), so making it costs no delivery any of the tight deadlines below.
+  telemetry();
   dynamo = await startDynamoLocal();
 });
 

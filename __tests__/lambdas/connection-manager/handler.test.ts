@@ -3,9 +3,11 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { handler } from '../../../lambdas/connection-manager';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { websocketEvent } from '../../helpers/lambda-events';
+import { captureOutput, TELEMETRY_ENV, type CapturedOutput } from '../../helpers/telemetry';
 
 let dynamo: LocalDynamo;
-let warnings: string[];
+/** The function's log stream (restored by restoreAllMocks). */
+let output: CapturedOutput;
 const TTL_SECONDS = 7200;
 const EXPIRES_AT = 1_900_000_000;
 /** The context the ws-authorizer returns for a signed-in user. */
@@ -14,6 +16,7 @@ const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLTcifQ.c2lnbmF0dXJl';
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
+  Object.assign(process.env, TELEMETRY_ENV);
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.CONNECTION_TTL_SECONDS = String(TTL_SECONDS);
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
@@ -22,8 +25,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 beforeEach(() => {
-  warnings = [];
-  jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+  output = captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -86,8 +88,8 @@ describe('connection-manager: $connect', () => {
     expect(await connect('conn-5=', IDENTITY, { 'sec-websocket-protocol': `fable.bearer.${TOKEN}` })).toEqual({ statusCode: 400 });
     expect(await stored('conn-5=')).toBeUndefined();
     expect(await eventsOf('conn-5=')).toEqual([]);
-    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual(['subprotocols offered without fable.v1']);
-    expect(warnings.join('\n')).not.toContain(TOKEN);
+    expect(output.logs().map((record) => record.reason)).toEqual(['subprotocols offered without fable.v1']);
+    expect(output.lines().join('\n')).not.toContain(TOKEN);
   });
 
   it.each<[string, Record<string, unknown> | undefined, string]>([
@@ -100,7 +102,7 @@ describe('connection-manager: $connect', () => {
     expect(await connect('conn-bad=', authorizer)).toEqual({ statusCode: 401 });
     expect(await stored('conn-bad=')).toBeUndefined();
     expect(await eventsOf('conn-bad=')).toEqual([]);
-    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual([reason]);
+    expect(output.logs().map((record) => record.reason)).toEqual([reason]);
   });
 });
 
@@ -116,7 +118,7 @@ describe('connection-manager: other routes', () => {
     expect(await handler(websocketEvent('$default', 'conn-x', { authorizer: IDENTITY }))).toEqual({ statusCode: 400 });
     expect(await connect(undefined, IDENTITY)).toEqual({ statusCode: 400 });
     expect(await stored('conn-x')).toBeUndefined();
-    expect(warnings.map((line) => JSON.parse(line).reason)).toEqual([
+    expect(output.logs().map((record) => record.reason)).toEqual([
       'requestContext.routeKey must be one of $connect, $disconnect',
       'requestContext.connectionId is required',
     ]);

@@ -13,6 +13,8 @@ import { DatabaseUnavailableError } from '../../../lambdas/shared/database/avail
 import { tlsOptions } from '../../../lambdas/shared/database/tls';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { isTransientAwsError } from '../../../lambdas/shared/aws-errors';
+import { TELEMETRY_ENV } from '../../helpers/telemetry';
+import { captureOutput } from '../../helpers/telemetry';
 
 const DIMENSIONS = 256;
 const SECRET_ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!cluster-abc-123456';
@@ -33,6 +35,7 @@ let client: Client;
 beforeAll(async () => {
   server = await startPglite();
   Object.assign(process.env, server.env, {
+    ...TELEMETRY_ENV,
     AWS_REGION: 'us-west-2',
     DB_SECRET_ARN: SECRET_ARN,
     EMBEDDING_DIMENSIONS: String(DIMENSIONS),
@@ -44,8 +47,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The handler's pooled connection is cut by the stop; its warning is expected here.
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await server.stop();
   secrets.restore();
 });
@@ -167,12 +168,13 @@ describe('migrations', () => {
       name: 'broken',
       sql: () => 'CREATE TABLE half_done (id int); SELECT no_such_function();',
     };
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const output = captureOutput();
     await expect(migrate(client as never, DIMENSIONS, [...MIGRATIONS, broken])).rejects.toMatchObject({
       code: 'INTERNAL',
       message: 'Migration 4 (broken) failed; see the db-init logs.',
     });
-    errors.mockRestore();
+    output.restore();
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'migration failed', version: 4 }));
     expect((await client.query("SELECT to_regclass('half_done') AS t")).rows[0].t).toBeNull();
     expect((await client.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v).toBe(3);
   });

@@ -13,6 +13,7 @@ import { bagOfWordsEmbedding, titanResponse } from '../../helpers/fake-embedding
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
+import { captureOutput, metricValues, TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const DIMENSIONS = 256;
 const MODEL_ID = 'amazon.titan-embed-text-v2:0';
@@ -67,6 +68,7 @@ beforeAll(async () => {
   db = await server.client();
   await migrate(db as never, DIMENSIONS);
   Object.assign(process.env, server.env, {
+    ...TELEMETRY_ENV,
     AWS_REGION: 'us-west-2',
     AUDIT_TABLE: dynamo.tableName('audit'),
     DB_SECRET_ARN: SECRET_ARN,
@@ -84,8 +86,6 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  // The handler's pooled connections are cut by the stop; their warnings are expected here.
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await server.stop();
   await dynamo.stop();
   bedrock.restore();
@@ -254,6 +254,20 @@ describe('search', () => {
     hiking = await create(DANA, 'dana loves hiking in the alps every summer', { type: 'hobby' });
     coffee = await create(DANA, 'dana prefers dark roast coffee with oat milk', { type: 'preference' });
     cat = await create(DANA, 'the cat of dana is called pixel', { type: 'fact' });
+  });
+
+  it('publishes its latency, embedding included, and the embedding model’s input tokens', async () => {
+    const output = captureOutput();
+    await ok('search', DANA, { query: 'which coffee roast does dana prefer' });
+    output.restore();
+    const emf = output.metrics();
+    const [latency] = metricValues(emf, 'MemorySearchLatency');
+    expect(latency.value).toBeGreaterThan(0);
+    expect(latency.record).toMatchObject({ service: 'memory', Stage: 'test' });
+    expect(latency.record._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'FABLE', Dimensions: [['service', 'Stage']], Metrics: expect.arrayContaining([{ Name: 'MemorySearchLatency', Unit: 'Milliseconds' }]) },
+    ]);
+    expect(metricValues(emf, 'ModelInputTokens').map(({ value }) => value)).toEqual([6]);
   });
 
   it('ranks by similarity, best first, with similarity = 1 - cosine distance', async () => {

@@ -16,7 +16,6 @@ beforeAll(async () => {
   memory = await startMemoryHandler();
 });
 afterAll(async () => {
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await memory?.stop();
   await dynamo?.stop();
 });

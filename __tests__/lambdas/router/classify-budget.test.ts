@@ -2,6 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { classifyIntent } from '../../../lambdas/router/intent';
 import { MODEL_RETRIES } from '../../../lambdas/shared/clients/retries';
 import { awsJsonError, localEndpoint, type LocalEndpoint } from '../../helpers/local-endpoint';
+import { captureOutput, metricValues, type CapturedOutput } from '../../helpers/telemetry';
 
 /** A real Bedrock client (the router's retry settings) talking to a local stand-in for Bedrock. */
 const clientFor = (endpoint: LocalEndpoint) =>
@@ -15,7 +16,10 @@ const clientFor = (endpoint: LocalEndpoint) =>
 describe('the classifier’s time budget, on a real SDK request', () => {
   let endpoint: LocalEndpoint;
   let client: BedrockRuntimeClient;
-  beforeEach(() => jest.spyOn(console, 'warn').mockImplementation(() => undefined));
+  let output: CapturedOutput;
+  beforeEach(() => {
+    output = captureOutput();
+  });
   afterEach(async () => {
     client.destroy();
     await endpoint.close();
@@ -31,6 +35,7 @@ describe('the classifier’s time budget, on a real SDK request', () => {
     expect(classification).toEqual({ intent: 'MEMORY', source: 'keywords' });
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(endpoint.requests()).toBe(1);
+    expect(metricValues(output.metrics(), 'ClassifierFallbacks').map(({ record }) => record.Reason)).toEqual(['timeout']);
   });
 
   it('bounds the SDK’s own retries too: a slow failing model is given up at the budget', async () => {
@@ -44,5 +49,6 @@ describe('the classifier’s time budget, on a real SDK request', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(endpoint.requests()).toBeGreaterThanOrEqual(1);
     expect(endpoint.requests()).toBeLessThan(MODEL_RETRIES.maxAttempts);
+    expect(metricValues(output.metrics(), 'ClassifierFallbacks').map(({ record }) => record.Reason)).toEqual(['timeout']);
   });
 });

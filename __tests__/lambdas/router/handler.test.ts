@@ -4,21 +4,25 @@ import { InvokeCommand, LambdaClient, TooManyRequestsException, type InvokeComma
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
-import { websocketEvent } from '../../helpers/lambda-events';
+import { lambdaContext, websocketEvent } from '../../helpers/lambda-events';
 import { quotaEnvironment } from '../../helpers/quotas';
 import { handler } from '../../../lambdas/router';
 import { MAX_FRAME_BYTES, type Memory } from '../../../lambdas/shared/contract';
+import { captureOutput, metricValues, TELEMETRY_ENV, type CapturedOutput } from '../../helpers/telemetry';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
 const websocket = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
+/** What the router wrote to its log stream during the test (restored by restoreAllMocks). */
+let output: CapturedOutput;
 
 const CONNECTION = 'conn-router=';
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
   Object.assign(process.env, {
+    ...TELEMETRY_ENV,
     CONNECTIONS_TABLE: dynamo.tableName('connections'),
     WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.us-west-2.amazonaws.com/test',
     ROUTER_MODEL_ID: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
@@ -38,9 +42,7 @@ beforeEach(async () => {
   lambda.reset();
   websocket.reset();
   websocket.on(PostToConnectionCommand).resolves({});
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  output = captureOutput();
   await putConnection(CONNECTION);
 });
 
@@ -268,6 +270,82 @@ describe('router: intents', () => {
     lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: 'b-2', status: 'pending' }));
     await receive('{"type":"message","content":"Can you build me a tool that converts currencies?"}');
     expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe('fable-test-build-kickoff');
+  });
+});
+
+describe('router: logs and metrics', () => {
+  const SECRET = 'my bank password is hunter2';
+  const modelAnswers = (intent: string) =>
+    bedrock.on(ConverseCommand).resolves({
+      output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't-1', name: 'classify_intent', input: { intent } } }] } },
+      stopReason: 'tool_use',
+      usage: { inputTokens: 120, outputTokens: 9, totalTokens: 129 },
+    });
+  const message = (content: string) => JSON.stringify({ type: 'message', content, requestId: 'req-log', conversationId: 'conv-log' });
+
+  it('writes one JSON object per line, with its level, the Lambda context and the request’s correlation keys, and never the message', async () => {
+    modelAnswers('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const context = lambdaContext(30_000, 'fable-test-router');
+    await handler(websocketEvent('$default', CONNECTION, { body: message(SECRET) }), context);
+
+    // Every line parses as one JSON object (records() throws otherwise).
+    expect(output.records().length).toBe(output.lines().length);
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'classified',
+        service: 'router',
+        intent: 'CHAT',
+        source: 'model',
+        requestId: 'req-log',
+        conversationId: 'conv-log',
+        connectionId: CONNECTION,
+        function_name: 'fable-test-router',
+        function_request_id: context.awsRequestId,
+      }),
+    );
+    expect(output.lines().join('\n')).not.toContain('hunter2');
+  });
+
+  it('drops the correlation keys once the invocation ends', async () => {
+    modelAnswers('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive(message('first'));
+    await receive('{"type":"message","content":"second"}');
+    const classified = output.logs().filter((record) => record.message === 'classified');
+    expect(classified.map((record) => record.requestId)).toEqual(['req-log', expect.not.stringMatching(/^req-log$/)]);
+    expect(classified[1]).not.toHaveProperty('conversationId', 'conv-log');
+  });
+
+  it('publishes the message by intent and the model’s tokens as EMF: namespace FABLE, dimensions service and Stage', async () => {
+    modelAnswers('CHAT');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive(message('tell me a joke'));
+    const emf = output.metrics();
+
+    const [messages] = metricValues(emf, 'Messages');
+    expect(messages.value).toBe(1);
+    expect(messages.record).toMatchObject({ service: 'router', Stage: 'test', Intent: 'CHAT' });
+    expect(messages.record._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'FABLE', Dimensions: [['service', 'Stage', 'Intent']], Metrics: [{ Name: 'Messages', Unit: 'Count' }] },
+    ]);
+    const tokens = Object.fromEntries(['ModelInputTokens', 'ModelOutputTokens'].map((name) => [name, metricValues(emf, name)]));
+    expect(tokens.ModelInputTokens.map(({ value }) => value)).toEqual([120]);
+    expect(tokens.ModelOutputTokens.map(({ value }) => value)).toEqual([9]);
+    expect(tokens.ModelInputTokens[0].record._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'FABLE', Dimensions: [['service', 'Stage']] });
+  });
+
+  it.each([
+    ['error', () => bedrock.on(ConverseCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }))],
+    ['off-schema', () => modelAnswers('SING')],
+  ])('counts a keyword fallback by its reason (%s)', async (reason, model) => {
+    model();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    await receive(message('what time is it?'));
+    const fallbacks = metricValues(output.metrics(), 'ClassifierFallbacks');
+    expect(fallbacks.map(({ value, record }) => ({ value, Reason: record.Reason, Stage: record.Stage }))).toEqual([{ value: 1, Reason: reason, Stage: 'test' }]);
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', requestId: 'req-log' }));
   });
 });
 

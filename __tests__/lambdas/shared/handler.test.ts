@@ -4,8 +4,10 @@ import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 import { directInvoke, invocationDeadline, lambdaHandler, remainingTimeMs } from '../../../lambdas/shared/handler';
 import { conflict } from '../../../lambdas/shared/responses';
 import { lambdaContext } from '../../helpers/lambda-events';
+import { captureOutput, TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const ENV = {
+  ...TELEMETRY_ENV,
   BUILDS_TABLE: 'fable-test-builds',
   ARTIFACTS_BUCKET: 'bucket',
   STATE_MACHINE_ARN: 'arn:sm',
@@ -36,7 +38,9 @@ describe('lambdaHandler', () => {
   it('fails the invocation loudly while the environment is incomplete, and recovers once it is complete', async () => {
     const invoke = jest.fn(async () => 'answered');
     const handler = lambdaHandler('build-kickoff', (env) => env, invoke);
-    await expect(handler({})).rejects.toThrow('build-kickoff: missing environment variables BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, AUDIT_TABLE, QUOTAS_TABLE, QUOTA_LIMITS, BUILD_SLOT_SECONDS');
+    await expect(handler({})).rejects.toThrow(
+      'build-kickoff: missing environment variables STAGE, LOG_LEVEL, BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, AUDIT_TABLE, QUOTAS_TABLE, QUOTA_LIMITS, BUILD_SLOT_SECONDS',
+    );
     expect(invoke).not.toHaveBeenCalled();
     Object.assign(process.env, ENV);
     expect(await handler({})).toBe('answered');
@@ -95,11 +99,13 @@ describe('directInvoke', () => {
   });
 
   it('answers anything else as INTERNAL without its details', async () => {
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const output = captureOutput();
     expect(await directInvoke(schema, async () => Promise.reject(new Error('secret detail')))({ name: 'n' }, {})).toEqual({
       success: false,
       error: { code: 'INTERNAL', message: 'Internal error' },
     });
-    logged.mockRestore();
+    output.restore();
+    // The details go to the function's log, for its operators.
+    expect(output.logs()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'unhandled error', error: { name: 'Error', message: 'secret detail' } })]);
   });
 });

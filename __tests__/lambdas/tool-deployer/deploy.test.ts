@@ -3,6 +3,7 @@ import { HandlerError } from '../../../lambdas/shared/responses';
 import { InvalidParameterValueException } from '@aws-sdk/client-lambda';
 import { notFound } from '../../helpers/fake-lambda';
 import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
+import { captureOutput } from '../../helpers/telemetry';
 
 const FUNCTION = 'fable-test-tool-weather';
 const OWN_TAGS = { 'fable:stage': 'test', 'fable:org': 'org-a', 'fable:tool': 'weather' };
@@ -93,11 +94,11 @@ describe('deploy of a new tool', () => {
 
   it('writes no record when the function never becomes Active, and a rerun adopts the function it left', async () => {
     h.lambda.pollsUntilActive = Infinity;
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const output = captureOutput();
     const error = await withShortWaits(h, () => expectHandlerError(deployTool(h.deps, deployRequest()), 'INTERNAL'));
+    output.restore();
     expect(error.message).toContain('did not become active in time');
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"target":"active","timedOut":true'));
-    warn.mockRestore();
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', target: 'active', timedOut: true }));
     expect(h.lambda.sentNames()).not.toContain('CreateFunctionUrlConfig');
     expect(await toolItem(h, 'weather')).toBeUndefined();
 
@@ -193,14 +194,14 @@ describe('redeploy of a recorded tool', () => {
     await deployTool(h.deps, deployRequest());
     const before = await toolItem(h, 'weather');
     h.lambda.pollsUntilUpdated = Infinity;
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const output = captureOutput();
 
     const error = await withShortWaits(h, () =>
       expectHandlerError(deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/broken.zip' })), 'INTERNAL'),
     );
+    output.restore();
     expect(error.message).toContain('did not become updated in time');
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"target":"updated","timedOut":true'));
-    warn.mockRestore();
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', target: 'updated', timedOut: true }));
     expect(h.lambda.sentNames()).not.toContain('UpdateFunctionConfiguration');
     expect(await toolItem(h, 'weather')).toEqual(before);
   });

@@ -5,8 +5,10 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { handler } from '../../../lambdas/tool-deployer/index';
 import { FakeLambda } from '../../helpers/fake-lambda';
 import { deployPayload, ROLE_ARN, BUCKET } from '../../helpers/tool-deployer-harness';
+import { TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const ENV = {
+  ...TELEMETRY_ENV,
   TOOLS_TABLE: 'fable-test-tools',
   ARTIFACTS_BUCKET: BUCKET,
   TOOL_ROLE_ARN: ROLE_ARN,

@@ -2,6 +2,8 @@ import { deployerSettings, WAITER_DEFAULTS } from '../../../lambdas/tool-deploye
 import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 
 const ENV = {
+  STAGE: 'dev',
+  LOG_LEVEL: 'INFO',
   TOOLS_TABLE: 'fable-dev-tools',
   ARTIFACTS_BUCKET: 'fable-dev-artifacts-123456789012',
   TOOL_ROLE_ARN: 'arn:aws:iam::123456789012:role/fable-dev-tool-execution',
@@ -28,7 +30,7 @@ describe('deployerSettings', () => {
     expect(3 * WAITER_DEFAULTS.maxWaitTime).toBeLessThan(FUNCTION_SETTINGS['tool-deployer'].timeoutSeconds - 60);
   });
 
-  it.each([['my-tool-'], ['fable-dev-'], ['fable-DEV-tool-'], ['fable-dev-tool']])('refuses the prefix %s', (prefix) => {
+  it.each([['my-tool-'], ['fable-dev-'], ['fable-DEV-tool-'], ['fable-dev-tool'], ['fable-prod-tool-']])('refuses the prefix %s (the stage is dev)', (prefix) => {
     expect(() => deployerSettings({ ...ENV, TOOL_FUNCTION_PREFIX: prefix })).toThrow('TOOL_FUNCTION_PREFIX');
   });
 

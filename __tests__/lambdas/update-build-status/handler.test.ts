@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/update-build-status/index';
@@ -7,6 +7,8 @@ import { dynamoDocumentClient } from '../../../lambdas/shared/clients/dynamodb';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';
+import { lambdaContext } from '../../helpers/lambda-events';
+import { captureOutput, metricValues, TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const websocketMock = mockClient(ApiGatewayManagementApiClient);
 let dynamo: LocalDynamo;
@@ -14,6 +16,7 @@ const BUILD_ID = randomUUID();
 
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
+  Object.assign(process.env, TELEMETRY_ENV);
   process.env.BUILDS_TABLE = dynamo.tableName('builds');
   process.env.CONNECTIONS_TABLE = dynamo.tableName('connections');
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
@@ -51,6 +54,48 @@ describe('update-build-status handler', () => {
       build: { buildId: BUILD_ID, status: 'running', phase: 'core' },
       notified: { sent: 0, gone: 0, failed: 0 },
     });
+  });
+});
+
+describe('update-build-status telemetry', () => {
+  test('a build reaching a final status publishes BuildsFinished and BuildDuration by status, and logs carry its buildId', async () => {
+    const buildId = '6f1c2d3e-4a5b-4c6d-8e7f-901234567890';
+    const createdAt = new Date(Date.now() - 600_000).toISOString();
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tableName('builds'),
+        Item: { PK: `BUILD#${buildId}`, SK: 'META', buildId, status: 'running', userId: 'u', orgId: 'o', createdAt, updatedAt: createdAt },
+      }),
+    );
+    // The user's connection cannot be reached: notifying is best effort, and says so in the log.
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId: 'conn-u', userId: 'u' } }));
+    websocketMock.on(PostToConnectionCommand).rejects(new Error('endpoint down'));
+    const output = captureOutput();
+    const response = await handler({ buildId, status: 'failed', phase: 'core', error: 'tests did not pass' }, lambdaContext(30_000));
+    output.restore();
+    websocketMock.reset();
+
+    expect(response).toMatchObject({ success: true, build: { status: 'failed' } });
+    const emf = output.metrics();
+    const [finished] = metricValues(emf, 'BuildsFinished');
+    expect(finished.value).toBe(1);
+    expect(finished.record).toMatchObject({ service: 'update-build-status', Stage: 'test', Status: 'failed' });
+    expect(finished.record._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'FABLE', Dimensions: [['service', 'Stage', 'Status']], Metrics: [{ Name: 'BuildsFinished', Unit: 'Count' }] },
+    ]);
+    const [duration] = metricValues(emf, 'BuildDuration');
+    expect(duration.value as number).toBeGreaterThanOrEqual(600);
+    expect(duration.value as number).toBeLessThan(700);
+    expect(duration.record).toMatchObject({ Status: 'failed', Stage: 'test' });
+    expect(duration.record._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'BuildDuration', Unit: 'Seconds' }]);
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'could not notify connection', buildId, service: 'update-build-status' }));
+  });
+
+  test('a status that does not end the build publishes no build metric', async () => {
+    const output = captureOutput();
+    await handler({ buildId: BUILD_ID, status: 'running', phase: 'oi' });
+    output.restore();
+    expect(output.metrics()).toEqual([]);
   });
 });
 

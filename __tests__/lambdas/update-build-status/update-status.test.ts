@@ -14,6 +14,7 @@ import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, statusUpdate } from '../../../lambda
 import { parseInput } from '../../../lambdas/shared/validation';
 import { respond } from '../../../lambdas/shared/responses';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
+import { captureOutput } from '../../helpers/telemetry';
 
 let dynamo: LocalDynamo;
 const websocket = new ApiGatewayManagementApiClient({ region: 'us-west-2', endpoint: 'https://example.com/test' });
@@ -271,7 +272,7 @@ describe('notifying the user', () => {
 
   // Throttled or failing sends are retried by the management client itself; what reaches here outlasted that.
   test('logs, but survives, a connection that cannot be reached', async () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const output = captureOutput();
     const userId = `user-${randomUUID()}`;
     const buildId = await pendingBuild(userId);
     await connect(`live-${buildId}`, userId);
@@ -287,7 +288,9 @@ describe('notifying the user', () => {
     });
     expect(frameSent(`live-${buildId}`)).toHaveLength(1);
     expect((await read(buildId))?.status).toBe('running');
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('ForbiddenException'));
-    warn.mockRestore();
+    output.restore();
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({ level: 'WARN', message: 'could not notify connection', buildId, error: { name: 'ForbiddenException', message: 'ForbiddenException' } }),
+    );
   });
 });

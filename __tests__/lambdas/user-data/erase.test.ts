@@ -13,6 +13,7 @@ import {
   type Subject,
   type UserDataHarness,
 } from '../../helpers/user-data-harness';
+import { captureOutput } from '../../helpers/telemetry';
 
 let h: UserDataHarness;
 const ORG = 'acme';
@@ -24,7 +25,6 @@ beforeAll(async () => {
   bob = await seedUser(h, BOB, 'bob');
 }, 60_000);
 afterAll(async () => {
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await h?.stop();
 });
 beforeEach(() => {
@@ -163,7 +163,7 @@ describe('erase', () => {
     const frank = { userId: `frank-${failure.toLowerCase()}`, orgId: ORG };
     const seeded = await seedUser(h, frank, `frank${failure}`);
     const bobBefore = itemsOf(await tableContents(h), BOB);
-    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    captureOutput();
     crash();
 
     const cut = h.request('erase', { ...frank, requestId: 'req-crash' });

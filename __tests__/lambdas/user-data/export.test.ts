@@ -12,7 +12,6 @@ beforeAll(async () => {
   await seedUser(h, BOB, 'bob');
 }, 60_000);
 afterAll(async () => {
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   await h?.stop();
 });
 beforeEach(() => h.s3.mock.resetHistory());

@@ -3,16 +3,19 @@ import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynam
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { serveJwks, TestUserPool, type JwksServer } from '../../helpers/cognito-tokens';
 import { authorizerEvent, CONNECT_METHOD_ARN } from '../../helpers/lambda-events';
+import { captureOutput, TELEMETRY_ENV, type CapturedOutput } from '../../helpers/telemetry';
 
 const pool = new TestUserPool();
 const USER = { sub: 'a3c2d1e0-1111-4222-8333-944455556666', orgId: 'acme', orgRole: 'member', groups: ['beta'] };
 let jwks: JwksServer;
 let dynamo: LocalDynamo;
-let logs: string[];
+/** The authorizer's log stream (restored by restoreAllMocks). */
+let output: CapturedOutput;
 
 beforeAll(async () => {
   [jwks, dynamo] = await Promise.all([serveJwks(pool), startDynamoLocal()]);
   Object.assign(process.env, {
+    ...TELEMETRY_ENV,
     USER_POOL_ID: pool.userPoolId,
     USER_POOL_CLIENT_ID: pool.clientId,
     ALLOW_ANONYMOUS: 'false',
@@ -25,10 +28,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  logs = [];
-  for (const level of ['log', 'warn', 'error', 'info', 'debug'] as const) {
-    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
-  }
+  output = captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -56,7 +56,7 @@ describe('ws-authorizer handler', () => {
     ]) {
       await expect(handler(event)).rejects.toThrow(/^Unauthorized$/);
     }
-    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(['no_token', 'malformed_token', 'token_expired', 'not_an_id_token', 'malformed_event']);
+    expect(output.logs().map((record) => record.reason)).toEqual(['no_token', 'malformed_token', 'token_expired', 'not_an_id_token', 'malformed_event']);
   });
 
   it('records each refusal in the audit trail under the unidentified org, naming the connection and the reason only', async () => {
@@ -95,10 +95,10 @@ describe('ws-authorizer handler', () => {
       await handler(withSubprotocol(token)).catch(() => undefined);
       await handler(authorizerEvent({ query: { token } })).catch(() => undefined);
     }
-    expect(logs.length).toBeGreaterThanOrEqual(tokens.length * 2);
+    expect(output.lines().length).toBeGreaterThanOrEqual(tokens.length * 2);
     for (const token of tokens) {
       const [header, payload, signature] = token.split('.');
-      for (const part of [header, payload, signature]) expect(logs.filter((line) => line.includes(part))).toEqual([]);
+      for (const part of [header, payload, signature]) expect(output.lines().filter((line) => line.includes(part))).toEqual([]);
     }
   });
 });

@@ -74,16 +74,18 @@ describe('ConversationFunctions', () => {
 
   it('gives each function exactly its contract environment variables', () => {
     const variables = (name: string) => Object.keys(fn(name).environment.variables).filter((k) => k !== 'NODE_OPTIONS').sort();
-    expect(variables('connection-manager')).toEqual(['AUDIT_TABLE', 'CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS']);
+    expect(variables('connection-manager')).toEqual(['AUDIT_TABLE', 'CONNECTIONS_TABLE', 'CONNECTION_TTL_SECONDS', 'LOG_LEVEL', 'STAGE']);
     expect(variables('router')).toEqual([
       'AUDIT_TABLE',
       'BUILD_KICKOFF_FUNCTION_NAME',
       'CHAT_FUNCTION_NAME',
       'CONNECTIONS_TABLE',
+      'LOG_LEVEL',
       'MEMORY_FUNCTION_NAME',
       'QUOTAS_TABLE',
       'QUOTA_LIMITS',
       'ROUTER_MODEL_ID',
+      'STAGE',
       'USER_DATA_FUNCTION_NAME',
       'WEBSOCKET_ENDPOINT',
     ]);

@@ -36,6 +36,8 @@ describe('user-data', () => {
 
   it('gets the tables it reads and erases, the artifacts bucket, memory and the audit trail (DESIGN.md section 4)', () => {
     expect(fn().environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       CONNECTIONS_TABLE: table('connections', 'name'),
       CONVERSATIONS_TABLE: table('conversations', 'name'),
       BUILDS_TABLE: table('builds', 'name'),

@@ -22,7 +22,7 @@ describe('ConnectAuthorizer', () => {
   it('is the ws-authorizer Lambda on nodejs24.x and arm64, bound to the user pool, its web client and the audit trail', () => {
     const fn = authorizerFunction(json);
     expect(fn).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], timeout: 10, tracing_config: { mode: 'Active' } });
-    expect(Object.keys(fn.environment.variables).sort()).toEqual(['ALLOW_ANONYMOUS', 'AUDIT_TABLE', 'NODE_OPTIONS', 'USER_POOL_CLIENT_ID', 'USER_POOL_ID']);
+    expect(Object.keys(fn.environment.variables).sort()).toEqual(['ALLOW_ANONYMOUS', 'AUDIT_TABLE', 'LOG_LEVEL', 'NODE_OPTIONS', 'STAGE', 'USER_POOL_CLIENT_ID', 'USER_POOL_ID']);
   });
 
   it('is the $connect authorizer of the stage\'s WebSocket API', () => {

@@ -84,11 +84,13 @@ describe('MemoryService', () => {
     };
     expect(fn('memory').environment.variables).toEqual({
       ...connection,
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
       EMBEDDING_DIMENSIONS: '1024',
       AUDIT_TABLE: auditRef('name'),
     });
-    expect(fn('db-init').environment.variables).toEqual({ ...connection, EMBEDDING_DIMENSIONS: '1024' });
+    expect(fn('db-init').environment.variables).toEqual({ ...connection, STAGE: 'dev', LOG_LEVEL: 'DEBUG', EMBEDDING_DIMENSIONS: '1024' });
   });
 
   it('lets memory invoke only the embedding model, read only the database secret and append to the audit trail', () => {

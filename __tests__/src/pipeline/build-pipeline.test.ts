@@ -316,6 +316,8 @@ describe('pipeline Lambdas', () => {
 
   test('build-kickoff gets the builds table, the bucket, this state machine, the audit trail and the quotas, and may start only it', () => {
     expect(lambda('fable-dev-build-kickoff').environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       STATE_MACHINE_ARN: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn'),
@@ -337,6 +339,8 @@ describe('pipeline Lambdas', () => {
 
   test('update-build-status gets the two tables, the management endpoint, the audit trail and the quotas, and may post to connections', () => {
     expect(lambda('fable-dev-update-build-status').environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       CONNECTIONS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-connections', 'name'),
       WEBSOCKET_ENDPOINT,

@@ -122,6 +122,8 @@ describe('tool-deployer', () => {
     expect(fn.vpc_config).toBeUndefined();
     const boundaryId = Object.keys(json.resource.aws_iam_policy)[0];
     expect(fn.environment.variables).toEqual({
+      STAGE: 'dev',
+      LOG_LEVEL: 'DEBUG',
       TOOLS_TABLE: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.name\}$/),
       ARTIFACTS_BUCKET: expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.bucket\}$/),
       TOOL_ROLE_ARN: `\${aws_iam_role.${roleId('fable-dev-tool-execution')}.arn}`,

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { once } from './once';
+import { traced } from './traced';
 import { SDK_RETRIES } from './retries';
 
 /**
@@ -9,7 +10,8 @@ import { SDK_RETRIES } from './retries';
  * Undefined attribute values are an error, never silently dropped.
  */
 export const dynamoDocumentClient = once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_RETRIES }), {
+  // The base client is traced: the document client sends through its middleware stack.
+  DynamoDBDocumentClient.from(traced(new DynamoDBClient({ ...SDK_RETRIES })), {
     marshallOptions: { removeUndefinedValues: false, convertClassInstanceToMap: false },
   }),
 );

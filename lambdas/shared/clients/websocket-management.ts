@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SDK_RETRIES } from './retries';
+import { traced } from './traced';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
@@ -7,7 +8,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 export function websocketClient(endpoint: string): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint, ...SDK_RETRIES });
+    client = traced(new ApiGatewayManagementApiClient({ endpoint, ...SDK_RETRIES }));
     clients.set(endpoint, client);
   }
   return client;

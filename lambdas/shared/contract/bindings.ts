@@ -24,6 +24,14 @@ export type ModelUse = 'router' | 'chat' | 'embedding';
 /** Key prefixes of the artifacts bucket (DESIGN.md section 5). */
 export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
 /**
+ * The levels a stage may log at (StageConfig.logLevel, the `{ setting: 'logLevel' }` binding and the
+ * functions' Lambda application log level). Metric records (EMF) carry no `level`, so Lambda counts
+ * them as INFO: a stage filtering at WARN would drop its metrics, hence no WARN or ERROR here.
+ */
+export const LOG_LEVELS = ['DEBUG', 'INFO'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
  * Stage settings handed to handlers as plain values: `stage` is the stage's name (the value of the
  * metrics' Stage dimension), `logLevel` the Powertools Logger level, `allowAnonymous` whether the door admits token-less connections,
  * `quotaLimits` the stage's spend caps (JSON of `StageConfig.quotas`), `buildSlotSeconds` how long an
@@ -112,6 +120,16 @@ const DATABASE = {
   DB_SSL: { database: 'ssl' },
 } as const satisfies Record<string, DatabaseBinding>;
 
+/**
+ * What every Lambda's telemetry is configured with (lambdas/shared/telemetry.ts): the stage's name,
+ * the metrics' Stage dimension, and its log level. FABLE's own names, read with the rest of the
+ * configuration; Powertools' variables would be read at module load, outside that one path.
+ */
+const TELEMETRY = {
+  STAGE: { setting: 'stage' },
+  LOG_LEVEL: { setting: 'logLevel' },
+} as const satisfies Record<string, SettingBinding>;
+
 const WEBSOCKET = { websocket: 'manage-connections' } as const satisfies WebSocketBinding;
 
 /**
@@ -129,11 +147,13 @@ const QUOTA_LIMITS = { setting: 'quotaLimits' } as const satisfies SettingBindin
  */
 export const LAMBDA_BINDINGS = {
   'connection-manager': {
+    ...TELEMETRY,
     CONNECTIONS_TABLE: { table: 'connections', actions: ['PutItem', 'DeleteItem'] },
     CONNECTION_TTL_SECONDS: { setting: 'connectionTtlSeconds' },
     AUDIT_TABLE: AUDIT_WRITER,
   },
   router: {
+    ...TELEMETRY,
     // DeleteItem: a connection found gone while answering is removed.
     CONNECTIONS_TABLE: { table: 'connections', actions: ['GetItem', 'DeleteItem'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
@@ -148,6 +168,7 @@ export const LAMBDA_BINDINGS = {
     AUDIT_TABLE: AUDIT_WRITER,
   },
   chat: {
+    ...TELEMETRY,
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'] },
     // DeleteItem: a request record given back after a transient fault (Powertools Idempotency).
     CONVERSATIONS_TABLE: { table: 'conversations', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
@@ -161,16 +182,19 @@ export const LAMBDA_BINDINGS = {
     QUOTAS_TABLE: { table: 'quotas', actions: ['PutItem', 'UpdateItem'] },
   },
   memory: {
+    ...TELEMETRY,
     ...DATABASE,
     EMBEDDING_MODEL_ID: { model: 'embedding', actions: ['InvokeModel'] },
     EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
     AUDIT_TABLE: AUDIT_WRITER,
   },
   'db-init': {
+    ...TELEMETRY,
     ...DATABASE,
     EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
   },
   'tool-deployer': {
+    ...TELEMETRY,
     TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['GSI1'] },
     // CreateFunction / UpdateFunctionCode from S3 read the bundle with the caller's credentials.
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'tools/', actions: ['GetObject'] }] },
@@ -182,6 +206,7 @@ export const LAMBDA_BINDINGS = {
     AUDIT_TABLE: AUDIT_WRITER,
   },
   'build-kickoff': {
+    ...TELEMETRY,
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
     STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
@@ -192,6 +217,7 @@ export const LAMBDA_BINDINGS = {
     BUILD_SLOT_SECONDS: { setting: 'buildSlotSeconds' },
   },
   'update-build-status': {
+    ...TELEMETRY,
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
@@ -201,6 +227,7 @@ export const LAMBDA_BINDINGS = {
   },
   /** A user's data rights: reads everything held about a user (export) or removes it (erase). */
   'user-data': {
+    ...TELEMETRY,
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     CONVERSATIONS_TABLE: { table: 'conversations', actions: ['Query', 'DeleteItem'], queryIndexes: ['GSI1'] },
     BUILDS_TABLE: { table: 'builds', actions: ['DeleteItem'], queryIndexes: ['GSI1'] },
@@ -220,6 +247,7 @@ export const LAMBDA_BINDINGS = {
   },
   // Verifies tokens against the pool's public JWKS: no AWS API call, so no grant.
   'ws-authorizer': {
+    ...TELEMETRY,
     USER_POOL_ID: { userPool: 'id' },
     USER_POOL_CLIENT_ID: { userPool: 'client-id' },
     ALLOW_ANONYMOUS: { setting: 'allowAnonymous' },

@@ -4,6 +4,7 @@ import { withRetry, type RetryOptions } from '../retry';
 import type { CredentialSource } from './credentials';
 import { DatabaseUnavailableError, errorCode, INVALID_PASSWORD, isDatabaseStarting } from './availability';
 import { describeError } from '../responses';
+import { log } from '../telemetry';
 
 export interface PoolLimits {
   /** Connections per container: a Lambda serves one request at a time, so 1-2 is plenty. */
@@ -108,7 +109,7 @@ export class Database {
     });
     // Without a listener, an idle connection dropped by the server would crash the container.
     pool.on('error', (error) => {
-      console.warn(JSON.stringify({ level: 'WARN', message: 'idle database connection failed', error: describeError(error) }));
+      log.warn('idle database connection failed', { error: describeError(error) });
     });
     return pool;
   }

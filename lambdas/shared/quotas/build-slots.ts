@@ -3,6 +3,7 @@ import { FINAL_BUILD_STATUSES, keys, quotaKeys, type QuotaLimits } from '../cont
 import { conditionFailedAt, type TransactItem } from '../transactions';
 import { usageExpiry, utcDay } from './days';
 import type { QuotaTable } from './table';
+import { log } from '../telemetry';
 
 /*
  * Builds are limited by two counters, claimed in the transaction that creates the build item:
@@ -60,7 +61,7 @@ export async function prepareBuildSlots(table: QuotaTable, orgId: string, now: D
           ExpressionAttributeValues: { ':until': until },
         }),
       );
-      console.warn(JSON.stringify({ level: 'WARN', message: 'build slot lapsed without a final status', buildId, orgId }));
+      log.warn('build slot lapsed without a final status', { buildId, orgId });
     } catch (error) {
       if (!conditionFailedAt(error, 0)) throw error;
     }

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, ORG_LIMITS, quotaKeys, quotaLimits, quotaOverride, USER_LIMITS, type QuotaLimits, type QuotaOverride } from '../contract';
 import type { QuotaTable } from './table';
+import { log } from '../telemetry';
 
 /** How long a container keeps an override it read: an operator's change applies within this. */
 export const OVERRIDE_CACHE_MS = 60_000;
@@ -47,7 +48,7 @@ function readOverride(pk: string, item: Record<string, unknown>): QuotaOverride 
     if (item[name] === undefined) continue;
     const value = quotaOverride.shape[name].safeParse(item[name]);
     if (value.success && value.data !== undefined) override[name] = value.data;
-    else console.warn(JSON.stringify({ level: 'WARN', message: 'ignored an invalid limit override', partition: pk, limit: name }));
+    else log.warn('ignored an invalid limit override', { partition: pk, limit: name });
   }
   return override;
 }
