@@ -16,6 +16,7 @@ import { titanResponse } from '../helpers/fake-embeddings';
 import { quotaEnvironment } from '../helpers/quotas';
 import { lambdaContext } from '../helpers/lambda-events';
 import { routeMemory, seedUser, startUserData, tableContents, itemsOf, type Seeded, type UserDataHarness } from '../helpers/user-data-harness';
+import { captureOutput } from '../helpers/telemetry';
 
 const ALICE = { userId: 'alice', orgId: 'acme' };
 const BOB = { userId: 'bob', orgId: 'acme' };
@@ -54,8 +55,8 @@ afterAll(async () => {
 beforeEach(() => {
   routeMemory(h.lambda, h.memory);
   websocket.reset();
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  // Quiet: the handlers' structured log lines go to stdout.
+  captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 

@@ -11,6 +11,7 @@ import { type QuotaLimits, type RefusalReason, type StartBuildInput } from '../.
 import { respond } from '../../../lambdas/shared/responses';
 import { auditEvents } from '../../helpers/audit-trail';
 import { putOverride, testQuotas } from '../../helpers/quotas';
+import { captureOutput } from '../../helpers/telemetry';
 
 const s3 = new S3Client({ region: 'us-west-2' });
 const sfn = new SFNClient({ region: 'us-west-2' });
@@ -32,8 +33,8 @@ beforeEach(() => {
   sfnMock.reset().on(StartExecutionCommand).callsFake((input) => ({ executionArn: `arn:${input.name}`, startDate: clock }));
   clock = new Date('2026-07-01T10:00:00.000Z');
   refusals = [];
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  // Quiet: the handlers' structured log lines go to stdout.
+  captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 

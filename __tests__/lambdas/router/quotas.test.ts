@@ -8,6 +8,7 @@ import { routeFrame, type RouterDeps } from '../../../lambdas/router/route-frame
 import type { QuotaLimits, RefusalReason } from '../../../lambdas/shared/contract';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { putOverride, testQuotas } from '../../helpers/quotas';
+import { captureOutput } from '../../helpers/telemetry';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const lambda = mockClient(LambdaClient);
@@ -27,8 +28,8 @@ beforeEach(() => {
   websocket.reset().on(PostToConnectionCommand).resolves({});
   clock = new Date('2026-05-10T09:00:00.000Z');
   refusals = [];
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  // Quiet: the handlers' structured log lines go to stdout.
+  captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 

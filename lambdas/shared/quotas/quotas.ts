@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QuotaLimits } from '../contract';
 import type { AuditTrail } from '../audit';
+import { recordRefusal } from '../metrics';
 import { effectiveLimits, OverrideCache, parseQuotaLimits } from './limits';
 import type { RefusalRecorder } from './refusals';
 import type { QuotaTable } from './table';
@@ -14,7 +15,7 @@ export interface Quotas extends RefusalRecorder {
 
 /** The container's quotas, from `QUOTAS_TABLE` and `QUOTA_LIMITS`; the override cache lives as long as the container. */
 export function containerQuotas(dynamo: DynamoDBDocumentClient, env: { QUOTAS_TABLE: string; QUOTA_LIMITS: string }, audit: AuditTrail): Quotas {
-  return { table: { dynamo, tableName: env.QUOTAS_TABLE }, defaults: parseQuotaLimits(env.QUOTA_LIMITS), overrides: new OverrideCache(), audit };
+  return { table: { dynamo, tableName: env.QUOTAS_TABLE }, defaults: parseQuotaLimits(env.QUOTA_LIMITS), overrides: new OverrideCache(), audit, countRefusal: recordRefusal };
 }
 
 /** The limits of one caller now (stage defaults with the operator's overrides). */
