@@ -8,6 +8,7 @@ import { HandlerError, describeError } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
+import { refuseWhilePaused } from './paused';
 
 /** The build item keeps a preview of the request; the whole text is in the S3 spec. */
 export const REQUEST_PREVIEW_CHARS = 1_000;
@@ -18,6 +19,8 @@ export interface KickoffDeps {
   readonly sfn: SFNClient;
   readonly artifactsBucket: string;
   readonly stateMachineArn: string;
+  /** The stage's `build.paused`; the operator's settings item overrides it. */
+  readonly pausedByDefault: boolean;
   /** `build_started` and a start failure's `build_failed` are written with the build item's change. */
   readonly audit: AuditTrail;
   readonly now?: () => Date;
@@ -34,6 +37,7 @@ export interface StartedBuild {
  * only makes sure its execution was started (the execution name makes that idempotent).
  */
 export async function startBuild(deps: KickoffDeps, input: StartBuildInput): Promise<StartedBuild> {
+  await refuseWhilePaused(deps.builds, deps.pausedByDefault);
   const buildId = buildIdFor(input.userId, input.idempotencyKey);
   if (input.idempotencyKey !== undefined) {
     const existing = await getBuildItem(deps.builds, buildId);

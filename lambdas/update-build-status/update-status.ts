@@ -2,13 +2,16 @@ import type { BuildPhase, BuildStatus } from '../shared/contract';
 import type { AuditTrail } from '../shared/audit';
 import type { ConnectionSender } from '../shared/websocket';
 import { applyStatusUpdate, type BuildsTable } from './apply-update';
-import { notifyBuildStatus, type Notified } from './notify';
+import { notifyBuildReview, notifyBuildStatus, type Notified } from './notify';
+import { recordArtifacts, type ArtifactStore, type RecordArtifactsRequest } from './record-artifacts';
 import type { StatusUpdate } from './status-update';
 
 export interface UpdateStatusDeps {
   readonly builds: BuildsTable;
   readonly sender: ConnectionSender;
   readonly audit: AuditTrail;
+  /** Where the tool bundles are, to hash them. */
+  readonly artifacts: ArtifactStore;
   readonly now?: () => Date;
 }
 
@@ -17,13 +20,23 @@ export interface UpdatedBuild {
   readonly notified: Notified;
 }
 
-/** Move the build forward, then tell the user's open connections. */
+const nowIso = (deps: UpdateStatusDeps) => (deps.now?.() ?? new Date()).toISOString();
+
+/**
+ * Move the build forward, then tell the user's open connections. Entering `awaiting_approval`
+ * also sends `build_review`, which asks for the decision.
+ */
 export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUpdate): Promise<UpdatedBuild> {
-  const now = (deps.now?.() ?? new Date()).toISOString();
-  const item = await applyStatusUpdate(deps.builds, deps.audit, update, now);
+  const item = await applyStatusUpdate(deps.builds, deps.audit, update, nowIso(deps));
   const notified = await notifyBuildStatus(deps.sender, item);
+  if (item.status === 'awaiting_approval') await notifyBuildReview(deps.sender, item);
   return {
     build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },
     notified,
   };
+}
+
+/** Hash and record the OI phase's bundles (see record-artifacts.ts). */
+export function recordBuildArtifacts(deps: UpdateStatusDeps, request: RecordArtifactsRequest) {
+  return recordArtifacts(deps.builds, deps.artifacts, request, nowIso(deps));
 }

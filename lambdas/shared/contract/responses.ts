@@ -1,7 +1,8 @@
 /** Direct-invoke response shape of DESIGN.md section 4 (every handler but the WebSocket ones). */
 import { z } from 'zod';
 
-export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL'] as const;
+/** `UNAVAILABLE`: FABLE refuses the work for now (builds paused by an operator); try again later. */
+export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'UNAVAILABLE', 'INTERNAL'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const errorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
