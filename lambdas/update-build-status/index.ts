@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { s3Client } from '../shared/clients/s3';
 import { websocketClient } from '../shared/clients/websocket-management';
@@ -7,8 +6,11 @@ import { directInvoke, lambdaHandler } from '../shared/handler';
 import { statusUpdate } from './status-update';
 import { recordBuildArtifacts, updateBuildStatus, type UpdateStatusDeps } from './update-status';
 
-/** A status change, or (after the OI phase) the artifacts to hash and record. */
-const pipelineEvent = z.union([recordArtifactsEvent, statusUpdate]);
+const recordArtifacts = directInvoke(recordArtifactsEvent, (request, deps: UpdateStatusDeps) => recordBuildArtifacts(deps, request));
+const moveBuild = directInvoke(statusUpdate, (update, deps: UpdateStatusDeps) => updateBuildStatus(deps, update));
+
+/** The event that names `artifacts` records them (after the OI phase); every other one is a status change. */
+const recordsArtifacts = (event: unknown) => typeof event === 'object' && event !== null && 'artifacts' in event;
 
 /** update-build-status: called by the pipeline to move a build forward (DESIGN.md section 4). */
 export const handler = lambdaHandler(
@@ -22,7 +24,5 @@ export const handler = lambdaHandler(
       artifacts: { s3: s3Client(), bucket: env.ARTIFACTS_BUCKET },
     };
   },
-  directInvoke(pipelineEvent, (event, deps: UpdateStatusDeps): Promise<object> =>
-    'artifacts' in event ? recordBuildArtifacts(deps, event) : updateBuildStatus(deps, event),
-  ),
+  (event: unknown, deps: UpdateStatusDeps): Promise<object> => (recordsArtifacts(event) ? recordArtifacts(event, deps) : moveBuild(event, deps)),
 );
