@@ -19,6 +19,7 @@ beforeAll(async () => {
   process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
+  process.env.BUILDS_PAUSED = 'false';
 });
 afterAll(async () => {
   dynamoDocumentClient().destroy();
@@ -70,7 +71,7 @@ describe('build-kickoff handler', () => {
   test.each([
     ['no event', undefined, 'event is required'],
     ['an event that is not an object', 'start', 'event must be an object'],
-    ['an unknown action', { action: 'cancel', payload: {} }, 'action must be one of start, status'],
+    ['an unknown action', { action: 'delete', payload: {} }, 'action must be one of start, status, review, cancel'],
     ['no payload', { action: 'start' }, 'payload is required'],
     ['no request', { action: 'start', payload: {} }, 'payload.request is required'],
     ['a blank request', { action: 'start', payload: { request: '   ' } }, 'payload.request must not be blank'],

@@ -37,6 +37,7 @@ function deps(auditTable = dynamo.tableName('audit')): KickoffDeps {
     sfn,
     artifactsBucket: BUCKET,
     stateMachineArn: STATE_MACHINE_ARN,
+    pausedByDefault: false,
     audit: { dynamo: dynamo.doc, tableName: auditTable },
     now: () => NOW,
   };
