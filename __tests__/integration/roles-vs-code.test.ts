@@ -75,6 +75,8 @@ describe('the state machine role', () => {
         const p = state.Parameters;
         switch (state.Resource) {
           case 'arn:aws:states:::lambda:invoke':
+          // A callback task invokes the same way; the token comes back through build-kickoff's own grant.
+          case 'arn:aws:states:::lambda:invoke.waitForTaskToken':
             requests.push({ action: 'lambda:InvokeFunction', resource: p.FunctionName });
             break;
           case 'arn:aws:states:::ecs:runTask.sync': {

@@ -5,7 +5,7 @@ import { directInvoke, invocationDeadline, lambdaHandler, remainingTimeMs } from
 import { conflict } from '../../../lambdas/shared/responses';
 import { lambdaContext } from '../../helpers/lambda-events';
 
-const ENV = { BUILDS_TABLE: 'fable-test-builds', ARTIFACTS_BUCKET: 'bucket', STATE_MACHINE_ARN: 'arn:sm', AUDIT_TABLE: 'fable-test-audit' };
+const ENV = { BUILDS_TABLE: 'fable-test-builds', ARTIFACTS_BUCKET: 'bucket', STATE_MACHINE_ARN: 'arn:sm', BUILDS_PAUSED: 'false', AUDIT_TABLE: 'fable-test-audit' };
 
 describe('lambdaHandler', () => {
   afterEach(() => {
@@ -28,7 +28,7 @@ describe('lambdaHandler', () => {
   it('fails the invocation loudly while the environment is incomplete, and recovers once it is complete', async () => {
     const invoke = jest.fn(async () => 'answered');
     const handler = lambdaHandler('build-kickoff', (env) => env, invoke);
-    await expect(handler({})).rejects.toThrow('build-kickoff: missing environment variables BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, AUDIT_TABLE');
+    await expect(handler({})).rejects.toThrow('build-kickoff: missing environment variables BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, BUILDS_PAUSED, AUDIT_TABLE');
     expect(invoke).not.toHaveBeenCalled();
     Object.assign(process.env, ENV);
     expect(await handler({})).toBe('answered');
