@@ -74,8 +74,8 @@ describe('the state machine role', () => {
         if (state.Type !== 'Task') continue;
         const p = state.Parameters;
         switch (state.Resource) {
-          case 'arn:aws:states:::lambda:invoke':
           // A callback task invokes the same way; the token comes back through build-kickoff's own grant.
+          case 'arn:aws:states:::lambda:invoke':
           case 'arn:aws:states:::lambda:invoke.waitForTaskToken':
             requests.push({ action: 'lambda:InvokeFunction', resource: p.FunctionName });
             break;
