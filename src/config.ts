@@ -52,6 +52,15 @@ export interface BuildConfig {
    * `prebuilt`: use `tag`, already pushed to the repository (no Docker needed).
    */
   readonly image: { readonly source: 'local' } | { readonly source: 'prebuilt'; readonly tag: string };
+  /**
+   * A person approves the exact bundles (by SHA-256) before anything is deployed. Off, the
+   * pipeline deploys right after OI, still only the bundles hashed then.
+   */
+  readonly requireApproval: boolean;
+  /** No decision within this long rejects the build (timeout). */
+  readonly approvalTimeoutHours: number;
+  /** No new builds (build-kickoff `start` answers UNAVAILABLE); an operator's settings item in the builds table overrides it at run time. */
+  readonly paused: boolean;
 }
 
 export interface WebSocketConfig {
@@ -187,6 +196,9 @@ const BUILD: BuildConfig = {
   oiTimeoutSeconds: 60 * 60,
   pipelineTimeoutSeconds: 2 * 60 * 60,
   image: { source: 'local' },
+  requireApproval: true,
+  approvalTimeoutHours: 24,
+  paused: false,
 };
 
 /** Aurora PostgreSQL 16's designated long-term-support minor. */
@@ -376,6 +388,10 @@ const stageDefaultsSchema = z
         z.object({ source: z.literal('local') }),
         z.object({ source: z.literal('prebuilt'), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an ECR image tag') }),
       ]),
+      requireApproval: z.boolean(),
+      // A waiting task may wait up to a year; a week is plenty for a person to answer.
+      approvalTimeoutHours: z.number().int().min(1).max(7 * 24),
+      paused: z.boolean(),
     }),
     auth: z.object({
       allowAnonymous: z.boolean(),

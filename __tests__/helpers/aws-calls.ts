@@ -163,6 +163,24 @@ export function presignedCall(url: string): AwsCall {
   return { service: 'S3', operation: 'GetObject', input: { Bucket: hostname.split('.')[0], Key: decodeURIComponent(pathname.slice(1)) } };
 }
 
+/**
+ * Step Functions authorizes StartExecution on the machine, StopExecution on the execution, and
+ * the task-token callbacks on no resource at all (`*`: the token is the capability).
+ */
+function sfnRequests(operation: string, input: Record<string, any>): IamRequest[] {
+  switch (operation) {
+    case 'StartExecution':
+      return [{ action: 'states:StartExecution', resource: input.stateMachineArn }];
+    case 'StopExecution':
+      return [{ action: 'states:StopExecution', resource: input.executionArn }];
+    case 'SendTaskSuccess':
+    case 'SendTaskFailure':
+      return [{ action: `states:${operation}`, resource: '*' }];
+    default:
+      throw new Error(`no IAM mapping for SFN ${operation}`);
+  }
+}
+
 /** The IAM authorizations AWS performs for one call. */
 export function iamRequests(call: AwsCall, context: CallContext = {}): IamRequest[] {
   const { service, operation, input } = call;
@@ -174,7 +192,7 @@ export function iamRequests(call: AwsCall, context: CallContext = {}): IamReques
     case 'S3':
       return s3Requests(operation, input);
     case 'SFN':
-      return [{ action: `states:${operation}`, resource: input.stateMachineArn }];
+      return sfnRequests(operation, input);
     case 'ApiGatewayManagementApi':
       return websocketRequests(operation, input, context);
     case 'BedrockRuntime': {

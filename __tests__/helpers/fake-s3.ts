@@ -1,5 +1,5 @@
 /**
- * An in-memory artifacts bucket behind aws-sdk-client-mock: the S3 calls user-data makes
+ * An in-memory artifacts bucket behind aws-sdk-client-mock: the S3 calls user-data (and the bundle hashing) make
  * (PutObject with IfNoneMatch, HeadObject, GetObject, ListObjectsV2 with paging, DeleteObjects)
  * answered the way S3 answers them, so a test can assert both the exact commands sent and what
  * the bucket holds afterwards.
@@ -15,6 +15,7 @@ import {
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
 
 export interface StoredObject {
   readonly body: string;
@@ -60,8 +61,8 @@ export class FakeS3 {
       inBucket(input.Bucket);
       const object = this.objects.get(input.Key!);
       if (!object) throw s3Error('NoSuchKey', 404);
-      // The SDK's stream helpers, as far as readers of a small JSON object use them.
-      const Body = { transformToString: async () => object.body };
+      // A stream, as the SDK's Body is in Node, with the helper readers of a small JSON object use.
+      const Body = Object.assign(Readable.from([Buffer.from(object.body)]), { transformToString: async () => object.body });
       return { Body, Metadata: object.metadata } as unknown as GetObjectCommandOutput;
     });
     this.mock.on(ListObjectsV2Command).callsFake((input) => {

@@ -55,6 +55,8 @@ export const TOKENS: BuildPipelineProps = {
   artifactsBucket: '${TfToken[TOKEN.9]}',
   phases: PHASES,
   timeoutSeconds: 7200,
+  requireApproval: true,
+  approvalTimeoutSeconds: 86400,
 };
 
 /** What the definition looks like once Terraform has resolved the tokens. */
@@ -73,6 +75,8 @@ export const REAL: BuildPipelineProps = {
   artifactsBucket: 'fable-dev-artifacts-123456789012',
   phases: PHASES,
   timeoutSeconds: 7200,
+  requireApproval: true,
+  approvalTimeoutSeconds: 86400,
 };
 
 /** Each token of TOKENS with the value REAL has in its place. */
@@ -95,6 +99,13 @@ export interface ContainerRun {
 /** A container: returns the record it uploads (if any) and its exit code; throwing = ECS could not run it. */
 export type Container = (run: ContainerRun) => Promise<{ output?: JsonObject; exitCode: number }> | { output?: JsonObject; exitCode: number };
 export type ToolDeployer = (event: ToolDeployEvent) => DirectResponse<{ tool: DeployedTool }>;
+/** A tool as RecordArtifacts answers it: with the SHA-256 of its bundle. */
+export type ReviewedTool = Tool & { sha256: string };
+/**
+ * The person asked to decide (build-kickoff's `review` answering the task token): the output the
+ * AwaitApproval task gets, or an error to fail it with; a promise that never settles is no answer.
+ */
+export type Reviewer = (request: { taskToken: string; tools: ReviewedTool[] }) => Promise<Json>;
 
 export interface Tool {
   toolName: string;
@@ -129,11 +140,38 @@ const deployed = (toolName: string): DeployedTool => ({
 
 export const deployAll: ToolDeployer = (event) => ({ success: true, tool: deployed(event.payload.toolName) });
 
+/** A stand-in hash of a bundle: 64 hex digits derived from its key. */
+export const fakeSha256 = (s3Key: string) => Buffer.from(s3Key).toString('hex').padEnd(64, '0').slice(0, 64);
+
+/** Approves exactly what was recorded, as build-kickoff's `review` sends it. */
+export const approveAll: Reviewer = async ({ tools }) => ({ tools }) as unknown as Json;
+/** Rejects, as build-kickoff's `review` fails the task. */
+export const rejectAll: Reviewer = async () => {
+  throw new AwsError('FABLE.BuildRejected', 'The build was rejected by its reviewer.');
+};
+/** Never answers: the task times out. */
+export const noAnswer: Reviewer = () => new Promise(() => undefined);
+
 export interface FakeOptions {
   core?: Container;
   oi?: Container;
   deployer?: ToolDeployer;
+  reviewer?: Reviewer;
 }
+
+/** The task token the local machine's context object holds (`$$.Task.Token`). */
+export const TASK_TOKEN_VALUE = 'task-token-1';
+
+/** Which statuses each status may be entered from (DESIGN.md section 5). */
+const ENTERED_FROM: Record<string, readonly string[]> = {
+  running: ['pending', 'running'],
+  awaiting_approval: ['running', 'awaiting_approval'],
+  deploying: ['running', 'awaiting_approval'],
+  completed: ['deploying'],
+  failed: ['pending', 'running', 'awaiting_approval', 'deploying'],
+  rejected: ['pending', 'running', 'awaiting_approval', 'deploying'],
+  cancelled: ['pending', 'running', 'awaiting_approval', 'deploying'],
+};
 
 /**
  * update-build-status semantics (DESIGN.md section 5): known builds only, status only moves
@@ -147,11 +185,9 @@ class BuildTable {
     const current = this.status.get(event.buildId);
     if (current === undefined) return { success: false, error: { code: 'NOT_FOUND', message: 'no such build' } };
     const currentPhase = this.phase.get(event.buildId);
+    const laterPhase = event.phase !== undefined && currentPhase !== undefined && BUILD_PHASES.indexOf(event.phase) > BUILD_PHASES.indexOf(currentPhase);
     const forward =
-      current === 'pending' ||
-      (current === 'running' &&
-        (event.status !== 'running' ||
-          (event.phase !== undefined && currentPhase !== undefined && BUILD_PHASES.indexOf(event.phase) > BUILD_PHASES.indexOf(currentPhase))));
+      ENTERED_FROM[event.status].includes(current) && !(event.status === 'running' && current === 'running' && !laterPhase);
     if (!forward) return { success: false, error: { code: 'CONFLICT', message: `build is ${current}` } };
     this.status.set(event.buildId, event.status);
     if (event.phase) this.phase.set(event.buildId, event.phase);
@@ -165,6 +201,8 @@ export class FakeAws {
   /** Every update-build-status event the function received (including ones that then failed). */
   readonly statusEvents: UpdateBuildStatusEvent[] = [];
   readonly deployEvents: ToolDeployEvent[] = [];
+  /** What AwaitApproval handed update-build-status (its token included). */
+  readonly approvalRequests: { buildId: string; status: string; taskToken: string }[] = [];
   readonly containerRuns: ContainerRun[] = [];
   readonly lambdaInvocations: { state: string; functionName: string }[] = [];
   /** Errors to throw, in order, at the next invocations of a state (before or after the handler runs). */
@@ -207,6 +245,33 @@ export class FakeAws {
     });
   }
 
+  /** RecordArtifacts: each bundle hashed (here: a stand-in hash of its key). */
+  private recordArtifacts(state: string) {
+    return this.lambda(state, (payload) => {
+      const override = this.statusOverrides.get(state);
+      if (override) return override(payload as unknown as UpdateBuildStatusEvent);
+      const { artifacts } = payload as unknown as { artifacts: { tools: Tool[] } };
+      return { success: true, tools: artifacts.tools.map((t) => ({ ...t, sha256: fakeSha256(t.s3Key) })) };
+    });
+  }
+
+  /** lambda:invoke.waitForTaskToken: update-build-status stores the token, then the reviewer answers (or not). */
+  private awaitApproval(state: string) {
+    return async (input: Json): Promise<Json> => {
+      const { FunctionName, Payload } = input as { FunctionName: string; Payload: JsonObject & { taskToken: string } };
+      this.lambdaInvocations.push({ state, functionName: FunctionName });
+      const event = Payload as unknown as UpdateBuildStatusEvent & { taskToken: string };
+      this.statusEvents.push(event);
+      this.approvalRequests.push({ buildId: event.buildId, status: event.status, taskToken: event.taskToken });
+      this.builds.update(event);
+      const recorded = (this.recordedTools ?? []) as unknown as ReviewedTool[];
+      return (this.options.reviewer ?? approveAll)({ taskToken: event.taskToken, tools: recorded });
+    };
+  }
+
+  /** What RecordArtifacts last answered (what a reviewer is shown). */
+  private recordedTools?: Json;
+
   private toolDeployer(state: string) {
     return this.lambda(state, (payload) => {
       const event = payload as unknown as ToolDeployEvent;
@@ -248,6 +313,13 @@ export class FakeAws {
   handlers(): Record<string, (input: Json) => Promise<Json>> {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const name of BUILD_PIPELINE_STATES.statusUpdates) handlers[name] = this.updateBuildStatus(name);
+    const record = this.recordArtifacts('RecordArtifacts');
+    handlers.RecordArtifacts = async (input) => {
+      const result = (await record(input)) as { Payload: { tools: Json } };
+      this.recordedTools = result.Payload.tools;
+      return result as unknown as Json;
+    };
+    for (const name of BUILD_PIPELINE_STATES.approvals) handlers[name] = this.awaitApproval(name);
     for (const name of BUILD_PIPELINE_STATES.containerRuns) handlers[name] = this.runTask();
     for (const name of BUILD_PIPELINE_STATES.outputReads) handlers[name] = this.getObject();
     for (const name of BUILD_PIPELINE_STATES.toolDeploys) handlers[name] = this.toolDeployer(name);
@@ -304,6 +376,8 @@ export async function runPipeline(
   const retryIntervalOverrides = Object.fromEntries(retryingStates(definition).map((name) => [name, 0]));
   const execution = machine.run(JSON.parse(JSON.stringify(input)), {
     overrides: { taskResourceLocalHandlers: fake.handlers(), retryIntervalOverrides },
+    // The local engine has no task tokens of its own: the context object supplies one.
+    context: { Task: { Token: TASK_TOKEN_VALUE } },
   });
   const entered: string[] = [];
   const retried: string[] = [];

@@ -4,6 +4,7 @@
  * plane, fake CloudWatch Logs and the tools table on DynamoDB Local.
  */
 import { DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { keys, type DirectResponse, type LambdaEnvironment } from '../../lambdas/shared/contract';
 import { lambdaConfig } from '../../lambdas/shared/config';
 import { deployerSettings, type DeployerDeps, type WaiterSettings } from '../../lambdas/tool-deployer/settings';
@@ -104,6 +105,8 @@ export class RealToolDeployer {
       lambda: this.lambda.client,
       dynamo: this.dynamo,
       logs: this.logs.client,
+      // The S3Client class is mocked by the test that runs the pipeline: it reads the bundles from the test's bucket.
+      s3: new S3Client({ region: 'us-west-2' }),
       audit: { dynamo: this.dynamo, tableName: this.env.AUDIT_TABLE },
       settings: deployerSettings(lambdaConfig('tool-deployer', this.env), waiter),
     };

@@ -1,11 +1,14 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
 import { deployerSettings, type DeployerDeps, type DeployerSettings } from '../../lambdas/tool-deployer/settings';
 import { toolDeployEvent, toolListEvent, toolUndeployEvent, type DeployRequest, type ListRequest, type UndeployRequest } from '../../lambdas/shared/contract';
 import { parseInput } from '../../lambdas/shared/validation';
 import { ACCOUNT, FakeLambda, REGION } from './fake-lambda';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { TELEMETRY_ENV } from './telemetry';
 
 /** Polls a few milliseconds apart; the generous bound keeps a loaded machine from timing out a wait that succeeds. */
@@ -43,15 +46,49 @@ export const WEATHER_SCHEMA = {
   },
 };
 
+/** The bytes the bucket holds for a bundle key (unless a test swapped them). */
+export const bundleBytes = (s3Key: string) => `zip bytes of ${s3Key}`;
+export const sha256Of = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+
+/** A deploy payload; its sha256 is that of the bundle's bytes as the harness bucket holds them. */
 export function deployPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const s3Key = typeof overrides.s3Key === 'string' ? overrides.s3Key : 'tools/weather/3f2a9c.zip';
   return {
     toolName: 'weather',
-    s3Key: 'tools/weather/3f2a9c.zip',
+    s3Key,
+    sha256: sha256Of(bundleBytes(s3Key)),
     schema: WEATHER_SCHEMA,
     orgId: 'org-a',
     userId: 'user-1',
     ...overrides,
   };
+}
+
+/**
+ * The artifacts bucket as the deployer reads it: every `tools/` key holds `bundleBytes(key)`
+ * unless a test replaced it (`swapped`), the way a bundle changed after its review would be, or
+ * removed it (swapped to `null`).
+ */
+export class BundleBucket {
+  readonly client = new S3Client({ region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  readonly mock = serveBundles(mockClient(this.client), BUCKET, new Map());
+
+  get swapped(): Map<string, string | null> {
+    return this.mock.swapped;
+  }
+}
+
+/** Answers GetObject of `tools/` keys in `bucket` with their bundle bytes (or swapped ones). */
+type S3Stub = AwsStub<any, any, any>;
+export function serveBundles(mock: S3Stub, bucket: string, swapped: Map<string, string | null>): S3Stub & { swapped: Map<string, string | null> } {
+  mock.on(GetObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    if (input.Bucket !== bucket || !String(input.Key).startsWith('tools/') || swapped.get(String(input.Key)) === null) {
+      throw new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'NoSuchKey' });
+    }
+    const key = String(input.Key);
+    return { Body: Readable.from([Buffer.from(swapped.get(key) ?? bundleBytes(key))]) };
+  });
+  return Object.assign(mock, { swapped });
 }
 
 /** Requests as the handler hands them to the actions: checked by the contract, defaults applied. */
@@ -85,6 +122,7 @@ export interface Harness {
   readonly doc: DynamoDBDocumentClient;
   lambda: FakeLambda;
   logs: ReturnType<typeof fakeLogs>;
+  bundles: BundleBucket;
   deps: DeployerDeps;
   readonly tableName: string;
   /** Where the deployer's audit events go. */
@@ -97,14 +135,23 @@ export async function startHarness(): Promise<Harness> {
   const tableName = dynamo.tableName('tools');
   const lambda = new FakeLambda();
   const logs = fakeLogs();
+  const bundles = new BundleBucket();
   return {
     dynamo,
     doc,
     lambda,
     logs,
+    bundles,
     tableName,
     auditTable: dynamo.tableName('audit'),
-    deps: { lambda: lambda.client, dynamo: doc, logs: logs.client, audit: { dynamo: doc, tableName: dynamo.tableName('audit') }, settings: testSettings(tableName) },
+    deps: {
+      lambda: lambda.client,
+      dynamo: doc,
+      logs: logs.client,
+      s3: bundles.client,
+      audit: { dynamo: doc, tableName: dynamo.tableName('audit') },
+      settings: testSettings(tableName),
+    },
   };
 }
 
@@ -114,6 +161,8 @@ export async function resetHarness(harness: Harness): Promise<void> {
   harness.lambda = new FakeLambda();
   harness.logs.mock.restore();
   harness.logs = fakeLogs();
+  harness.bundles.swapped.clear();
+  harness.bundles.mock.resetHistory();
   harness.deps = { ...harness.deps, lambda: harness.lambda.client, logs: harness.logs.client, settings: testSettings(harness.tableName) };
   for (const TableName of [harness.tableName, harness.auditTable]) {
     const items = await harness.doc.send(new ScanCommand({ TableName }));

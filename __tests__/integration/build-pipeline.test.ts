@@ -4,12 +4,26 @@
  * and reporting through the REAL update-build-status handler, both on DynamoDB Local. ECS tasks and S3
  * reads are local handlers over an in-memory bucket. The tools are deployed by the REAL tool-deployer
  * code against a stateful fake Lambda control plane, recording them in the tools table on DynamoDB Local.
+ * A person's decision is build-kickoff's REAL `review` (and `cancel`); the local engine has no task
+ * tokens or StopExecution of its own, so the SendTask* and StopExecution calls build-kickoff makes
+ * are answered here by settling the waiting AwaitApproval task and aborting the execution.
  */
 import type { StateMachine as LocalStateMachineClass } from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTableInput, startDynamoLocal, type LocalDynamo } from '../../scripts/local/dynamodb-local';
@@ -18,6 +32,7 @@ import { synthPipelineStack } from '../helpers/pipeline-stack';
 import { FAKE_ACCOUNT, FAKE_REGION, resolveTokens } from '../helpers/terraform-tokens';
 import { RealToolDeployer, toolDeployerEnvironment } from '../helpers/real-tool-deployer';
 import { BUILD_PIPELINE_STATES } from '../../src/pipeline/build-pipeline-definition';
+import { auditEvents } from '../helpers/audit-trail';
 import { TABLES, type DeployedTool, type ToolDeployEvent } from '../../lambdas/shared/contract';
 import { dynamoDocumentClient } from '../../lambdas/shared/clients/dynamodb';
 import type * as KickoffModule from '../../lambdas/build-kickoff/index';
@@ -55,17 +70,22 @@ interface ContainerRun {
   /** The spec the container fetched from S3 (as entrypoint.sh does). */
   readonly spec: Record<string, Json>;
 }
-type Container = (run: ContainerRun) => ContainerOutcome;
+type Container = (run: ContainerRun) => ContainerOutcome | Promise<ContainerOutcome>;
+type SyncContainer = (run: ContainerRun) => ContainerOutcome;
 
 const succeeding =
   (extra: Record<string, Json> = {}): Container =>
   ({ phase, env }) => ({ output: { status: 'success', phase, buildId: env.FABLE_BUILD_ID, ...extra }, exitCode: 0 });
 /** Like entrypoint.sh: the EXIT trap uploads a failure record, then the container exits non-zero. */
 const failing =
-  (error: string): Container =>
+  (error: string): SyncContainer =>
   ({ phase, env }) => ({ output: { status: 'failed', phase, buildId: env.FABLE_BUILD_ID, error }, exitCode: 1 });
 /** Killed before the trap could upload anything (e.g. out of memory). */
 const killed: Container = () => ({ exitCode: 137 });
+
+/** What a successful OI container uploads as a tool's bundle (entrypoint.sh names it by its hash). */
+const bundleOf = (toolName: string) => `the ${toolName} bundle`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const toolEntry = (toolName: string) => ({
   toolName,
@@ -89,6 +109,14 @@ interface Scenario {
   readonly statusFault?: { readonly state: string; readonly fault: 'dynamo-throttled' | 'response-lost' };
   /** The first deploy runs, but its answer never reaches Step Functions. */
   readonly deployFault?: 'response-lost';
+  /**
+   * What the person does once the build awaits their review (build_review sent): by default its
+   * owner approves through build-kickoff's `review`. `timeout`: nobody answers until the task's
+   * TimeoutSeconds pass (Step Functions then fails it with States.Timeout).
+   */
+  readonly onReview?: ((build: { buildId: string; userId: string }) => Promise<unknown>) | 'timeout';
+  /** Runs as the first deploy of the build starts (e.g. a cancel during the deploy phase). */
+  readonly beforeDeploy?: (buildId: string) => Promise<unknown>;
 }
 
 /** What the simulated services saw during one execution. */
@@ -110,7 +138,14 @@ let scenario: Scenario = {};
 let trace: Trace;
 
 /** Executions by name, as Step Functions keeps them. */
-const executions = new Map<string, { input: string; arn: string; running: boolean; outcome: Promise<{ status: string; error?: string }> }>();
+const executions = new Map<
+  string,
+  { input: string; arn: string; running: boolean; abort: () => void; outcome: Promise<{ status: string; error?: string }> }
+>();
+/** AwaitApproval tasks waiting for their token, as Step Functions keeps them. */
+const waitingTasks = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void }>();
+/** The owner of each build, for the default reviewer. */
+const owners = new Map<string, string>();
 
 /** The optimized lambda:invoke integration around a handler: `{Payload, StatusCode}`, or the function's error. */
 async function invokeLambda(handler: Handler, payload: Json): Promise<Json> {
@@ -150,10 +185,14 @@ function runTaskState() {
     const specBody = bucket.get(`${artifactsBucket}/${env.FABLE_SPEC_KEY}`);
     const run: ContainerRun = { phase: env.FABLE_PHASE, env, params, spec: specBody ? JSON.parse(specBody) : undefined };
     trace.containerRuns.push(run);
-    const container = (run.phase === 'core' ? scenario.core : scenario.oi) ?? succeeding(run.phase === 'oi' ? { tools: [] } : {});
-    const outcome: ContainerOutcome = specBody ? container(run) : failing('the spec is missing')(run);
+    const container = (run.phase === 'core' ? scenario.core : scenario.oi) ?? succeeding(run.phase === 'oi' ? { tools: [toolEntry('dice')] } : {});
+    const outcome: ContainerOutcome = specBody ? await container(run) : failing('the spec is missing')(run);
     if (outcome.output) {
       bucket.set(`${artifactsBucket}/builds/${env.FABLE_BUILD_ID}/${run.phase}-output.json`, JSON.stringify(outcome.output));
+      // The OI phase uploads each bundle its output lists.
+      for (const entry of (outcome.output.tools ?? []) as { toolName?: string; s3Key?: string }[]) {
+        if (entry.s3Key && entry.toolName) bucket.set(`${artifactsBucket}/${entry.s3Key}`, bundleOf(entry.toolName));
+      }
     }
     const task = {
       TaskArn: `arn:aws:ecs:${FAKE_REGION}:${FAKE_ACCOUNT}:task/fable-dev-builds/0123456789abcdef`,
@@ -178,6 +217,12 @@ function getObjectState() {
 
 function deployToolState() {
   return async (input: Json) => {
+    if (scenario.beforeDeploy && trace.deployCalls.length === 0) {
+      trace.deployCalls.push(input.Payload);
+      await scenario.beforeDeploy(currentBuild(input.Payload.payload.userId));
+      // An aborted execution never sees this deploy's answer.
+      return new Promise(() => undefined);
+    }
     trace.deployCalls.push(input.Payload);
     const result = await invokeLambda(deployer.handler, input.Payload);
     if (scenario.deployFault === 'response-lost' && trace.deployCalls.length === 1) throw stepFunctionsError('Lambda.ServiceException', 'Service unavailable');
@@ -185,8 +230,41 @@ function deployToolState() {
   };
 }
 
+/** The build a user started (each test user starts one). */
+const currentBuild = (userId: string) => [...owners.entries()].find(([, owner]) => owner === userId)?.[0] ?? '';
+
+/** The owner approves through build-kickoff's review, with the identity of their connection. */
+const ownerDecides =
+  (decision: 'approve' | 'reject', reason?: string) =>
+  ({ buildId, userId }: { buildId: string; userId: string }) =>
+    kickoff({ action: 'review', payload: { buildId, decision, ...(reason ? { reason } : {}), caller: { userId, orgId: 'org-1', orgRole: 'member', groups: [] } } });
+
+/**
+ * lambda:invoke.waitForTaskToken: update-build-status runs with the task's token, then the task
+ * waits until someone sends that token back (SendTaskSuccess / SendTaskFailure), or times out.
+ */
+function awaitApprovalState(state: string) {
+  return async (input: Json) => {
+    const call: Trace['statusCalls'][number] = { state, payload: input.Payload };
+    trace.statusCalls.push(call);
+    const token = input.Payload.taskToken as string;
+    const waiting = new Promise<Json>((resolve, reject) => waitingTasks.set(token, { resolve, reject }));
+    call.answer = (await invokeLambda(updateBuildStatus, input.Payload)).Payload;
+    const buildId = input.Payload.buildId as string;
+    const onReview = scenario.onReview ?? ownerDecides('approve');
+    if (onReview === 'timeout') {
+      waitingTasks.delete(token);
+      throw stepFunctionsError('States.Timeout', 'The task timed out');
+    }
+    const { userId } = (await buildItem(buildId)) as { userId: string };
+    setImmediate(() => void onReview({ buildId, userId }));
+    return waiting;
+  };
+}
+
 function localHandlers(): Record<string, (input: Json) => Promise<Json>> {
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const state of BUILD_PIPELINE_STATES.approvals) handlers[state] = awaitApprovalState(state);
   for (const state of BUILD_PIPELINE_STATES.statusUpdates) handlers[state] = statusUpdateState(state);
   for (const state of BUILD_PIPELINE_STATES.containerRuns) handlers[state] = runTaskState();
   for (const state of BUILD_PIPELINE_STATES.outputReads) handlers[state] = getObjectState();
@@ -205,16 +283,43 @@ async function startExecution(input: StartExecutionCommandInput) {
   const arn = `${input.stateMachineArn!.replace(':stateMachine:', ':execution:')}:${name}`;
   const execution = machine.run(JSON.parse(input.input as string), {
     overrides: { taskResourceLocalHandlers: localHandlers(), retryIntervalOverrides },
+    // Each execution's task token (Step Functions makes one per task; this one has a single callback task).
+    context: { Task: { Token: `token-${name}` } },
   });
-  const entry = { input: input.input as string, arn, running: true, outcome: Promise.resolve({ status: 'RUNNING' }) };
+  const entry = { input: input.input as string, arn, running: true, abort: execution.abort, outcome: Promise.resolve({ status: 'RUNNING' }) };
   entry.outcome = execution.result
     .then(
       () => ({ status: 'SUCCEEDED' }),
-      (error: Error & { cause?: Error }) => ({ status: 'FAILED', error: (error.cause ?? error).name }),
+      (error: Error & { cause?: Error }) =>
+        error.name === 'ExecutionAbortedError' ? { status: 'ABORTED' } : { status: 'FAILED', error: (error.cause ?? error).name },
     )
-    .finally(() => (entry.running = false));
+    .finally(() => {
+      entry.running = false;
+      waitingTasks.delete(`token-${name}`);
+    });
   executions.set(name, entry);
   return { executionArn: arn, startDate: new Date() };
+}
+
+const sfnError = (name: string) => new SFNServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: name });
+
+/** SendTaskSuccess / SendTaskFailure: settle the task waiting for that token, if it still waits. */
+function answerTask(settle: (task: { resolve: (output: Json) => void; reject: (error: Error) => void }, input: Json) => void) {
+  return async (input: Json) => {
+    const task = waitingTasks.get(input.taskToken);
+    if (!task) throw sfnError('TaskTimedOut');
+    waitingTasks.delete(input.taskToken);
+    settle(task, input);
+    return {};
+  };
+}
+
+/** StopExecution: the execution is aborted (Step Functions stops a running .sync ECS task itself). */
+async function stopExecution(input: Json) {
+  const execution = [...executions.values()].find((e) => e.arn === input.executionArn);
+  if (!execution) throw sfnError('ExecutionDoesNotExist');
+  if (execution.running) execution.abort();
+  return { stopDate: new Date() };
 }
 
 function retryingStates(states: Record<string, Json>): string[] {
@@ -266,7 +371,15 @@ beforeEach(async () => {
     bucket.set(key, input.Body as string);
     return { ETag: '"etag"' };
   });
+  s3Mock.on(GetObjectCommand).callsFake(async (input) => {
+    const body = bucket.get(`${input.Bucket}/${input.Key}`);
+    if (body === undefined) throw new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'NoSuchKey' });
+    return { Body: Readable.from([Buffer.from(body)]) };
+  });
   sfnMock.reset().on(StartExecutionCommand).callsFake(startExecution);
+  sfnMock.on(SendTaskSuccessCommand).callsFake(answerTask((task, input) => task.resolve(JSON.parse(input.output))));
+  sfnMock.on(SendTaskFailureCommand).callsFake(answerTask((task, input) => task.reject(stepFunctionsError(input.error, input.cause))));
+  sfnMock.on(StopExecutionCommand).callsFake(stopExecution);
   websocketMock.reset().on(PostToConnectionCommand).resolves({});
 });
 
@@ -292,11 +405,18 @@ async function startBuild(scenarioForBuild: Scenario, payload: Record<string, st
     payload: { request: 'Build a tool that rolls dice', userId: user.userId, orgId: 'org-1', connectionId: user.connectionId, ...payload },
   });
   expect(started).toEqual({ success: true, buildId: expect.any(String), status: 'pending' });
+  owners.set(started.buildId, user.userId);
   const execution = executions.get(started.buildId);
   if (!execution) throw new Error('build-kickoff did not start an execution');
   const outcome = await execution.outcome;
   await deployer.settled();
   return { ...user, buildId: started.buildId as string, execution: outcome };
+}
+
+/** The audit events about one build, in time order. */
+async function buildEvents(buildId: string) {
+  const events = (await auditEvents(dynamo.doc, 'fable-dev-audit')).filter((event) => event.target === `build:${buildId}`);
+  return events.sort((a, b) => a.SK.localeCompare(b.SK));
 }
 
 async function buildItem(buildId: string) {
@@ -326,6 +446,25 @@ const frame = (buildId: string, status: string, phase?: string) => ({
   payload: { buildId, status, ...(phase ? { phase } : {}) },
 });
 
+/** The build_review frame for these tools, each by the SHA-256 of the bundle the OI phase uploaded. */
+const reviewFrame = (buildId: string, toolNames: string[], summary = 'The build did not describe its tools.') => ({
+  type: 'build_review',
+  payload: {
+    buildId,
+    tools: toolNames.map((toolName) => ({ toolName, sha256: sha256(bundleOf(toolName)), description: `The ${toolName} tool`, inputSchema: { type: 'object' } })),
+    summary,
+  },
+});
+
+/** The frames of a build that is approved and deployed. */
+const approvedFrames = (buildId: string, toolNames: string[]) => [
+  frame(buildId, 'running', 'core'),
+  frame(buildId, 'running', 'oi'),
+  frame(buildId, 'awaiting_approval', 'oi'),
+  reviewFrame(buildId, toolNames),
+  frame(buildId, 'deploying', 'deploy'),
+];
+
 // ---------------------------------------------------------------- scenarios
 
 describe('build pipeline, end to end', () => {
@@ -350,11 +489,17 @@ describe('build pipeline, end to end', () => {
       },
     });
     expect(await buildItem(buildId)).toMatchObject({ startedAt: expect.any(String), completedAt: expect.any(String) });
-    expect(framesTo(connectionId)).toEqual([
-      frame(buildId, 'running', 'core'),
-      frame(buildId, 'running', 'oi'),
-      frame(buildId, 'running', 'deploy'),
-      frame(buildId, 'completed', 'deploy'),
+    expect(framesTo(connectionId)).toEqual([...approvedFrames(buildId, ['dice', 'coin']), frame(buildId, 'completed', 'deploy')]);
+    // The owner's approval is on the build, each tool by the hash it was deployed with, and in the audit trail.
+    expect(await buildItem(buildId)).toMatchObject({
+      decision: { decision: 'approve', by: `user:${userId}` },
+      approvedTools: { dice: sha256(bundleOf('dice')), coin: sha256(bundleOf('coin')) },
+    });
+    expect(await buildItem(buildId)).not.toHaveProperty('approvalToken');
+    expect((await buildEvents(buildId)).map((event) => [event.type, event.actor])).toEqual([
+      ['build_started', `user:${userId}`],
+      ['build_approved', `user:${userId}`],
+      ['build_completed', 'service:build-pipeline'],
     ]);
 
     // Each container got its phase, the build and the spec key only, and found the spec in S3.
@@ -370,7 +515,7 @@ describe('build pipeline, end to end', () => {
     expect(trace.deployCalls).toEqual(
       ['dice', 'coin'].map((toolName) => {
         const { s3Key, schema } = toolEntry(toolName);
-        return { action: 'deploy', payload: { toolName, s3Key, schema, orgId: 'org-1', userId } };
+        return { action: 'deploy', payload: { toolName, s3Key, sha256: sha256(bundleOf(toolName)), schema, orgId: 'org-1', userId } };
       }),
     );
 
@@ -452,21 +597,12 @@ describe('build pipeline, end to end', () => {
   }
   const refusals: Refusal[] = [
     {
-      reason: 'its schema uses $ref',
-      coin: {
-        ...toolEntry('coin'),
-        schema: { name: 'coin', description: 'Flips a coin', inputSchema: { type: 'object', properties: { side: { $ref: '#/$defs/side' } } } },
-      },
-      arrange: async () => undefined,
-      refusal: {
-        code: 'BAD_REQUEST',
-        message: 'payload.schema.inputSchema must not use "$ref" (found at inputSchema.properties.side); Bedrock tool schemas do not support it',
-      },
-    },
-    {
       reason: 'another organization owns its name',
       coin: toolEntry('coin'),
-      arrange: () => deployer.handler({ action: 'deploy', payload: { ...toolEntry('coin'), orgId: 'org-2', userId: 'user-x' } }),
+      arrange: () => {
+        bucket.set(`${artifactsBucket}/${toolEntry('coin').s3Key}`, bundleOf('coin'));
+        return deployer.handler({ action: 'deploy', payload: { ...toolEntry('coin'), sha256: sha256(bundleOf('coin')), orgId: 'org-2', userId: 'user-x' } });
+      },
       refusal: { code: 'CONFLICT', message: 'Tool coin belongs to another organization' },
     },
   ];
@@ -485,12 +621,7 @@ describe('build pipeline, end to end', () => {
       error: refusedToolError('coin', refusal),
     });
     expect(item).not.toHaveProperty('result');
-    expect(framesTo(connectionId)).toEqual([
-      frame(buildId, 'running', 'core'),
-      frame(buildId, 'running', 'oi'),
-      frame(buildId, 'running', 'deploy'),
-      frame(buildId, 'failed', 'deploy'),
-    ]);
+    expect(framesTo(connectionId)).toEqual([...approvedFrames(buildId, ['dice', 'coin']), frame(buildId, 'failed', 'deploy')]);
     // Refused before any Lambda call: coin's record (absent, or the other org's) is as it was.
     expect(deployer.lambda.sent().filter((c) => c.input.FunctionName === 'fable-dev-tool-coin')).toEqual([]);
     expect(await deployer.toolRecord('coin')).toEqual(coinBefore);
@@ -558,7 +689,7 @@ describe('build pipeline, end to end', () => {
       { success: true, build: { buildId, status: 'running', phase: 'oi' }, notified: { sent: 1, gone: 0, failed: 0 } },
     ]);
     expect(await buildItem(buildId)).toMatchObject({ status: 'completed', phase: 'deploy' });
-    expect(framesTo(connectionId)).toHaveLength(4);
+    expect(framesTo(connectionId)).toEqual([...approvedFrames(buildId, ['dice']), frame(buildId, 'completed', 'deploy')]);
   });
 
   test('a status update whose answer was lost is retried, its CONFLICT counts as done, and the build completes', async () => {
@@ -572,14 +703,9 @@ describe('build pipeline, end to end', () => {
       expect.objectContaining({ success: true }),
       { success: false, error: { code: 'CONFLICT', message: `Build ${buildId} is running (core); it cannot move to running (core)` } },
     ]);
-    expect(await buildItem(buildId)).toMatchObject({ status: 'completed', result: { tools: [] } });
+    expect(await buildItem(buildId)).toMatchObject({ status: 'completed', result: { tools: [deployedTool('dice')] } });
     // The frame for core was sent once, by the call that stored the status.
-    expect(framesTo(connectionId)).toEqual([
-      frame(buildId, 'running', 'core'),
-      frame(buildId, 'running', 'oi'),
-      frame(buildId, 'running', 'deploy'),
-      frame(buildId, 'completed', 'deploy'),
-    ]);
+    expect(framesTo(connectionId)).toEqual([...approvedFrames(buildId, ['dice']), frame(buildId, 'completed', 'deploy')]);
   });
 
   test('a duplicate kickoff returns the same build and never runs a second execution', async () => {
@@ -612,5 +738,140 @@ describe('build pipeline, end to end', () => {
     expect(new Set(starts.map((s) => `${s.name}|${s.input}`))).toEqual(new Set([`${first.buildId}|${starts[0].input}`]));
     expect(trace.containerRuns.map((r) => r.phase)).toEqual(['core', 'oi']);
     expect(await buildItem(first.buildId)).toMatchObject({ status: 'completed' });
+  });
+
+});
+
+describe('a person approves the exact artifacts; any build can be stopped', () => {
+  const callerOf = async (buildId: string) => ({ userId: ((await buildItem(buildId)) as { userId: string }).userId, orgId: 'org-1', orgRole: 'member', groups: [] });
+  const cancelAsOwner = async (buildId: string) => kickoff({ action: 'cancel', payload: { buildId, caller: await callerOf(buildId) } });
+  /** Never answers: the execution is stopped around it. */
+  const hang = () => new Promise<never>(() => undefined);
+
+  test('the owner rejects: the build ends rejected with the reason, build_rejected is recorded, nothing is deployed', async () => {
+    const { buildId, userId, connectionId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice')] }),
+      onReview: ownerDecides('reject', 'Not what I asked for'),
+    });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.BuildRejected' });
+    expect(await buildItem(buildId)).toMatchObject({ status: 'rejected', error: 'Rejected by its reviewer: Not what I asked for', decision: { decision: 'reject' } });
+    expect(await buildItem(buildId)).not.toHaveProperty('approvalToken');
+    expect(trace.deployCalls).toEqual([]);
+    expect(deployer.lambda.sent()).toEqual([]);
+    expect(framesTo(connectionId)).toEqual(approvedFrames(buildId, ['dice']).slice(0, 4));
+    expect((await buildEvents(buildId)).map((event) => [event.type, event.actor])).toEqual([
+      ['build_started', `user:${userId}`],
+      ['build_rejected', `user:${userId}`],
+    ]);
+  });
+
+  test('no decision within the approval timeout: the build is rejected (timeout) by the pipeline, nothing is deployed', async () => {
+    const { buildId, connectionId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('dice')] }), onReview: 'timeout' });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.ApprovalTimedOut' });
+    expect(await buildItem(buildId)).toMatchObject({ status: 'rejected', error: 'FABLE.ApprovalTimedOut: no decision within 24 hours' });
+    expect(await buildItem(buildId)).not.toHaveProperty('approvalToken');
+    expect(trace.deployCalls).toEqual([]);
+    expect(framesTo(connectionId)).toEqual([...approvedFrames(buildId, ['dice']).slice(0, 4), frame(buildId, 'rejected', 'oi')]);
+    const rejected = (await buildEvents(buildId)).filter((event) => event.type === 'build_rejected');
+    expect(rejected).toMatchObject([{ actor: 'service:build-pipeline', outcome: 'failure', detail: { reason: 'approval_timeout' } }]);
+    // A decision arriving late changes nothing.
+    expect(await kickoff({ action: 'review', payload: { buildId, decision: 'approve', caller: await callerOf(buildId) } })).toMatchObject({
+      success: false,
+      error: { code: 'CONFLICT' },
+    });
+  });
+
+  test('a tool whose schema Bedrock would refuse ($ref) is refused when the artifacts are recorded: never reviewed, never deployed', async () => {
+    const coin = {
+      ...toolEntry('coin'),
+      schema: { name: 'coin', description: 'Flips a coin', inputSchema: { type: 'object', properties: { side: { $ref: '#/$defs/side' } } } },
+    };
+    const { buildId, connectionId, execution } = await startBuild({ oi: succeeding({ tools: [toolEntry('dice'), coin] }) });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.StatusUpdateRejected' });
+    expect(await buildItem(buildId)).toMatchObject({ status: 'failed', phase: 'oi' });
+    expect((await buildItem(buildId))?.error).toContain('inputSchema must not use');
+    expect(await buildItem(buildId)).not.toHaveProperty('review');
+    expect(framesTo(connectionId)).toEqual([frame(buildId, 'running', 'core'), frame(buildId, 'running', 'oi'), frame(buildId, 'failed', 'oi')]);
+    expect(trace.deployCalls).toEqual([]);
+  });
+
+  test('someone who neither owns the build nor administers its org cannot approve it', async () => {
+    let refusal: unknown;
+    const { buildId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice')] }),
+      onReview: async (build) => {
+        refusal = await kickoff({ action: 'review', payload: { buildId: build.buildId, decision: 'approve', caller: { userId: 'mallory', orgId: 'org-1', orgRole: 'member', groups: [] } } });
+        return ownerDecides('reject')(build);
+      },
+    });
+    expect(refusal).toEqual({ success: false, error: { code: 'FORBIDDEN', message: `Only the owner of build ${buildId} or an admin of its organization may do this` } });
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.BuildRejected' });
+    expect((await buildEvents(buildId)).map((event) => [event.type, event.actor])).toContainEqual(['forbidden', 'user:mallory']);
+  });
+
+  test('a bundle changed after it was reviewed is never deployed: the build fails in deploy, no function, no tool record', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { buildId, execution } = await startBuild({
+      oi: succeeding({ tools: [toolEntry('dice')] }),
+      onReview: async (build) => {
+        // The bytes under the reviewed key are replaced; the owner approves what the review showed.
+        bucket.set(`${artifactsBucket}/${toolEntry('dice').s3Key}`, 'a swapped bundle');
+        return ownerDecides('approve')(build);
+      },
+    });
+
+    expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.ToolDeployFailed' });
+    const refusal = {
+      code: 'CONFLICT',
+      message: `The bundle of dice is not the approved one (its SHA-256 is ${sha256('a swapped bundle')}, not ${sha256(bundleOf('dice'))}); nothing was deployed`,
+    };
+    expect(await buildItem(buildId)).toMatchObject({ status: 'failed', phase: 'deploy', error: refusedToolError('dice', refusal) });
+    expect(trace.deployCalls.map((call) => (call as { payload: { sha256: string } }).payload.sha256)).toEqual([sha256(bundleOf('dice'))]);
+    expect(deployer.lambda.sent()).toEqual([]);
+    expect(await deployer.toolRecord('dice')).toBeUndefined();
+    warn.mockRestore();
+  });
+
+  const cancellations: { phase: string; scenario: (cancelled: (answer: unknown) => void) => Scenario; status: string }[] = [
+    {
+      phase: 'core',
+      status: 'running',
+      scenario: (cancelled) => ({ core: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), hang()) }),
+    },
+    {
+      phase: 'oi',
+      status: 'running',
+      scenario: (cancelled) => ({ oi: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), hang()) }),
+    },
+    {
+      phase: 'review',
+      status: 'awaiting_approval',
+      scenario: (cancelled) => ({ oi: succeeding({ tools: [toolEntry('dice')] }), onReview: async ({ buildId }) => cancelled(await cancelAsOwner(buildId)) }),
+    },
+    {
+      phase: 'deploy',
+      status: 'deploying',
+      scenario: (cancelled) => ({ oi: succeeding({ tools: [toolEntry('dice')] }), beforeDeploy: async (buildId) => cancelled(await cancelAsOwner(buildId)) }),
+    },
+  ];
+  test.each(cancellations)('a cancel during $phase stops the execution and ends the build cancelled, recorded once', async ({ scenario: during, status }) => {
+    let answer: unknown;
+    const { buildId, execution } = await startBuild(during((cancelled) => (answer = cancelled)));
+
+    expect(answer).toEqual({ success: true, buildId, status: 'cancelled' });
+    expect(execution).toEqual({ status: 'ABORTED' });
+    const item = await buildItem(buildId);
+    expect(item).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String), error: 'Cancelled by its owner' });
+    expect(item).not.toHaveProperty('approvalToken');
+    expect(sfnMock.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([executions.get(buildId)?.arn]);
+    const cancelled = (await buildEvents(buildId)).filter((event) => event.type === 'build_cancelled');
+    expect(cancelled).toMatchObject([{ actor: `user:${item?.userId}`, detail: { status } }]);
+    expect(deployer.lambda.sent()).toEqual([]);
+    // Cancelling again changes nothing and still answers cancelled.
+    expect(await cancelAsOwner(buildId)).toEqual({ success: true, buildId, status: 'cancelled' });
+    expect((await buildEvents(buildId)).filter((event) => event.type === 'build_cancelled')).toHaveLength(1);
   });
 });

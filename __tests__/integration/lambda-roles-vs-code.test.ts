@@ -17,7 +17,7 @@ import { CreateTableCommand, ProvisionedThroughputExceededException } from '@aws
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { FUNCTION_SETTINGS, LAMBDA_NAMES, TABLES, keys, type FunctionSettings, type LambdaName } from '../../lambdas/shared/contract';
@@ -46,6 +46,7 @@ import { FakeLambda } from '../helpers/fake-lambda';
 import { titanResponse } from '../helpers/fake-embeddings';
 import { FakeS3 } from '../helpers/fake-s3';
 import { captureOutput, type CapturedOutput } from '../helpers/telemetry';
+import { bundleBytes, serveBundles, sha256Of } from '../helpers/tool-deployer-harness';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const s3 = mockClient(S3Client);
@@ -253,6 +254,12 @@ provesRole('router', async () => {
   );
   await spentToday(keys.user('user-spent'), { tokens: 1_000_000_000 });
   expect(await say('hello', 'r-spent', 'conn-spent=')).toEqual({ statusCode: 429 });
+  // A review and a cancel go to build-kickoff, which checks the caller against the build.
+  const buildId = '0b6e4a2c-1c53-4c43-9a51-3d8e0d4f5a10';
+  lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, buildId, status: 'awaiting_approval' }));
+  expect(await router(websocketEvent('$default', CONNECTION, { body: JSON.stringify({ type: 'review_build', buildId, decision: 'approve' }) }))).toEqual({ statusCode: 200 });
+  lambda.mock.on(InvokeCommand).resolves(invokeResult({ success: true, buildId, status: 'cancelled' }));
+  expect(await router(websocketEvent('$default', CONNECTION, { body: JSON.stringify({ type: 'cancel_build', buildId }) }))).toEqual({ statusCode: 200 });
   // A vanished connection is removed from the table.
   await putConnection('conn-gone=');
   websocket.on(PostToConnectionCommand, { ConnectionId: 'conn-gone=' }).rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
@@ -330,12 +337,16 @@ provesRole('memory', async () => {
 });
 
 provesRole('tool-deployer', async () => {
+  // The deployer hashes each bundle it is asked to deploy (a GetObject under tools/).
+  serveBundles(s3, process.env.ARTIFACTS_BUCKET!, new Map());
+  const s3Key = `tools/weather/${'a'.repeat(64)}.zip`;
   const deploy = () =>
     toolDeployer({
       action: 'deploy',
       payload: {
         toolName: 'weather',
-        s3Key: `tools/weather/${'a'.repeat(64)}.zip`,
+        s3Key,
+        sha256: sha256Of(bundleBytes(s3Key)),
         schema: { name: 'get_weather', description: 'Current weather', inputSchema: { type: 'object', properties: {} } },
         ...USER,
       },
@@ -368,6 +379,39 @@ provesRole('build-kickoff', async () => {
     success: false,
     error: { code: 'QUOTA_EXCEEDED' },
   });
+
+  // Its owner approves one build's artifacts, rejects another's, and cancels a third.
+  sfn.on(SendTaskSuccessCommand).resolves({}).on(SendTaskFailureCommand).resolves({}).on(StopExecutionCommand).resolves({ stopDate: new Date() });
+  const caller = { ...USER, orgRole: 'member', groups: [] };
+  const awaiting = async (buildId: string) => {
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: 'fable-dev-builds',
+        Item: {
+          PK: keys.build(buildId),
+          SK: keys.meta,
+          buildId,
+          ...USER,
+          status: 'awaiting_approval',
+          phase: 'oi',
+          review: { tools: [], summary: 'x', recordedAt: 't' },
+          approvalToken: `token-${buildId}`,
+          createdAt: 't',
+          updatedAt: 't',
+        },
+      }),
+    );
+    return buildId;
+  };
+  const approved = await awaiting('1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d');
+  expect(await buildKickoff({ action: 'review', payload: { buildId: approved, decision: 'approve', caller } })).toMatchObject({ success: true });
+  const rejected = await awaiting('2a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d');
+  expect(await buildKickoff({ action: 'review', payload: { buildId: rejected, decision: 'reject', caller } })).toMatchObject({ success: true });
+  const cancelled = await awaiting('3a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d');
+  expect(await buildKickoff({ action: 'cancel', payload: { buildId: cancelled, caller } })).toMatchObject({ success: true, status: 'cancelled' });
+  // Someone else's attempt is refused and recorded.
+  const stranger = { ...caller, userId: 'user-2' };
+  expect(await buildKickoff({ action: 'cancel', payload: { buildId: approved, caller: stranger } })).toMatchObject({ error: { code: 'FORBIDDEN' } });
 });
 
 provesRole('update-build-status', async () => {
@@ -396,6 +440,12 @@ provesRole('update-build-status', async () => {
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
   // A late repeat is a CONFLICT: the build is read to say where it is.
   expect(await updateBuildStatus({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+  // After OI: each bundle hashed from S3 and recorded; then the review awaits its decision.
+  expect(await updateBuildStatus({ buildId, status: 'running', phase: 'oi' })).toMatchObject({ success: true });
+  serveBundles(s3, process.env.ARTIFACTS_BUCKET!, new Map());
+  const tool = { toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: { name: 'dice', description: 'Rolls dice', inputSchema: { type: 'object' } } };
+  expect(await updateBuildStatus({ buildId, artifacts: { tools: [tool] } })).toMatchObject({ success: true });
+  expect(await updateBuildStatus({ buildId, status: 'awaiting_approval', taskToken: 'token-1' })).toMatchObject({ success: true });
   // A final status is written with its audit event and gives the org's build slot back.
   await dynamo.doc.send(new PutCommand({ TableName: 'fable-dev-quotas', Item: { PK: keys.org(USER.orgId), SK: 'BUILDS#active', active: { [buildId]: 4_000_000_000 } } }));
   expect(await updateBuildStatus({ buildId, status: 'failed', error: 'agent failed' })).toMatchObject({ success: true });

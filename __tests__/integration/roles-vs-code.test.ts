@@ -74,7 +74,9 @@ describe('the state machine role', () => {
         if (state.Type !== 'Task') continue;
         const p = state.Parameters;
         switch (state.Resource) {
+          // A callback task invokes the same way; the token comes back through build-kickoff's own grant.
           case 'arn:aws:states:::lambda:invoke':
+          case 'arn:aws:states:::lambda:invoke.waitForTaskToken':
             requests.push({ action: 'lambda:InvokeFunction', resource: p.FunctionName });
             break;
           case 'arn:aws:states:::ecs:runTask.sync': {

@@ -14,6 +14,7 @@ import { orgBuildsRefusal, recordRefusal, refusalError, userBuildsRefusal, type 
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
 import { buildIdFor } from './build-id';
 import { correlate, log } from '../shared/telemetry';
+import { refuseWhilePaused } from './paused';
 
 /** The build item keeps a preview of the request; the whole text is in the S3 spec. */
 export const REQUEST_PREVIEW_CHARS = 1_000;
@@ -24,6 +25,8 @@ export interface KickoffDeps {
   readonly sfn: SFNClient;
   readonly artifactsBucket: string;
   readonly stateMachineArn: string;
+  /** The stage's `build.paused`; the operator's settings item overrides it. */
+  readonly pausedByDefault: boolean;
   /** `build_started` and a start failure's `build_failed` are written with the build item's change. */
   readonly audit: AuditTrail;
   /** A user's builds per day and an org's unfinished builds, claimed with the build item. */
@@ -46,6 +49,7 @@ export interface StartedBuild {
  * spec and execution exist (write-once spec, execution named after the build), claiming nothing again.
  */
 export async function startBuild(deps: KickoffDeps, input: StartBuildInput): Promise<StartedBuild> {
+  await refuseWhilePaused(deps.builds, deps.pausedByDefault);
   const buildId = buildIdFor(input.userId, input.idempotencyKey);
   // The router's idempotency key is the client's requestId.
   correlate({ buildId, requestId: input.idempotencyKey, connectionId: input.connectionId, conversationId: input.conversationId });

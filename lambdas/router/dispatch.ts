@@ -3,7 +3,12 @@ import {
   buildKickoffResponses,
   memoryResponses,
   userDataResponse,
+  type CallerIdentity,
+  type BuildKickoffCancelEvent,
+  type BuildKickoffReviewEvent,
   type BuildKickoffStartEvent,
+  type BuildStatus,
+  type ReviewDecision,
   type Caller,
   type ChatEvent,
   type DataAction,
@@ -79,4 +84,28 @@ export interface DataRequest {
 export async function requestData(lambda: LambdaClient, functionName: string, caller: FrameCaller, input: DataRequest): Promise<UserDataResponse> {
   const event: UserDataEvent = { action: input.action, payload: { userId: caller.userId, orgId: caller.orgId, requestId: input.requestId } };
   return invokeDirect(lambda, functionName, event, userDataResponse);
+}
+
+/** The caller as build-kickoff checks it against the build (owner, or an admin of its org). */
+const buildCaller = (caller: FrameCaller): CallerIdentity => ({ userId: caller.userId, orgId: caller.orgId, orgRole: caller.orgRole, groups: [...caller.groups] });
+
+export interface BuildReviewRequest {
+  readonly buildId: string;
+  readonly decision: ReviewDecision;
+  readonly reason?: string;
+}
+
+/** A decision on a build's artifacts; build-kickoff decides whether this caller may make it. */
+export async function reviewBuild(lambda: LambdaClient, functionName: string, caller: FrameCaller, input: BuildReviewRequest): Promise<BuildStatus> {
+  const event: BuildKickoffReviewEvent = {
+    action: 'review',
+    payload: { buildId: input.buildId, decision: input.decision, ...(input.reason !== undefined ? { reason: input.reason } : {}), caller: buildCaller(caller) },
+  };
+  return (await invokeDirect(lambda, functionName, event, buildKickoffResponses.review)).status;
+}
+
+/** Stop a build; build-kickoff decides whether this caller may. */
+export async function cancelBuild(lambda: LambdaClient, functionName: string, caller: FrameCaller, buildId: string): Promise<BuildStatus> {
+  const event: BuildKickoffCancelEvent = { action: 'cancel', payload: { buildId, caller: buildCaller(caller) } };
+  return (await invokeDirect(lambda, functionName, event, buildKickoffResponses.cancel)).status;
 }

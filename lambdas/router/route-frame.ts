@@ -11,7 +11,7 @@ import { messageRateRefusal, recordRefusal, tokenRefusal, type Refusal, type Ref
 import { takeMessage } from '../shared/quotas/message-rate';
 import { recordTokens, tokenBudget } from '../shared/quotas/token-budget';
 import { classifyIntent, keywordIntent, type Classification } from './intent';
-import { handOffToChat, rememberFact, requestData, startBuild, type FrameCaller } from './dispatch';
+import { cancelBuild, handOffToChat, rememberFact, requestData, reviewBuild, startBuild, type FrameCaller } from './dispatch';
 import { echoContext, parseClientFrame, type FrameContext } from './frames';
 import { recordMetric } from '../shared/metrics';
 import { correlate, log } from '../shared/telemetry';
@@ -48,6 +48,7 @@ export interface InboundFrame {
 type Reply = (message: ServerFrame) => Promise<SendOutcome>;
 type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
 type DataRequestFrame = Extract<ClientFrame, { type: 'data_request' }>;
+type BuildFrame = Extract<ClientFrame, { type: 'review_build' | 'cancel_build' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
 const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, refused: 429, failed: 502, unavailable: 503 } as const;
@@ -57,7 +58,8 @@ const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : S
 /**
  * Handle one `$default` frame: check the connection's identity (known, and its sign-in not yet
  * expired), validate the frame, answer pings, classify messages and hand them to chat,
- * build-kickoff or memory, and pass data requests to user-data. A refused or bad frame gets an
+ * build-kickoff or memory, pass data requests to user-data, and build reviews and cancels to
+ * build-kickoff (which checks that the caller owns the build). A refused or bad frame gets an
  * `error` frame and touches nothing else.
  */
 export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promise<number> {
@@ -85,6 +87,11 @@ export async function routeFrame(deps: RouterDeps, inbound: InboundFrame): Promi
       context = { requestId: request.requestId };
       correlate(context);
       return await routeDataRequest(deps, reply, caller, request);
+    }
+    if (request.type === 'review_build' || request.type === 'cancel_build') {
+      context = { requestId: request.requestId };
+      correlate({ ...context, buildId: request.buildId });
+      return await routeBuildFrame(deps, reply, caller, request);
     }
     context = { requestId: request.requestId, conversationId: request.conversationId };
     correlate(context);
@@ -198,4 +205,18 @@ async function routeDataRequest(
   const answer = await requestData(deps.lambda, deps.settings.userDataFunctionName, caller, { action: request.action, requestId: request.requestId });
   const payload = { action: request.action, ...(answer.url !== undefined ? { url: answer.url } : {}), counts: answer.counts };
   return statusOf(await reply(frame('data_ready', payload, { requestId: request.requestId })));
+}
+
+/**
+ * A decision on a build, or its cancellation. Whether this caller may is checked in one place,
+ * build-kickoff, against the build item (owner, or an admin of its org), with the caller taken from
+ * the connection record; the answer is the build's status after it, as a `build_status` frame.
+ */
+async function routeBuildFrame(deps: RouterDeps, reply: Reply, caller: FrameCaller, request: BuildFrame & { readonly requestId: string }): Promise<number> {
+  const functionName = deps.settings.buildKickoffFunctionName;
+  const status =
+    request.type === 'review_build'
+      ? await reviewBuild(deps.lambda, functionName, caller, { buildId: request.buildId, decision: request.decision, reason: request.reason })
+      : await cancelBuild(deps.lambda, functionName, caller, request.buildId);
+  return statusOf(await reply(frame('build_status', { buildId: request.buildId, status }, { requestId: request.requestId })));
 }

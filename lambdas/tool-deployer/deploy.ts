@@ -12,6 +12,7 @@ import {
 } from './functions';
 import { ensureToolLogGroup } from './log-group';
 import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment } from './records';
+import { verifyArtifact } from './verify-artifact';
 
 /**
  * Deploy (or redeploy) a tool as `<prefix><toolName>` behind an AWS_IAM Function URL.
@@ -24,6 +25,7 @@ import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment 
  */
 export async function deployTool(deps: DeployerDeps, request: DeployRequest): Promise<ToolDeployerResponses['deploy']> {
   const { settings } = deps;
+  await verifyArtifact(deps.s3, settings.bucket, request);
   const functionName = settings.functionPrefix + request.toolName;
 
   const record = await getToolRecord(deps.dynamo, settings.tableName, request.toolName);

@@ -1,6 +1,7 @@
 import { cloudWatchLogsClient } from '../shared/clients/cloudwatch-logs';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { lambdaClient } from '../shared/clients/lambda';
+import { s3Client } from '../shared/clients/s3';
 import { lambdaHandler } from '../shared/handler';
 import { invokeToolDeployer } from './dispatch';
 import { deployerSettings, type DeployerDeps } from './settings';
@@ -12,6 +13,7 @@ export const handler = lambdaHandler(
     lambda: lambdaClient(),
     dynamo: dynamoDocumentClient(),
     logs: cloudWatchLogsClient(),
+    s3: s3Client(),
     audit: { dynamo: dynamoDocumentClient(), tableName: env.AUDIT_TABLE },
     settings: deployerSettings(env),
   }),

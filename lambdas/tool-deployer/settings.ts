@@ -1,5 +1,6 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Runtime, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../shared/audit';
 import { intSetting } from '../shared/config';
@@ -31,6 +32,8 @@ export interface DeployerDeps {
   readonly lambda: LambdaClient;
   readonly dynamo: DynamoDBDocumentClient;
   readonly logs: CloudWatchLogsClient;
+  /** Reads each bundle to check its SHA-256 before anything is deployed. */
+  readonly s3: S3Client;
   /** Deployments, undeployments and refusals are recorded there (`AUDIT_TABLE`). */
   readonly audit: AuditTrail;
   readonly settings: DeployerSettings;

@@ -14,7 +14,14 @@ export interface BuildsTable {
 }
 
 /** The statuses that end a build, and the audit event each one is. */
-const FINAL_EVENTS: Partial<Record<StatusUpdate['status'], AuditEventType>> = { completed: 'build_completed', failed: 'build_failed' };
+const FINAL_EVENTS: Partial<Record<StatusUpdate['status'], AuditEventType>> = {
+  completed: 'build_completed',
+  failed: 'build_failed',
+  // From the pipeline, a rejection is the approval's timeout: a person's rejection is recorded by build-kickoff's review.
+  rejected: 'build_rejected',
+  cancelled: 'build_cancelled',
+};
+const REASONS: Partial<Record<StatusUpdate['status'], string>> = { rejected: 'approval_timeout' };
 
 /**
  * Apply a status change in one conditional write and return the build as it now is. A stale or
@@ -58,13 +65,14 @@ export async function applyStatusUpdate(
         actor: auditRef('service', 'build-pipeline'),
         target: auditRef('build', build.buildId),
         outcome: update.status === 'completed' ? 'success' : 'failure',
-        ...(phase !== undefined ? { detail: { phase } } : {}),
+        ...(phase !== undefined || REASONS[update.status] ? { detail: { ...(phase !== undefined ? { phase } : {}), ...(REASONS[update.status] ? { reason: REASONS[update.status] } : {}) } } : {}),
       },
       { at: now },
     );
     const release = isFinalBuildStatus(update.status) ? await buildSlotRelease(quotas, build.orgId, build.buildId) : [];
     await builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: write }, event, ...release] }));
-    return { ...build, status: update.status, ...(phase !== undefined ? { phase } : {}), updatedAt: now };
+    const { approvalToken: _token, ...kept } = build;
+    return { ...kept, status: update.status, ...(phase !== undefined ? { phase } : {}), updatedAt: now };
   } catch (error) {
     if (!conditionFailedAt(error, 0)) throw error;
   }

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { CONNECTIONS_TABLE, type BuildItem } from '../shared/contract';
+import { CONNECTIONS_TABLE, type BuildItem, type ServerFrame } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { frame, sendToConnection, type ConnectionSender } from '../shared/websocket';
 import { log } from '../shared/telemetry';
@@ -24,6 +24,31 @@ export async function notifyBuildStatus(sender: ConnectionSender, build: BuildIt
     status: build.status,
     ...(build.phase !== undefined ? { phase: build.phase } : {}),
   });
+  return notifyOwner(sender, build, message);
+}
+
+/**
+ * Ask the build's owner for a decision: `build_review` lists each tool by the SHA-256 of its bundle
+ * as recorded, which is exactly what an approval lets DeployTools deploy.
+ */
+export async function notifyBuildReview(sender: ConnectionSender, build: BuildItem): Promise<Notified> {
+  const review = build.review;
+  if (!review) throw new Error(`Build ${build.buildId} has no recorded artifacts to review`);
+  const message = frame('build_review', {
+    buildId: build.buildId,
+    tools: review.tools.map((tool) => ({
+      toolName: tool.toolName,
+      sha256: tool.sha256,
+      description: tool.schema.description,
+      inputSchema: tool.schema.inputSchema ?? { type: 'object' },
+    })),
+    summary: review.summary,
+  });
+  return notifyOwner(sender, build, message);
+}
+
+/** Send one frame to every open connection of the build's user, best effort. */
+async function notifyOwner(sender: ConnectionSender, build: BuildItem, message: ServerFrame): Promise<Notified> {
   const counts = { sent: 0, gone: 0, failed: 0 };
   let connectionIds: string[];
   try {

@@ -51,9 +51,15 @@ function errorText(error: unknown): string {
 }
 
 /** The pipeline's status event, checked, with its result capped and its error made one line. */
-export const statusUpdate = updateBuildStatusEvent.transform(({ result, error, ...update }) => ({
-  ...update,
-  ...(result !== undefined ? { result: cappedResult(result) } : {}),
-  ...(error !== undefined ? { error: errorText(error) } : {}),
-}));
+export const statusUpdate = updateBuildStatusEvent
+  // The token is what lets a person's decision reach the waiting task: exactly that status carries one.
+  .refine((update) => (update.status === 'awaiting_approval') === (update.taskToken !== undefined), {
+    error: 'taskToken is required with status awaiting_approval, and only with it',
+    path: ['taskToken'],
+  })
+  .transform(({ result, error, ...update }) => ({
+    ...update,
+    ...(result !== undefined ? { result: cappedResult(result) } : {}),
+    ...(error !== undefined ? { error: errorText(error) } : {}),
+  }));
 export type StatusUpdate = z.output<typeof statusUpdate>;

@@ -91,7 +91,8 @@ async function exportBuilds(deps: UserDataDeps, subject: DataSubject) {
   const builds = await buildsOf(deps, subject);
   return Promise.all(
     builds.map(async (build) => {
-      const { PK: _pk, SK: _sk, GSI1PK: _gsiPk, GSI1SK: _gsiSk, request, requestTruncated, ...fields } = build as BuildItem;
+      // The review's task token is a capability of the pipeline, not the user's data.
+      const { PK: _pk, SK: _sk, GSI1PK: _gsiPk, GSI1SK: _gsiSk, approvalToken: _token, request, requestTruncated, ...fields } = build as BuildItem;
       const whole = requestTruncated ? await buildRequest(deps, build.buildId) : undefined;
       return { ...fields, request: whole ?? request };
     }),

@@ -20,6 +20,7 @@ const SAMPLE_ENVIRONMENT: Record<EnvName, string> = {
   CONNECTIONS_TABLE: 'fable-test-connections',
   CONVERSATIONS_TABLE: 'fable-test-conversations',
   BUILDS_TABLE: 'fable-test-builds',
+  BUILDS_PAUSED: 'false',
   TOOLS_TABLE: 'fable-test-tools',
   CONNECTION_TTL_SECONDS: '7200',
   WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.us-west-2.amazonaws.com/test',

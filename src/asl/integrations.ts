@@ -5,8 +5,8 @@
  */
 import type { ArnFormatter } from '../platform/aws-environment';
 import { type Dynamic, runtimePattern } from './intrinsics';
-import { jsonPath } from './paths';
-import type { PayloadTemplate } from './payload';
+import { JsonPath, jsonPath } from './paths';
+import type { PayloadField, PayloadTemplate } from './payload';
 import type { TaskIntegration } from './state-base';
 
 function opaque(value: string, field: string): string {
@@ -36,6 +36,43 @@ export function lambdaInvoke(props: LambdaInvokeProps): TaskIntegration {
       ...(props.payload !== undefined && { Payload: props.payload }),
     },
     policies: [{ actions: ['lambda:InvokeFunction'], resources: [functionArn] }],
+  };
+}
+
+/** The context object's token of a `.waitForTaskToken` task: whoever holds it can end the task. */
+export const TASK_TOKEN: JsonPath = jsonPath('$$.Task.Token');
+
+function carriesToken(field: PayloadField | undefined): boolean {
+  if (field instanceof JsonPath) return field.path === TASK_TOKEN.path;
+  if (Array.isArray(field)) return field.some((item) => carriesToken(item as PayloadField));
+  if (field !== null && typeof field === 'object' && !(field instanceof JsonPath)) {
+    return Object.values(field as PayloadTemplate).some(carriesToken);
+  }
+  return false;
+}
+
+export interface LambdaInvokeWaitForTaskTokenProps {
+  readonly partition: string;
+  readonly functionArn: string;
+  /** The event, built around the task token, which it must carry: nobody else could end the task. */
+  readonly payload: (taskToken: JsonPath) => PayloadTemplate;
+}
+
+/**
+ * `lambda:invoke.waitForTaskToken`: invokes the function with the task token, then waits until
+ * someone calls SendTaskSuccess (its output is the task's result) or SendTaskFailure (its error
+ * fails the task) with that token. The function's own answer is ignored. Such a task must have a
+ * timeout (the default is a year), which TaskState enforces.
+ */
+export function lambdaInvokeWaitForTaskToken(props: LambdaInvokeWaitForTaskTokenProps): TaskIntegration {
+  const functionArn = opaque(props.functionArn, 'functionArn');
+  const payload = props.payload(TASK_TOKEN);
+  if (!carriesToken(payload)) throw new Error('lambdaInvokeWaitForTaskToken: the payload must carry the task token it is given');
+  return {
+    resource: serviceIntegrationArn(props.partition, 'lambda:invoke.waitForTaskToken'),
+    parameters: { FunctionName: functionArn, Payload: payload },
+    policies: [{ actions: ['lambda:InvokeFunction'], resources: [functionArn] }],
+    waitsForCallback: true,
   };
 }
 

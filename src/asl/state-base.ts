@@ -20,6 +20,8 @@ export interface TaskIntegration {
   readonly resource: string;
   readonly parameters?: PayloadTemplate;
   readonly policies: readonly PolicyStatement[];
+  /** A callback (`.waitForTaskToken`) task: it ends when its token is sent back, so it needs a timeout. */
+  readonly waitsForCallback?: true;
 }
 
 /** @internal Lets a Map render its sub-graph with the machine-wide checks. */

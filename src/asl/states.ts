@@ -49,6 +49,9 @@ export class TaskState extends RetryableState {
       throw new Error(`${this}: the integration has no Resource`);
     }
     checkInteger(props.timeoutSeconds, 'timeoutSeconds', `${this}`, 1);
+    if (integration.waitsForCallback && props.timeoutSeconds === undefined) {
+      throw new Error(`${this} waits for a task token: give it timeoutSeconds (without one it waits up to a year)`);
+    }
     checkInteger(props.heartbeatSeconds, 'heartbeatSeconds', `${this}`, 1);
     if (props.timeoutSeconds !== undefined && props.heartbeatSeconds !== undefined && props.heartbeatSeconds >= props.timeoutSeconds) {
       throw new Error(`${this}: heartbeatSeconds must be smaller than timeoutSeconds`);

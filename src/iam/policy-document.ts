@@ -35,6 +35,9 @@ export const UNSCOPABLE_ACTIONS: ReadonlySet<string> = new Set([
   'ec2:DeleteNetworkInterface',
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
+  // The task token names the task; IAM has no resource for it (the token is the capability).
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
 ]);
 
 export function assertLeastPrivilege(statement: PolicyStatement): void {

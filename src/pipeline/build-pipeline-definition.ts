@@ -3,11 +3,16 @@
  *
  *   MarkCoreRunning -> RunCore -> ReadCoreOutput -> CoreOk?
  *   -> MarkOiRunning -> RunOi -> ReadOiOutput -> OiOk?
- *   -> MarkDeploying -> DeployTools (Map: tool-deployer deploy) -> MarkCompleted -> BuildSucceeded
+ *   -> RecordArtifacts (each bundle hashed from its S3 bytes) -> ArtifactsRecorded? -> KeepReviewedTools
+ *   -> AwaitApproval (.waitForTaskToken; left out when the stage needs no approval)
+ *   -> MarkDeploying -> DeployTools (Map: tool-deployer deploy, approved sha256 only) -> MarkCompleted -> BuildSucceeded
  *   any failure -> MarkFailed -> BuildFailed (the execution ends FAILED)
+ *   rejected, or no decision in time -> MarkRejected -> BuildRejected (FAILED too)
  *
  * The execution input ({buildId, userId, orgId, connectionId?}) stays at `$` throughout: every
- * result goes to its own field (statusUpdate, core, oi, deployed, error), never over `$`.
+ * result goes to its own field (statusUpdate, core, oi, review, deployed, error), never over `$`.
+ * `$.review.tools` is what DeployTools deploys: the recorded artifacts with their hashes, or (with
+ * approval) exactly what build-kickoff's `review` approved, taken from the build item.
  * Each task carries the IAM its call needs; the state machine's role gets `machine.policies()`.
  */
 import type { BuildPhaseName, PhaseDeadline } from '../config';
@@ -15,7 +20,8 @@ import type { ArnFormatter } from '../platform/aws-environment';
 import { Condition } from '../asl/choice-rules';
 import { ECS_TRANSIENT_ERRORS, LAMBDA_TRANSIENT_ERRORS } from '../asl/errors';
 import type { StateGraph } from '../asl/graph';
-import { LAMBDA_PAYLOAD_ONLY, ecsRunTaskSync, lambdaInvoke, s3GetObject } from '../asl/integrations';
+import { customError } from '../asl/errors';
+import { LAMBDA_PAYLOAD_ONLY, ecsRunTaskSync, lambdaInvoke, lambdaInvokeWaitForTaskToken, s3GetObject } from '../asl/integrations';
 import { format, jsonToString, stringToJson } from '../asl/intrinsics';
 import { StateMachine } from '../asl/machine';
 import { jsonPath } from '../asl/paths';
@@ -47,11 +53,17 @@ export interface BuildPipelineProps {
   readonly timeoutSeconds: number;
   /** Tools deployed at once, default 4. */
   readonly deployConcurrency?: number;
+  /** Wait for a person's decision on the exact bundles (StageConfig `build.requireApproval`). */
+  readonly requireApproval: boolean;
+  /** How long that decision may take before the build is rejected (`build.approvalTimeoutHours`). */
+  readonly approvalTimeoutSeconds: number;
 }
 
 /** State names, e.g. to key local handlers in tests (`taskResourceLocalHandlers`). */
 export const BUILD_PIPELINE_STATES = {
-  statusUpdates: ['MarkCoreRunning', 'MarkOiRunning', 'MarkDeploying', 'MarkCompleted', 'MarkFailed'],
+  statusUpdates: ['MarkCoreRunning', 'MarkOiRunning', 'RecordArtifacts', 'MarkDeploying', 'MarkCompleted', 'MarkFailed', 'MarkRejected'],
+  /** The `.waitForTaskToken` task: update-build-status stores its token; build-kickoff `review` answers it. */
+  approvals: ['AwaitApproval'],
   containerRuns: ['RunCore', 'RunOi'],
   outputReads: ['ReadCoreOutput', 'ReadCoreFailure', 'ReadOiOutput', 'ReadOiFailure'],
   toolDeploys: ['DeployTool'],
@@ -64,6 +76,9 @@ export const BUILD_PIPELINE_ERRORS = {
   statusUpdateRejected: 'FABLE.StatusUpdateRejected',
   invalidToolManifest: 'FABLE.InvalidToolManifest',
   toolDeployFailed: 'FABLE.ToolDeployFailed',
+  /** What build-kickoff's `review` sends (SendTaskFailure) when the owner rejects the build. */
+  buildRejected: 'FABLE.BuildRejected',
+  approvalTimedOut: 'FABLE.ApprovalTimedOut',
 } as const;
 
 const DEFAULT_DEPLOY_CONCURRENCY = 4;
@@ -127,14 +142,22 @@ export function buildPipelineDefinition(props: BuildPipelineProps): StateMachine
   const core = containerPhase(sm, failure, props, 'core');
   // A successful OI output must list its tools (an array is all the Map accepts).
   const oi = containerPhase(sm, failure, props, 'oi', [Condition.isPresent('$.oi.output.tools')]);
-  const deploying = markStatus(sm, failure, props, 'MarkDeploying', { status: 'running', phase: 'deploy' });
+  const artifacts = recordArtifacts(sm, failure, props);
+  const deploying = markStatus(sm, failure, props, 'MarkDeploying', { status: 'deploying', phase: 'deploy' });
   const deploy = deployTools(sm, failure, props);
   const completed = markStatus(sm, failure, props, 'MarkCompleted', { status: 'completed', result: { tools: jsonPath('$.deployed') } });
   const succeeded = sm.succeed('BuildSucceeded');
 
   sm.startAt(core.first);
   core.then(oi.first);
-  oi.then(deploying.first);
+  oi.then(artifacts.first);
+  if (props.requireApproval) {
+    const approval = awaitApproval(sm, failure, props);
+    artifacts.then(approval.first);
+    approval.then(deploying.first);
+  } else {
+    artifacts.then(deploying.first);
+  }
   deploying.then(deploy.first);
   deploy.then(completed.first);
   completed.then(succeeded);
@@ -168,6 +191,60 @@ function failureSinks(sm: StateMachine, props: BuildPipelineProps): FailureSinks
   });
   statusRejected.next(markFailed);
   return { markFailed, statusRejected };
+}
+
+/**
+ * Hash the OI output's bundles (update-build-status reads each object and records
+ * `{toolName, s3Key, schema, sha256}` on the build) and keep the result as `$.review`: from here
+ * on a tool is its recorded hash. Recording again (a retried call) gives the same answer.
+ */
+function recordArtifacts(sm: StateMachine, failure: FailureSinks, props: BuildPipelineProps): Step {
+  const task = lambdaTask(sm, 'RecordArtifacts', props.updateBuildStatusFunctionArn, { buildId, artifacts: jsonPath('$.oi.output') }, '$.statusUpdate', props.aws.partition);
+  task.catch({ errors: ALL, next: failure.markFailed, resultPath: '$.error' });
+  const response = '$.statusUpdate.Payload';
+  const recorded = sm.choice('ArtifactsRecorded?');
+  const keep = sm.pass('KeepReviewedTools', { parameters: { tools: jsonPath(`${response}.tools`) }, resultPath: '$.review' });
+  task.next(recorded);
+  recorded
+    .when(Condition.and(Condition.isPresent(`${response}.success`), Condition.booleanEquals(`${response}.success`, true), Condition.isPresent(`${response}.tools`)), keep)
+    .otherwise(failure.statusRejected);
+  return { first: task, then: (next) => keep.next(next) };
+}
+
+/**
+ * Wait for the owner's decision: update-build-status moves the build to `awaiting_approval`, keeps
+ * the task token on it and sends `build_review`; build-kickoff `review` answers with the approved
+ * tools (taken from the build item, hashes included) or fails the task with FABLE.BuildRejected.
+ * No answer in time rejects the build too. Only Lambda service errors are retried: a retry is a
+ * new token, which update-build-status stores in place of the old one.
+ */
+function awaitApproval(sm: StateMachine, failure: FailureSinks, props: BuildPipelineProps): Step {
+  const wait = sm
+    .task(
+      'AwaitApproval',
+      lambdaInvokeWaitForTaskToken({
+        partition: props.aws.partition,
+        functionArn: props.updateBuildStatusFunctionArn,
+        payload: (taskToken) => ({ buildId, status: 'awaiting_approval', taskToken }),
+      }),
+      { resultPath: '$.review', timeoutSeconds: props.approvalTimeoutSeconds },
+    )
+    .retry(LAMBDA_SERVICE_RETRY);
+
+  const markRejected = lambdaTask(sm, 'MarkRejected', props.updateBuildStatusFunctionArn, { buildId, status: 'rejected', error: jsonPath('$.error') }, '$.statusUpdate', props.aws.partition);
+  const buildRejected = sm.fail('BuildRejected', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  // Like MarkFailed: whatever it answers (CONFLICT when review already recorded the rejection), the execution ends rejected.
+  markRejected.catch({ errors: ALL, next: buildRejected, resultPath: '$.markRejectedError' }).next(buildRejected);
+  const timedOut = sm.pass('ApprovalTimedOut', {
+    parameters: { Error: BUILD_PIPELINE_ERRORS.approvalTimedOut, Cause: `no decision within ${props.approvalTimeoutSeconds / 3600} hours` },
+    resultPath: '$.error',
+  });
+  timedOut.next(markRejected);
+  wait
+    .catch({ errors: ['States.Timeout'], next: timedOut, resultPath: '$.error' })
+    .catch({ errors: [customError(BUILD_PIPELINE_ERRORS.buildRejected)], next: markRejected, resultPath: '$.error' })
+    .catch({ errors: ALL, next: failure.markFailed, resultPath: '$.error' });
+  return { first: wait, then: (next) => wait.next(next) };
 }
 
 /**
@@ -286,7 +363,8 @@ function deployTools(sm: StateMachine, failure: FailureSinks, props: BuildPipeli
   const map = sm.map(
     'DeployTools',
     {
-      itemsPath: '$.oi.output.tools',
+      // The recorded (and, with approval, approved) tools: each carries the sha256 it may be deployed with.
+      itemsPath: '$.review.tools',
       itemSelector: {
         tool: jsonPath('$$.Map.Item.Value'),
         orgId: jsonPath('$.orgId'),
@@ -317,6 +395,7 @@ function deployIteration(items: StateGraph, props: BuildPipelineProps): State {
       payload: {
         toolName: jsonPath('$.tool.toolName'),
         s3Key: jsonPath('$.tool.s3Key'),
+        sha256: jsonPath('$.tool.sha256'),
         schema: jsonPath('$.tool.schema'),
         orgId: jsonPath('$.orgId'),
         userId: jsonPath('$.userId'),
@@ -347,7 +426,15 @@ function deployIteration(items: StateGraph, props: BuildPipelineProps): State {
   const present = (path: string) => Condition.isPresent(path);
   valid
     .when(
-      Condition.and(present('$.tool.toolName'), Condition.isString('$.tool.toolName'), present('$.tool.s3Key'), Condition.isString('$.tool.s3Key'), present('$.tool.schema')),
+      Condition.and(
+        present('$.tool.toolName'),
+        Condition.isString('$.tool.toolName'),
+        present('$.tool.s3Key'),
+        Condition.isString('$.tool.s3Key'),
+        present('$.tool.sha256'),
+        Condition.isString('$.tool.sha256'),
+        present('$.tool.schema'),
+      ),
       deploy,
     )
     .otherwise(invalid);

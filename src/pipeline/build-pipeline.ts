@@ -35,6 +35,7 @@ export class BuildPipeline extends Construct {
     super(scope, id);
     const stage = FableStage.of(this);
     const { config } = stage;
+    const approvalTimeoutSeconds = config.build.approvalTimeoutHours * 3600;
 
     this.updateBuildStatus = new NodeLambda(this, 'update-build-status', {
       name: 'update-build-status',
@@ -59,7 +60,10 @@ export class BuildPipeline extends Construct {
       securityGroupIds: [props.securityGroups.buildTask.id],
       artifactsBucket: props.artifacts.name,
       phases: config.phases,
-      timeoutSeconds: config.build.pipelineTimeoutSeconds,
+      requireApproval: config.build.requireApproval,
+      approvalTimeoutSeconds: approvalTimeoutSeconds,
+      // The build's own working time, plus however long a person may take to decide.
+      timeoutSeconds: config.build.pipelineTimeoutSeconds + (config.build.requireApproval ? approvalTimeoutSeconds : 0),
     });
     this.stateMachine = new BuildStateMachine(this, 'state-machine', { definition });
     this.buildKickoff = new NodeLambda(this, 'build-kickoff', {

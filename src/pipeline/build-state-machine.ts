@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import type { StateMachineBinding } from '../../lambdas/shared/contract';
+import type { StateMachineAction, StateMachineBinding } from '../../lambdas/shared/contract';
 import { FableStage } from '../stage/fable-stage';
 import { FableRole } from '../iam/fable-role';
 import { LogGroup } from '../observability/log-group';
@@ -36,12 +36,15 @@ export class BuildStateMachine extends Construct implements BindingProvider<Stat
   readonly stateMachine: SfnStateMachine;
   readonly role: FableRole;
   readonly logGroup: LogGroup;
+  /** `fable-<stage>-build-pipeline`: its executions are `execution:<name>:<execution name>`. */
+  readonly name: string;
 
   constructor(scope: Construct, id: string, props: BuildStateMachineProps) {
     super(scope, id);
     const stage = FableStage.of(this);
     const component = 'build-pipeline';
     const name = stage.name(component);
+    this.name = name;
 
     this.role = new FableRole(this, 'role', {
       name: stage.iamName(component),
@@ -77,11 +80,24 @@ export class BuildStateMachine extends Construct implements BindingProvider<Stat
     return this.stateMachine.arn;
   }
 
-  /** The state machine's ARN, and the right to start its executions (and nothing else in Step Functions). */
+  /**
+   * The state machine's ARN, and exactly the actions the binding names: StartExecution on the
+   * machine, StopExecution on its executions (`execution:<name>:*`), and the task-token callbacks,
+   * which IAM cannot scope (the token is the capability).
+   */
   resolveBinding(binding: StateMachineBinding): ResolvedBinding {
+    const on = (actions: readonly StateMachineAction[], resource: string) => {
+      const named = binding.actions.filter((action) => actions.includes(action));
+      return named.length === 0 ? [] : [{ actions: named.map((action) => `states:${action}`), resources: [resource] }];
+    };
+    const stage = FableStage.of(this);
     return {
       value: this.arn,
-      statements: [{ actions: binding.actions.map((action) => `states:${action}`), resources: [this.stateMachine.arn] }],
+      statements: [
+        ...on(['StartExecution'], this.stateMachine.arn),
+        ...on(['StopExecution'], stage.env.arn({ service: 'states', resource: `execution:${this.name}:*` })),
+        ...on(['SendTaskSuccess', 'SendTaskFailure'], '*'),
+      ],
     };
   }
 }

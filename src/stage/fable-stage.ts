@@ -139,6 +139,8 @@ export class FableStage extends Construct {
         return String(this.config.logRetentionDays);
       case 'lambdaRuntime':
         return LAMBDA_RUNTIME;
+      case 'buildsPaused':
+        return String(this.config.build.paused);
       case 'allowAnonymous':
         return String(this.config.auth.allowAnonymous);
       case 'stage':

@@ -24,6 +24,7 @@ beforeAll(async () => {
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
   Object.assign(process.env, quotaEnvironment(dynamo), { BUILD_SLOT_SECONDS: '7200' });
+  process.env.BUILDS_PAUSED = 'false';
 });
 afterAll(async () => {
   dynamoDocumentClient().destroy();
@@ -100,7 +101,7 @@ describe('build-kickoff handler', () => {
   test.each([
     ['no event', undefined, 'event is required'],
     ['an event that is not an object', 'start', 'event must be an object'],
-    ['an unknown action', { action: 'cancel', payload: {} }, 'action must be one of start, status'],
+    ['an unknown action', { action: 'delete', payload: {} }, 'action must be one of start, status, review, cancel'],
     ['no payload', { action: 'start' }, 'payload is required'],
     ['no request', { action: 'start', payload: { ...OWNER } }, 'payload.request is required'],
     ['a start without the caller\'s identity', { action: 'start', payload: { request: 'r' } }, 'payload.userId is required'],

@@ -45,6 +45,7 @@ function deps(limits: Partial<QuotaLimits> = {}): KickoffDeps {
     sfn,
     artifactsBucket: 'fable-test-artifacts-123456789012',
     stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline',
+    pausedByDefault: false,
     audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
     quotas: testQuotas(dynamo, { limits, refusals }),
     buildSlotSeconds: SLOT_SECONDS,
@@ -74,13 +75,14 @@ const slots = async (orgId: string) =>
 const eventsOf = async (orgId: string, type: string) =>
   (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((e) => e.orgId === orgId && e.type === type);
 
-const finish = (buildId: string, status: 'running' | 'completed' | 'failed') =>
+const finish = (buildId: string, status: 'running' | 'failed') =>
   updateBuildStatus(
     {
       builds: { dynamo: dynamo.doc, tableName: dynamo.tableName('builds') },
       sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
       audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
       quotas: { dynamo: dynamo.doc, tableName: dynamo.tableName('quotas') },
+      artifacts: { s3, bucket: 'fable-test-artifacts-123456789012' },
       now: () => clock,
     },
     { buildId, status, ...(status === 'running' ? { phase: 'core' as const } : {}) },
@@ -122,7 +124,8 @@ describe('build-kickoff: concurrent builds per org', () => {
 
     await finish(first.buildId, 'running');
     expect((await start(d, 'u-3', 'org-release')).success).toBe(false);
-    await finish(first.buildId, 'completed');
+    // Completing needs a reviewed deploy (update-build-status tests); any final status releases alike.
+    await finish(first.buildId, 'failed');
     expect(await slots('org-release')).toEqual({ [second.buildId]: expect.any(Number) });
     const third = await start(d, 'u-3', 'org-release');
     expect(third).toMatchObject({ success: true, status: 'pending' });
@@ -207,7 +210,7 @@ describe('build-kickoff: builds per user per day', () => {
 
 describe('isFinalBuildStatus', () => {
   it('is true for the statuses a build ends in, and false while it is under way', () => {
-    for (const status of ['completed', 'failed']) expect(isFinalBuildStatus(status)).toBe(true);
-    for (const status of ['pending', 'running']) expect(isFinalBuildStatus(status)).toBe(false);
+    for (const status of ['completed', 'failed', 'rejected', 'cancelled']) expect(isFinalBuildStatus(status)).toBe(true);
+    for (const status of ['pending', 'running', 'awaiting_approval', 'deploying']) expect(isFinalBuildStatus(status)).toBe(false);
   });
 });

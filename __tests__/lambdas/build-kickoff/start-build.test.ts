@@ -39,6 +39,7 @@ function deps(auditTable = dynamo.tableName('audit')): KickoffDeps {
     sfn,
     artifactsBucket: BUCKET,
     stateMachineArn: STATE_MACHINE_ARN,
+    pausedByDefault: false,
     audit: { dynamo: dynamo.doc, tableName: auditTable },
     quotas: testQuotas(dynamo, { auditTable }),
     buildSlotSeconds: 7200,

@@ -103,7 +103,7 @@ const invokedPayload = (index = 0) => JSON.parse(Buffer.from(lambda.commandCalls
 describe('router: frame validation', () => {
   it.each([
     ['malformed JSON', '{"type": "message", "content": ', 'frame is not valid JSON'],
-    ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message, data_request'],
+    ['an unknown type', '{"type":"shout","content":"hi","requestId":"r-1"}', 'type must be one of ping, message, data_request, review_build, cancel_build'],
     ['blank content', '{"type":"message","content":"   "}', 'content must not be blank'],
     ['a malformed requestId', '{"type":"message","content":"hi","requestId":"has space"}', 'requestId must be 1-64 letters, digits, "_" or "-"'],
     ['a JSON array', '[1,2]', 'frame must be an object'],
@@ -396,6 +396,55 @@ describe('router: data requests', () => {
 
   it('refuses a data request from a connection the table does not know, without invoking user-data', async () => {
     expect(await receive('{"type":"data_request","action":"erase","requestId":"r-2"}', 'conn-unknown')).toEqual({ statusCode: 403 });
+    expect(lambda.calls()).toHaveLength(0);
+  });
+});
+
+describe('router: build reviews and cancels', () => {
+  const BUILD_ID = '0b6f3c8e-2d4a-4e1f-9a7b-5c3d2e1f0a9b';
+
+  it('hands a review to build-kickoff with the caller from the connection record (never the frame) and answers build_status', async () => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: BUILD_ID, status: 'rejected' }));
+    const frame = { type: 'review_build', buildId: BUILD_ID, decision: 'reject', reason: 'Too broad', requestId: 'rev-1', userId: 'someone-else' };
+    expect(await receive(JSON.stringify(frame))).toEqual({ statusCode: 200 });
+
+    expect(lambda.commandCalls(InvokeCommand).map((c) => [c.args[0].input.FunctionName, c.args[0].input.InvocationType])).toEqual([
+      ['fable-test-build-kickoff', 'RequestResponse'],
+    ]);
+    expect(invokedPayload()).toEqual({
+      action: 'review',
+      payload: { buildId: BUILD_ID, decision: 'reject', reason: 'Too broad', caller: { userId: 'user-1', orgId: 'org-1', orgRole: 'admin', groups: ['admins'] } },
+    });
+    expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'build_status', requestId: 'rev-1', payload: { buildId: BUILD_ID, status: 'rejected' } }]);
+    expect(bedrock.calls()).toHaveLength(0);
+  });
+
+  it('hands a cancel to build-kickoff and tells the client the build is cancelled', async () => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: true, buildId: BUILD_ID, status: 'cancelled' }));
+    expect(await receive(JSON.stringify({ type: 'cancel_build', buildId: BUILD_ID, requestId: 'stop-1' }))).toEqual({ statusCode: 200 });
+    expect(invokedPayload()).toEqual({
+      action: 'cancel',
+      payload: { buildId: BUILD_ID, caller: { userId: 'user-1', orgId: 'org-1', orgRole: 'admin', groups: ['admins'] } },
+    });
+    expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'build_status', requestId: 'stop-1', payload: { buildId: BUILD_ID, status: 'cancelled' } }]);
+  });
+
+  it.each([
+    ['FORBIDDEN', `Only the owner of build ${BUILD_ID} or an admin of its organization may do this`],
+    ['NOT_FOUND', `Build ${BUILD_ID} not found`],
+  ])("passes build-kickoff's %s to the client", async (code, message) => {
+    lambda.on(InvokeCommand).resolves(invokeResult({ success: false, error: { code, message } }));
+    expect(await receive(JSON.stringify({ type: 'cancel_build', buildId: BUILD_ID, requestId: 'stop-2' }))).toEqual({ statusCode: 502 });
+    expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'error', requestId: 'stop-2', payload: { code, message } }]);
+  });
+
+  it.each([
+    ['a buildId that is not a UUID', '{"type":"cancel_build","buildId":"b-1"}', 'buildId must be a UUID'],
+    ['an unknown decision', `{"type":"review_build","buildId":"${BUILD_ID}","decision":"maybe"}`, 'decision must be one of approve, reject'],
+    ['a review without a decision', `{"type":"review_build","buildId":"${BUILD_ID}"}`, 'decision must be one of approve, reject'],
+  ])('answers %s with BAD_REQUEST and invokes nothing', async (_, body, message) => {
+    expect(await receive(body)).toEqual({ statusCode: 400 });
+    expect(framesSent()[0].payload).toEqual({ code: 'BAD_REQUEST', message });
     expect(lambda.calls()).toHaveLength(0);
   });
 });

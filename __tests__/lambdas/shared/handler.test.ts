@@ -11,6 +11,7 @@ const ENV = {
   BUILDS_TABLE: 'fable-test-builds',
   ARTIFACTS_BUCKET: 'bucket',
   STATE_MACHINE_ARN: 'arn:sm',
+  BUILDS_PAUSED: 'false',
   AUDIT_TABLE: 'fable-test-audit',
   QUOTAS_TABLE: 'fable-test-quotas',
   QUOTA_LIMITS: '{}',
@@ -39,7 +40,7 @@ describe('lambdaHandler', () => {
     const invoke = jest.fn(async () => 'answered');
     const handler = lambdaHandler('build-kickoff', (env) => env, invoke);
     await expect(handler({})).rejects.toThrow(
-      'build-kickoff: missing environment variables STAGE, LOG_LEVEL, BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, AUDIT_TABLE, QUOTAS_TABLE, QUOTA_LIMITS, BUILD_SLOT_SECONDS',
+      'build-kickoff: missing environment variables STAGE, LOG_LEVEL, BUILDS_TABLE, ARTIFACTS_BUCKET, STATE_MACHINE_ARN, BUILDS_PAUSED, AUDIT_TABLE, QUOTAS_TABLE, QUOTA_LIMITS, BUILD_SLOT_SECONDS',
     );
     expect(invoke).not.toHaveBeenCalled();
     Object.assign(process.env, ENV);

@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
 import { handler } from '../../../lambdas/tool-deployer/index';
 import { FakeLambda } from '../../helpers/fake-lambda';
-import { deployPayload, ROLE_ARN, BUCKET } from '../../helpers/tool-deployer-harness';
+import { deployPayload, ROLE_ARN, BUCKET, serveBundles } from '../../helpers/tool-deployer-harness';
+import { S3Client } from '@aws-sdk/client-s3';
 import { TELEMETRY_ENV } from '../../helpers/telemetry';
 
 const ENV = {
@@ -24,6 +25,8 @@ let lambda: FakeLambda;
 /** The handler's own CloudWatch Logs client. */
 const logs = mockClient(CloudWatchLogsClient);
 logs.on(CreateLogGroupCommand).resolves({}).on(PutRetentionPolicyCommand).resolves({});
+/** The handler's own S3 client, reading the bundles it hashes. */
+const s3 = serveBundles(mockClient(S3Client), BUCKET, new Map());
 beforeAll(async () => {
   dynamo = await startDynamoLocal();
   lambda = new FakeLambda(true);
@@ -34,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   lambda.mock.restore();
   logs.restore();
+  s3.restore();
   for (const key of Object.keys(ENV)) delete process.env[key];
   await dynamo.stop();
 });

@@ -22,6 +22,7 @@ beforeAll(async () => {
   process.env.WEBSOCKET_ENDPOINT = 'https://abc123.execute-api.us-west-2.amazonaws.com/test';
   process.env.AUDIT_TABLE = dynamo.tableName('audit');
   process.env.QUOTAS_TABLE = dynamo.tableName('quotas');
+  process.env.ARTIFACTS_BUCKET = 'fable-test-artifacts-123456789012';
   await dynamo.doc.send(
     new PutCommand({
       TableName: dynamo.tableName('builds'),
@@ -38,8 +39,8 @@ describe('update-build-status handler', () => {
   test.each([
     ['no event', null, 'event must be an object'],
     ['a buildId that is not a UUID', { buildId: 'abc', status: 'running' }, 'buildId must be a UUID'],
-    ['status pending', { buildId: BUILD_ID, status: 'pending' }, 'status must be one of running, completed, failed'],
-    ['an unknown status', { buildId: BUILD_ID, status: 'done' }, 'status must be one of running, completed, failed'],
+    ['status pending', { buildId: BUILD_ID, status: 'pending' }, 'status must be one of running, awaiting_approval, deploying, completed, failed, rejected, cancelled'],
+    ['an unknown status', { buildId: BUILD_ID, status: 'done' }, 'status must be one of running, awaiting_approval, deploying, completed, failed, rejected, cancelled'],
     ['an unknown phase', { buildId: BUILD_ID, status: 'running', phase: 'test' }, 'phase must be one of core, oi, deploy'],
   ])('rejects %s with BAD_REQUEST and changes nothing', async (_label, event, message) => {
     expect(await handler(event)).toEqual({ success: false, error: { code: 'BAD_REQUEST', message } });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
@@ -21,33 +22,52 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.stop());
 
-type Current = { status: BuildStatus; phase?: BuildPhase };
-type Update = Pick<StatusUpdate, 'status' | 'phase'>;
+type Current = { status: BuildStatus; phase?: BuildPhase } & Record<string, unknown>;
+type Update = Pick<StatusUpdate, 'status' | 'phase' | 'taskToken' | 'error'>;
 
+const REVIEW = { tools: [], summary: 'A dice tool', recordedAt: '2026-01-01T00:00:00.000Z' };
+const APPROVED = { decision: 'approve', by: 'user:owner', at: '2026-01-01T00:00:00.000Z' };
 const CURRENT: Record<string, Current> = {
   pending: { status: 'pending' },
   'running core': { status: 'running', phase: 'core' },
   'running oi': { status: 'running', phase: 'oi' },
-  'running deploy': { status: 'running', phase: 'deploy' },
+  'running oi, artifacts recorded': { status: 'running', phase: 'oi', review: REVIEW },
+  awaiting_approval: { status: 'awaiting_approval', phase: 'oi', review: REVIEW, approvalToken: 'old-token' },
+  'awaiting_approval, approved': { status: 'awaiting_approval', phase: 'oi', review: REVIEW, approvalToken: 'old-token', decision: APPROVED },
+  deploying: { status: 'deploying', phase: 'deploy', review: REVIEW, decision: APPROVED },
   completed: { status: 'completed', phase: 'deploy' },
   failed: { status: 'failed', phase: 'core' },
+  rejected: { status: 'rejected', phase: 'oi', review: REVIEW },
+  cancelled: { status: 'cancelled', phase: 'core' },
 };
 const UPDATES: Record<string, Update> = {
   'running core': { status: 'running', phase: 'core' },
   'running oi': { status: 'running', phase: 'oi' },
   'running deploy': { status: 'running', phase: 'deploy' },
   'running (no phase)': { status: 'running' },
+  awaiting_approval: { status: 'awaiting_approval', taskToken: 'new-token' },
+  deploying: { status: 'deploying', phase: 'deploy' },
   completed: { status: 'completed' },
-  failed: { status: 'failed', error: 'boom' } as Update,
+  failed: { status: 'failed', error: 'boom' },
+  rejected: { status: 'rejected', error: 'FABLE.ApprovalTimedOut: no decision within 24 hours' },
+  cancelled: { status: 'cancelled' },
 };
+const ENDINGS = ['failed', 'rejected', 'cancelled'];
 /** current -> the updates it accepts; every other pair is a CONFLICT. */
 const ALLOWED: Record<string, string[]> = {
-  pending: ['running core', 'running oi', 'running deploy', 'running (no phase)', 'failed'],
-  'running core': ['running oi', 'running deploy', 'completed', 'failed'],
-  'running oi': ['running deploy', 'completed', 'failed'],
-  'running deploy': ['completed', 'failed'],
+  pending: ['running core', 'running oi', 'running deploy', 'running (no phase)', ...ENDINGS],
+  'running core': ['running oi', 'running deploy', ...ENDINGS],
+  // Nothing to review or deploy before the artifacts are recorded.
+  'running oi': ['running deploy', ...ENDINGS],
+  'running oi, artifacts recorded': ['running deploy', 'awaiting_approval', 'deploying', ...ENDINGS],
+  // Re-entered by a retried AwaitApproval (a new token); deploying only once approved.
+  awaiting_approval: ['awaiting_approval', ...ENDINGS],
+  'awaiting_approval, approved': ['deploying', ...ENDINGS],
+  deploying: ['completed', ...ENDINGS],
   completed: [],
   failed: [],
+  rejected: [],
+  cancelled: [],
 };
 
 const cases = Object.keys(CURRENT).flatMap((current) =>
@@ -89,6 +109,7 @@ test.each(cases)('%s + update %s -> allowed: %s', async (currentName, updateName
         sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
         audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
         quotas: { dynamo: dynamo.doc, tableName: dynamo.tableName('quotas') },
+        artifacts: { s3: new S3Client({ region: 'us-west-2' }), bucket: 'unused' },
         now: () => new Date('2026-02-02T00:00:00.000Z'),
       },
       update,
@@ -104,6 +125,9 @@ test.each(cases)('%s + update %s -> allowed: %s', async (currentName, updateName
       notified: { sent: 0, gone: 0, failed: 0 },
     });
     expect(after).toMatchObject({ status: update.status, updatedAt: '2026-02-02T00:00:00.000Z' });
+    // The task token is kept exactly while a decision is awaited, and it is the newest one.
+    if (update.status === 'awaiting_approval') expect(after?.approvalToken).toBe('new-token');
+    else expect(after).not.toHaveProperty('approvalToken');
   } else {
     expect(response).toEqual({
       success: false,

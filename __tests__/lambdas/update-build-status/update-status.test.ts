@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiServiceException,
@@ -9,14 +9,20 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynamoLocal, type LocalDynamo } from '../../../scripts/local/dynamodb-local';
-import { updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
+import { recordBuildArtifacts, updateBuildStatus, type UpdateStatusDeps } from '../../../lambdas/update-build-status/update-status';
+import { recordArtifactsEvent } from '../../../lambdas/shared/contract';
 import { MAX_ERROR_CHARS, MAX_RESULT_BYTES, statusUpdate } from '../../../lambdas/update-build-status/status-update';
 import { parseInput } from '../../../lambdas/shared/validation';
 import { respond } from '../../../lambdas/shared/responses';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { captureOutput } from '../../helpers/telemetry';
+import { FakeS3 } from '../../helpers/fake-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 
 let dynamo: LocalDynamo;
+const BUCKET = 'fable-test-artifacts-123456789012';
+const s3 = new S3Client({ region: 'us-west-2' });
+const bucket = new FakeS3(BUCKET, mockClient(s3));
 const websocket = new ApiGatewayManagementApiClient({ region: 'us-west-2', endpoint: 'https://example.com/test' });
 const websocketMock = mockClient(websocket);
 let clock: Date;
@@ -35,6 +41,7 @@ const deps = (overrides: Partial<UpdateStatusDeps> = {}): UpdateStatusDeps => ({
   sender: { dynamo: dynamo.doc, websocket, connectionsTable: dynamo.tableName('connections') },
   audit: { dynamo: dynamo.doc, tableName: dynamo.tableName('audit') },
   quotas: { dynamo: dynamo.doc, tableName: dynamo.tableName('quotas') },
+  artifacts: { s3: bucket.mock as unknown as S3Client, bucket: BUCKET },
   now: () => clock,
   ...overrides,
 });
@@ -67,6 +74,18 @@ async function connect(connectionId: string, userId: string) {
   await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName('connections'), Item: { connectionId, userId, orgId: 'default' } }));
 }
 
+/** What RecordArtifacts leaves on a build once the OI phase succeeded (a review to approve or deploy). */
+async function recordReview(buildId: string): Promise<void> {
+  await dynamo.doc.send(
+    new UpdateCommand({
+      TableName: dynamo.tableName('builds'),
+      Key: key(buildId),
+      UpdateExpression: 'SET review = :review',
+      ExpressionAttributeValues: { ':review': { tools: [], summary: 'Nothing yet', recordedAt: '2026-03-01T10:40:00.000Z' } },
+    }),
+  );
+}
+
 const at = (iso: string) => {
   clock = new Date(iso);
 };
@@ -78,8 +97,9 @@ describe('recording a build moving through its phases', () => {
     expect(await update({ buildId, status: 'running', phase: 'core' })).toMatchObject({ success: true });
     at('2026-03-01T10:20:00.000Z');
     await update({ buildId, status: 'running', phase: 'oi' });
+    await recordReview(buildId);
     at('2026-03-01T10:50:00.000Z');
-    await update({ buildId, status: 'running', phase: 'deploy' });
+    await update({ buildId, status: 'deploying', phase: 'deploy' });
     at('2026-03-01T10:51:00.000Z');
     const tools = [{ toolName: 'dice', functionName: 'fable-test-tool-dice', version: 1 }];
     expect(await update({ buildId, status: 'completed', result: { tools } })).toEqual({
@@ -181,7 +201,8 @@ describe('the audit trail', () => {
   test('a completed build is recorded once as build_completed by the pipeline; running steps are not events', async () => {
     const buildId = await pendingBuild('owner-1');
     await update({ buildId, status: 'running', phase: 'core' });
-    await update({ buildId, status: 'running', phase: 'deploy' });
+    await recordReview(buildId);
+    await update({ buildId, status: 'deploying', phase: 'deploy' });
     at('2026-03-01T10:51:00.000Z');
     await update({ buildId, status: 'completed', result: { tools: [] } });
     // The pipeline's retry of a step that succeeded is a CONFLICT and records nothing more.
@@ -211,7 +232,9 @@ describe('the audit trail', () => {
 
   test('a final status throttled past the client retries is neither stored nor recorded; the pipeline retry records it once', async () => {
     const buildId = await pendingBuild('owner-3');
-    await update({ buildId, status: 'running', phase: 'deploy' });
+    await update({ buildId, status: 'running', phase: 'oi' });
+    await recordReview(buildId);
+    await update({ buildId, status: 'deploying', phase: 'deploy' });
     const send = dynamo.doc.send.bind(dynamo.doc);
     const throttled = jest.spyOn(dynamo.doc, 'send').mockImplementation(((command: unknown) =>
       command instanceof TransactWriteCommand
@@ -222,7 +245,7 @@ describe('the audit trail', () => {
     } finally {
       throttled.mockRestore();
     }
-    expect(await read(buildId)).toMatchObject({ status: 'running' });
+    expect(await read(buildId)).toMatchObject({ status: 'deploying' });
     expect(await eventsOf(buildId)).toEqual([]);
 
     expect(await update({ buildId, status: 'completed' })).toMatchObject({ success: true });
@@ -292,5 +315,132 @@ describe('notifying the user', () => {
     expect(output.logs()).toContainEqual(
       expect.objectContaining({ level: 'WARN', message: 'could not notify connection', buildId, error: { name: 'ForbiddenException', message: 'ForbiddenException' } }),
     );
+  });
+});
+
+describe('the artifacts a person reviews', () => {
+  const record = (event: unknown) => respond(async () => recordBuildArtifacts(deps(), parseInput(recordArtifactsEvent, event)));
+  const schema = (name: string) => ({ name, description: `The ${name} tool`, inputSchema: { type: 'object', properties: { sides: { type: 'integer' } } } });
+  const sha = (body: string) => createHash('sha256').update(body).digest('hex');
+  const frames = (connectionId: string) =>
+    websocketMock
+      .commandCalls(PostToConnectionCommand)
+      .filter((c) => c.args[0].input.ConnectionId === connectionId)
+      .map((c) => JSON.parse(Buffer.from(c.args[0].input.Data as Uint8Array).toString('utf8')));
+
+  async function afterOi(userId: string): Promise<string> {
+    const buildId = await pendingBuild(userId);
+    await update({ buildId, status: 'running', phase: 'oi' });
+    return buildId;
+  }
+
+  test('hashes each bundle from its bytes in S3 (never from its key) and records them on the build', async () => {
+    const buildId = await afterOi('reviewer-1');
+    // The key claims one hash; the bytes have another. The bytes win.
+    const key = `tools/dice/${'0'.repeat(64)}.zip`;
+    bucket.put(key, 'the dice bundle');
+    at('2026-03-01T10:45:00.000Z');
+    const tools = [{ toolName: 'dice', s3Key: key, schema: schema('dice') }];
+
+    expect(await record({ buildId, artifacts: { status: 'success', tools, summary: 'Rolls dice' } })).toEqual({
+      success: true,
+      tools: [{ ...tools[0], sha256: sha('the dice bundle') }],
+    });
+    expect((await read(buildId))?.review).toEqual({
+      tools: [{ ...tools[0], sha256: sha('the dice bundle') }],
+      summary: 'Rolls dice',
+      recordedAt: '2026-03-01T10:45:00.000Z',
+    });
+  });
+
+  test.each([
+    ['a bundle outside its own tool folder', [{ toolName: 'dice', s3Key: 'tools/coin/a.zip', schema: schema('dice') }], "dice's bundle must be under tools/dice/"],
+    ['a bundle that does not exist', [{ toolName: 'dice', s3Key: 'tools/dice/missing.zip', schema: schema('dice') }], 'Bundle tools/dice/missing.zip does not exist'],
+    [
+      'the same tool twice',
+      [
+        { toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: schema('dice') },
+        { toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: schema('dice') },
+      ],
+      'artifacts.tools names a tool twice',
+    ],
+  ])('refuses %s with BAD_REQUEST and records nothing', async (_label, tools, message) => {
+    bucket.put('tools/dice/a.zip', 'bytes');
+    const buildId = await afterOi('reviewer-2');
+    expect(await record({ buildId, artifacts: { tools } })).toEqual({ success: false, error: { code: 'BAD_REQUEST', message } });
+    expect(await read(buildId)).not.toHaveProperty('review');
+  });
+
+  test('no recording once a decision was made: CONFLICT, and the reviewed record stays', async () => {
+    const buildId = await afterOi('reviewer-3');
+    bucket.put('tools/dice/a.zip', 'first bytes');
+    await record({ buildId, artifacts: { tools: [{ toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: schema('dice') }] } });
+    await dynamo.doc.send(
+      new UpdateCommand({ TableName: dynamo.tableName('builds'), Key: key(buildId), UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'decision' }, ExpressionAttributeValues: { ':d': { decision: 'approve' } } }),
+    );
+    const before = await read(buildId);
+    bucket.put('tools/dice/a.zip', 'swapped bytes');
+    expect(await record({ buildId, artifacts: { tools: [{ toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: schema('dice') }] } })).toMatchObject({
+      success: false,
+      error: { code: 'CONFLICT' },
+    });
+    expect(await read(buildId)).toEqual(before);
+  });
+
+  test('awaiting approval keeps the task token and sends the owner build_review with each bundle by its hash', async () => {
+    const userId = `user-${randomUUID()}`;
+    const buildId = await afterOi(userId);
+    await connect(`review-${buildId}`, userId);
+    bucket.put('tools/dice/a.zip', 'dice bytes');
+    await record({ buildId, artifacts: { tools: [{ toolName: 'dice', s3Key: 'tools/dice/a.zip', schema: schema('dice') }], summary: 'Rolls dice' } });
+
+    expect(await update({ buildId, status: 'awaiting_approval', taskToken: 'token-1' })).toMatchObject({
+      success: true,
+      build: { buildId, status: 'awaiting_approval', phase: 'oi' },
+    });
+    expect(await read(buildId)).toMatchObject({ status: 'awaiting_approval', approvalToken: 'token-1' });
+    expect(frames(`review-${buildId}`)).toEqual([
+      { type: 'build_status', payload: { buildId, status: 'awaiting_approval', phase: 'oi' } },
+      {
+        type: 'build_review',
+        payload: {
+          buildId,
+          tools: [{ toolName: 'dice', sha256: sha('dice bytes'), description: 'The dice tool', inputSchema: schema('dice').inputSchema }],
+          summary: 'Rolls dice',
+        },
+      },
+    ]);
+  });
+
+  test('awaiting approval needs the task token, and only that status carries one', async () => {
+    const buildId = await afterOi('reviewer-4');
+    expect(await update({ buildId, status: 'awaiting_approval' })).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
+    expect(await update({ buildId, status: 'failed', taskToken: 'token-x' })).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
+    expect((await read(buildId))?.status).toBe('running');
+  });
+
+  test('the pipeline rejecting a build (its approval timed out) records build_rejected as a timeout and drops the token', async () => {
+    const buildId = await afterOi('reviewer-5');
+    await recordReview(buildId);
+    await update({ buildId, status: 'awaiting_approval', taskToken: 'token-2' });
+    at('2026-03-02T10:45:00.000Z');
+    await update({ buildId, status: 'rejected', error: { Error: 'FABLE.ApprovalTimedOut', Cause: 'no decision within 24 hours' } });
+
+    const item = await read(buildId);
+    expect(item).toMatchObject({ status: 'rejected', rejectedAt: '2026-03-02T10:45:00.000Z', error: 'FABLE.ApprovalTimedOut: no decision within 24 hours' });
+    expect(item).not.toHaveProperty('approvalToken');
+    const events = (await auditEvents(dynamo.doc, dynamo.tableName('audit'))).filter((event) => event.target === `build:${buildId}`);
+    expect(events).toEqual([
+      storedEvent({
+        type: 'build_rejected',
+        orgId: 'default',
+        userId: 'reviewer-5',
+        actor: 'service:build-pipeline',
+        target: `build:${buildId}`,
+        outcome: 'failure',
+        detail: { phase: 'oi', reason: 'approval_timeout' },
+        at: '2026-03-02T10:45:00.000Z',
+      }),
+    ]);
   });
 });

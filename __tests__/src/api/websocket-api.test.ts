@@ -1,5 +1,6 @@
 import { TerraformOutput } from 'cdktf';
 import { NodeLambda } from '../../../src/compute/node-lambda';
+import { ArtifactsBucket } from '../../../src/data/artifacts-bucket';
 import { FableTables } from '../../../src/data/tables';
 import { ACCESS_LOG_FORMAT, WebSocketApi } from '../../../src/api/websocket-api';
 import { UserPool } from '../../../src/identity/user-pool';
@@ -19,7 +20,8 @@ beforeAll(() => {
   api.authorizeConnect(door);
   api.addLambdaRoute('$connect', fn);
   api.addLambdaRoute('$disconnect', fn);
-  // A Lambda that binds to the API (WEBSOCKET_ENDPOINT) to push frames.
+  // A Lambda that binds to the API (WEBSOCKET_ENDPOINT) to push frames (it also reads tool bundles).
+  new ArtifactsBucket(stack, 'artifacts');
   new NodeLambda(stack, 'notifier', { name: 'update-build-status', description: 'test' });
   new TerraformOutput(stack, 'management', { value: api.managementEndpoint });
   new TerraformOutput(stack, 'url', { value: api.url });

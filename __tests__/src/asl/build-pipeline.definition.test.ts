@@ -70,13 +70,48 @@ describe('buildPipelineDefinition: flow', () => {
     expect(onSuccess(next('MarkOiRunning')!)).toBe('RunOi');
     expect(next('RunOi')).toBe('ReadOiOutput');
     expect(next('ReadOiOutput')).toBe('OiOk?');
-    expect(onSuccess('OiOk?')).toBe('MarkDeploying');
+    expect(onSuccess('OiOk?')).toBe('RecordArtifacts');
+    expect(next('RecordArtifacts')).toBe('ArtifactsRecorded?');
+    expect(onSuccess('ArtifactsRecorded?')).toBe('KeepReviewedTools');
+    expect(next('KeepReviewedTools')).toBe('AwaitApproval');
+    expect(next('AwaitApproval')).toBe('MarkDeploying');
     expect(onSuccess(next('MarkDeploying')!)).toBe('DeployTools');
     expect(next('DeployTools')).toBe('MarkCompleted');
     expect(onSuccess(next('MarkCompleted')!)).toBe('BuildSucceeded');
     expect(states.BuildSucceeded.Type).toBe('Succeed');
     expect(next('MarkFailed')).toBe('BuildFailed');
     expect(states.BuildFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(next('MarkRejected')).toBe('BuildRejected');
+    expect(states.BuildRejected).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('waits for the decision with a .waitForTaskToken task that hands update-build-status its token', () => {
+    expect(task('AwaitApproval')).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: REAL.updateBuildStatusFunctionArn,
+        Payload: { 'buildId.$': '$.buildId', status: 'awaiting_approval', 'taskToken.$': '$$.Task.Token' },
+      },
+      // The decision (build-kickoff's SendTaskSuccess output) is the list DeployTools deploys.
+      ResultPath: '$.review',
+      TimeoutSeconds: REAL.approvalTimeoutSeconds,
+    });
+    // A new token per attempt: only the Lambda service's own errors are retried, never a rejection.
+    expect(task('AwaitApproval').Retry!.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    expect(task('AwaitApproval').Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.Timeout'], 'ApprovalTimedOut'],
+      [['FABLE.BuildRejected'], 'MarkRejected'],
+      [['States.ALL'], 'MarkFailed'],
+    ]);
+    expect(states.ApprovalTimedOut).toMatchObject({ Parameters: { Error: 'FABLE.ApprovalTimedOut', Cause: 'no decision within 24 hours' }, Next: 'MarkRejected' });
+  });
+
+  it('without requireApproval, deploys the recorded artifacts right away: no AwaitApproval state', () => {
+    const off = allStates(buildPipelineDefinition({ ...REAL, requireApproval: false }).render());
+    expect(Object.keys(off)).not.toContain('AwaitApproval');
+    expect(Object.keys(off)).not.toContain('MarkRejected');
+    expect((off.KeepReviewedTools as { Next: string }).Next).toBe('MarkDeploying');
+    expect(off.KeepReviewedTools).toMatchObject({ Parameters: { 'tools.$': '$.statusUpdate.Payload.tools' }, ResultPath: '$.review' });
   });
 
   it('names every task state the tests wire handlers to', () => {
@@ -93,7 +128,8 @@ describe('buildPipelineDefinition: flow', () => {
     for (const [name, state] of Object.entries(real.States)) {
       if (state.Type !== 'Task' && state.Type !== 'Map') continue;
       const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-      expect({ name, next: catchAll?.Next }).toEqual({ name, next: name === 'MarkFailed' ? 'BuildFailed' : 'MarkFailed' });
+      const sink = name === 'MarkFailed' ? 'BuildFailed' : name === 'MarkRejected' ? 'BuildRejected' : 'MarkFailed';
+      expect({ name, next: catchAll?.Next }).toEqual({ name, next: sink });
     }
     // MarkFailed can only end the execution: no way back into the flow.
     const markFailed = task('MarkFailed');
@@ -196,7 +232,9 @@ describe('buildPipelineDefinition: tasks', () => {
       Payload: { 'buildId.$': '$.buildId', status: 'running', phase: 'core' },
     });
     expect(payload('MarkOiRunning').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'running', phase: 'oi' });
-    expect(payload('MarkDeploying').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'running', phase: 'deploy' });
+    expect(payload('RecordArtifacts').Payload).toEqual({ 'buildId.$': '$.buildId', 'artifacts.$': '$.oi.output' });
+    expect(payload('MarkDeploying').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'deploying', phase: 'deploy' });
+    expect(payload('MarkRejected').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'rejected', 'error.$': '$.error' });
     expect(payload('MarkCompleted').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'completed', result: { 'tools.$': '$.deployed' } });
     expect(payload('MarkFailed').Payload).toEqual({ 'buildId.$': '$.buildId', status: 'failed', 'error.$': '$.error' });
   });
@@ -217,10 +255,10 @@ describe('buildPipelineDefinition: tasks', () => {
     }
   });
 
-  it('deploys each tool of the OI output with the tool-deployer deploy event', () => {
+  it('deploys each reviewed tool with the tool-deployer deploy event, naming the sha256 it may have', () => {
     const map = states.DeployTools as AslMapState;
     expect(map).toMatchObject({
-      ItemsPath: '$.oi.output.tools',
+      ItemsPath: '$.review.tools',
       ItemSelector: { 'tool.$': '$$.Map.Item.Value', 'orgId.$': '$.orgId', 'userId.$': '$.userId' },
       ResultPath: '$.deployed',
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'ToolManifestValid?' },
@@ -233,6 +271,7 @@ describe('buildPipelineDefinition: tasks', () => {
         payload: {
           'toolName.$': '$.tool.toolName',
           's3Key.$': '$.tool.s3Key',
+          'sha256.$': '$.tool.sha256',
           'schema.$': '$.tool.schema',
           'orgId.$': '$.orgId',
           'userId.$': '$.userId',
@@ -261,6 +300,7 @@ describe('buildPipelineDefinition: the IAM its tasks carry', () => {
       's3:GetObject',
       'lambda:InvokeFunction',
     ]);
+    // AwaitApproval invokes update-build-status too (the same statement); answering it needs no grant of the machine's.
     const invoked = policies.filter((p) => p.actions.includes('lambda:InvokeFunction')).flatMap((p) => p.resources);
     // update-build-status from the main graph, the tool-deployer from inside the DeployTools Map.
     expect(invoked).toEqual([REAL.updateBuildStatusFunctionArn, REAL.toolDeployerFunctionArn]);

@@ -3,26 +3,45 @@
  * an in-test fake (see pipeline-fakes.ts). Retry pauses are overridden to 0 ms.
  */
 import { BUILD_PIPELINE_ERRORS } from '../../../src/pipeline/build-pipeline-definition';
-import { AwsError, type Container, FakeAws, INPUT, REAL, deployAll, failing, runPipeline, succeeding, tool } from '../../helpers/pipeline-fakes';
+import {
+  AwsError,
+  type Container,
+  FakeAws,
+  INPUT,
+  REAL,
+  TASK_TOKEN_VALUE,
+  deployAll,
+  failing,
+  fakeSha256,
+  noAnswer,
+  rejectAll,
+  runPipeline,
+  succeeding,
+  tool,
+} from '../../helpers/pipeline-fakes';
 
 const TOOLS = [tool('weather'), tool('stock-quotes')];
 const ok = () => new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }) });
 const statuses = (fake: FakeAws) => fake.statusEvents.map((e) => [e.status, e.phase ?? null]);
+const HAPPY_STATUSES = [
+  ['running', 'core'],
+  ['running', 'oi'],
+  ['awaiting_approval', null],
+  ['deploying', 'deploy'],
+  ['completed', null],
+];
 
 describe('build pipeline execution', () => {
-  it('both phases succeed and the tools deploy: SUCCEEDED, status running/core, running/oi, running/deploy, completed', async () => {
+  it('both phases succeed, the owner approves and the tools deploy: SUCCEEDED, through awaiting_approval and deploying', async () => {
     const fake = ok();
     const outcome = await runPipeline(fake);
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(statuses(fake)).toEqual([
-      ['running', 'core'],
-      ['running', 'oi'],
-      ['running', 'deploy'],
-      ['completed', null],
-    ]);
+    expect(statuses(fake)).toEqual(HAPPY_STATUSES);
     expect(fake.builds.status.get(INPUT.buildId)).toBe('completed');
-    const completed = fake.statusEvents[3];
+    // update-build-status got the task's own token, which is what a decision answers.
+    expect(fake.approvalRequests).toEqual([{ buildId: INPUT.buildId, status: 'awaiting_approval', taskToken: TASK_TOKEN_VALUE }]);
+    const completed = fake.statusEvents[4];
     expect(completed.result).toEqual({
       tools: TOOLS.map((t) => expect.objectContaining({ toolName: t.toolName, functionName: `fable-dev-tool-${t.toolName}` })),
     });
@@ -31,13 +50,14 @@ describe('build pipeline execution', () => {
     expect(fake.deployEvents).toEqual(
       TOOLS.map((t) => ({
         action: 'deploy',
-        payload: { toolName: t.toolName, s3Key: t.s3Key, schema: t.schema, orgId: INPUT.orgId, userId: INPUT.userId },
+        // Each with the sha256 that was approved, which the deployer checks the bundle against.
+        payload: { toolName: t.toolName, s3Key: t.s3Key, sha256: fakeSha256(t.s3Key), schema: t.schema, orgId: INPUT.orgId, userId: INPUT.userId },
       })),
     );
     // The Lambda tasks called the functions they were configured with.
     expect(new Set(fake.lambdaInvocations.map((i) => `${i.state}=${i.functionName}`))).toEqual(
       new Set([
-        ...['MarkCoreRunning', 'MarkOiRunning', 'MarkDeploying', 'MarkCompleted'].map((s) => `${s}=${REAL.updateBuildStatusFunctionArn}`),
+        ...['MarkCoreRunning', 'MarkOiRunning', 'RecordArtifacts', 'AwaitApproval', 'MarkDeploying', 'MarkCompleted'].map((s) => `${s}=${REAL.updateBuildStatusFunctionArn}`),
         `DeployTool=${REAL.toolDeployerFunctionArn}`,
       ]),
     );
@@ -61,11 +81,59 @@ describe('build pipeline execution', () => {
     });
   });
 
-  it('an empty tool list still completes', async () => {
-    const fake = new FakeAws(REAL, { oi: succeeding({ tools: [] }) });
+  it('only what the approval names is deployed, with the approved hashes', async () => {
+    const approved = [{ ...TOOLS[0], sha256: 'a'.repeat(64) }];
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: approved }) as never });
     const outcome = await runPipeline(fake);
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'completed', result: { tools: [] } });
+    expect(fake.deployEvents.map((e) => [e.payload.toolName, e.payload.sha256])).toEqual([['weather', 'a'.repeat(64)]]);
+  });
+
+  it('the owner rejects: FAILED as FABLE.BuildRejected, MarkRejected runs, nothing is deployed', async () => {
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: rejectAll });
+    const outcome = await runPipeline(fake);
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error?.name).toBe(BUILD_PIPELINE_ERRORS.buildRejected);
+    expect(statuses(fake).at(-1)).toEqual(['rejected', null]);
+    expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'rejected', error: { Error: 'FABLE.BuildRejected' } });
+    expect(outcome.entered).not.toContain('MarkDeploying');
+    expect(outcome.entered).not.toContain('MarkFailed');
+    expect(fake.deployEvents).toEqual([]);
+  });
+
+  it('no decision before the approval timeout: the task times out and the build is rejected (timeout)', async () => {
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: noAnswer });
+    const outcome = await runPipeline(fake, { props: { ...REAL, approvalTimeoutSeconds: 1 } });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error?.name).toBe(BUILD_PIPELINE_ERRORS.approvalTimedOut);
+    expect(outcome.entered).toEqual(expect.arrayContaining(['AwaitApproval', 'ApprovalTimedOut', 'MarkRejected', 'BuildRejected']));
+    expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'rejected', error: { Error: 'FABLE.ApprovalTimedOut' } });
+    expect(fake.builds.status.get(INPUT.buildId)).toBe('rejected');
+    expect(fake.deployEvents).toEqual([]);
+  });
+
+  it('with approval switched off, the recorded hashes are deployed without waiting', async () => {
+    const fake = ok();
+    const outcome = await runPipeline(fake, { props: { ...REAL, requireApproval: false } });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.entered).not.toContain('AwaitApproval');
+    expect(statuses(fake)).toEqual([
+      ['running', 'core'],
+      ['running', 'oi'],
+      ['deploying', 'deploy'],
+      ['completed', null],
+    ]);
+    expect(fake.deployEvents.map((e) => e.payload.sha256)).toEqual(TOOLS.map((t) => fakeSha256(t.s3Key)));
+  });
+
+  it('an OI output with an empty tool list is refused when its artifacts are recorded: nothing to review or deploy', async () => {
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: [] }) });
+    fake.statusOverrides.set('RecordArtifacts', () => ({ success: false, error: { code: 'BAD_REQUEST', message: 'artifacts.tools must list at least one tool' } }));
+    const outcome = await runPipeline(fake);
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error?.name).toBe(BUILD_PIPELINE_ERRORS.statusUpdateRejected);
+    expect(outcome.entered).not.toContain('AwaitApproval');
+    expect(fake.deployEvents).toEqual([]);
   });
 
   it('CORE reports failure: FAILED, MarkFailed records the failure record, OI never runs', async () => {
@@ -135,17 +203,18 @@ describe('build pipeline execution', () => {
     expect(statuses(fake)).toEqual([
       ['running', 'core'],
       ['running', 'oi'],
-      ['running', 'deploy'],
+      ['awaiting_approval', null],
+      ['deploying', 'deploy'],
       ['failed', null],
     ]);
-    const error = fake.statusEvents[3].error as { Error: string; Cause: string };
+    const error = fake.statusEvents[4].error as { Error: string; Cause: string };
     expect(error.Error).toBe('FABLE.ToolDeployFailed');
     expect(error.Cause).toContain('tool stock-quotes was not deployed');
     expect(error.Cause).toContain('schema.description is required');
   });
 
-  it('a malformed tool entry fails the build instead of a States.Runtime error', async () => {
-    const fake = new FakeAws(REAL, { oi: succeeding({ tools: [{ toolName: 'no-key' }] }) });
+  it('a malformed tool entry reaching DeployTools fails the build instead of a States.Runtime error', async () => {
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: [{ toolName: 'no-key' }] }) });
     const outcome = await runPipeline(fake);
     expect(outcome.status).toBe('FAILED');
     expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'failed', error: { Error: BUILD_PIPELINE_ERRORS.invalidToolManifest } });
@@ -161,12 +230,7 @@ describe('build pipeline execution', () => {
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.retried).toEqual(['MarkOiRunning', 'MarkOiRunning']);
     expect(fake.lambdaInvocations.filter((i) => i.state === 'MarkOiRunning')).toHaveLength(3);
-    expect(statuses(fake)).toEqual([
-      ['running', 'core'],
-      ['running', 'oi'],
-      ['running', 'deploy'],
-      ['completed', null],
-    ]);
+    expect(statuses(fake)).toEqual(HAPPY_STATUSES);
   });
 
   it.each(['MarkOiRunning', 'MarkCompleted'])('%s: an update whose answer was lost is retried; the CONFLICT it then gets counts as done', async (state) => {
@@ -177,7 +241,7 @@ describe('build pipeline execution', () => {
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.retried).toEqual([state]);
-    expect(fake.statusEvents).toHaveLength(5);
+    expect(fake.statusEvents).toHaveLength(HAPPY_STATUSES.length + 1);
     expect(outcome.entered).not.toContain('StatusUpdateRejected');
     expect(fake.builds.status.get(INPUT.buildId)).toBe('completed');
   });

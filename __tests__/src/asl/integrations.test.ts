@@ -6,6 +6,7 @@ import {
   format,
   jsonPath,
   lambdaInvoke,
+  lambdaInvokeWaitForTaskToken,
   renderPayload,
   s3GetObject,
   serviceIntegrationArn,
@@ -47,6 +48,35 @@ describe('lambdaInvoke', () => {
 
   it('offers the standard Payload-only ResultSelector', () => {
     expect(renderPayload(LAMBDA_PAYLOAD_ONLY, 'ResultSelector')).toEqual({ 'Payload.$': '$.Payload' });
+  });
+});
+
+describe('lambdaInvokeWaitForTaskToken', () => {
+  it('invokes the function with the task token in its event and waits for the callback', () => {
+    const integration = lambdaInvokeWaitForTaskToken({
+      partition: 'aws',
+      functionArn: TOKEN(2),
+      payload: (taskToken) => ({ buildId: jsonPath('$.buildId'), request: { token: taskToken } }),
+    });
+    expect(integration.resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(renderPayload(integration.parameters!, 'Parameters')).toEqual({
+      FunctionName: TOKEN(2),
+      Payload: { 'buildId.$': '$.buildId', request: { 'token.$': '$$.Task.Token' } },
+    });
+    expect(integration.policies).toEqual([{ actions: ['lambda:InvokeFunction'], resources: [TOKEN(2)] }]);
+  });
+
+  it('refuses an event that drops the token: nobody could ever end the task', () => {
+    expect(() => lambdaInvokeWaitForTaskToken({ partition: 'aws', functionArn: 'f', payload: () => ({ buildId: jsonPath('$.buildId') }) })).toThrow(
+      /must carry the task token/,
+    );
+  });
+
+  it('cannot be a task without a timeout (a callback task would otherwise wait up to a year)', () => {
+    const machine = new StateMachine();
+    const integration = lambdaInvokeWaitForTaskToken({ partition: 'aws', functionArn: 'f', payload: (taskToken) => ({ taskToken }) });
+    expect(() => machine.task('Wait', integration)).toThrow(/waits for a task token: give it timeoutSeconds/);
+    expect(machine.task('Wait', integration, { timeoutSeconds: 3600 }).end().render()).toMatchObject({ TimeoutSeconds: 3600 });
   });
 });
 

@@ -307,20 +307,23 @@ describe('state machine', () => {
     }
     expect(definition.States.RunCore.TimeoutSeconds).toBe(45 * 60);
     expect(definition.States.RunOi.TimeoutSeconds).toBe(60 * 60);
-    expect(definition.TimeoutSeconds).toBe(2 * 60 * 60);
+    // The build's own 2 h, plus the 24 h a person may take to approve it.
+    expect(definition.TimeoutSeconds).toBe(2 * 60 * 60 + 24 * 60 * 60);
+    expect(definition.States.AwaitApproval).toMatchObject({ Resource: expect.stringMatching(/:states:::lambda:invoke\.waitForTaskToken$/), TimeoutSeconds: 24 * 60 * 60 });
   });
 });
 
 describe('pipeline Lambdas', () => {
   const lambda = (name: string) => findResource(dev, 'aws_lambda_function', (f) => f.function_name === name);
 
-  test('build-kickoff gets the builds table, the bucket, this state machine, the audit trail and the quotas, and may start only it', () => {
+  test('build-kickoff gets the builds table, the bucket, this state machine, the paused switch, the audit trail and the quotas; it may start, stop and answer only its executions', () => {
     expect(lambda('fable-dev-build-kickoff').environment.variables).toEqual({
       STAGE: 'dev',
       LOG_LEVEL: 'DEBUG',
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       STATE_MACHINE_ARN: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn'),
+      BUILDS_PAUSED: 'false',
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
       QUOTA_LIMITS: JSON.stringify(stageConfig('dev').quotas),
@@ -332,6 +335,9 @@ describe('pipeline Lambdas', () => {
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-builds') },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(dev)}/builds/*` },
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(dev, 'aws_sfn_state_machine', 'fable-dev-build-pipeline', 'arn') },
+      { Effect: 'Allow', Action: 'states:StopExecution', Resource: expect.stringMatching(/:states:.*:execution:fable-dev-build-pipeline:\*$/) },
+      // The task token is the capability: IAM has no resource for these.
+      { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(dev, 'fable-dev-audit') },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-quotas') },
     ]);
@@ -344,6 +350,7 @@ describe('pipeline Lambdas', () => {
       BUILDS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-builds', 'name'),
       CONNECTIONS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-connections', 'name'),
       WEBSOCKET_ENDPOINT,
+      ARTIFACTS_BUCKET: reference(dev, 'aws_s3_bucket', () => true, 'bucket'),
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
       NODE_OPTIONS: '--enable-source-maps',
@@ -351,6 +358,8 @@ describe('pipeline Lambdas', () => {
     const connections = tableArn(dev, 'fable-dev-connections');
     expect(roleStatements(dev, 'fable-dev-update-build-status').slice(2)).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn(dev, 'fable-dev-builds') },
+      // The tool bundles it hashes for the review.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn(dev)}/tools/*` },
       // The item delete on the table, the query on the user index only.
       { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: connections },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${connections}/index/userId-index` },

@@ -46,7 +46,8 @@ export type SettingName =
   | 'logLevel'
   | 'allowAnonymous'
   | 'quotaLimits'
-  | 'buildSlotSeconds';
+  | 'buildSlotSeconds'
+  | 'buildsPaused';
 
 export interface TableBinding {
   readonly table: TableComponent;
@@ -72,9 +73,15 @@ export interface BucketBinding {
   /** Object actions under each prefix; `list` also lets the handler list the keys under it. */
   readonly objects: readonly { readonly prefix: ArtifactPrefix; readonly actions: readonly S3ObjectAction[]; readonly list?: boolean }[];
 }
+/**
+ * Step Functions actions on the build pipeline: StartExecution on the machine, StopExecution on
+ * its executions, and the task-token callbacks (which IAM cannot scope to a resource: the token
+ * itself is the capability, so only the one Lambda that keeps tokens may send them).
+ */
+export type StateMachineAction = 'StartExecution' | 'StopExecution' | 'SendTaskSuccess' | 'SendTaskFailure';
 export interface StateMachineBinding {
   readonly stateMachine: 'build-pipeline';
-  readonly actions: readonly 'StartExecution'[];
+  readonly actions: readonly StateMachineAction[];
 }
 /** One connection detail of the Aurora cluster; only `secret` carries a grant (reading the master secret). */
 export interface DatabaseBinding {
@@ -207,9 +214,12 @@ export const LAMBDA_BINDINGS = {
   },
   'build-kickoff': {
     ...TELEMETRY,
+    // GetItem also reads the operator's settings item (paused).
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'builds/', actions: ['PutObject'] }] },
-    STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution'] },
+    // review answers the waiting AwaitApproval task; cancel stops the execution.
+    STATE_MACHINE_ARN: { stateMachine: 'build-pipeline', actions: ['StartExecution', 'StopExecution', 'SendTaskSuccess', 'SendTaskFailure'] },
+    BUILDS_PAUSED: { setting: 'buildsPaused' },
     AUDIT_TABLE: AUDIT_WRITER,
     // GetItem: overrides and the org's build slots; UpdateItem: the day counter and the slots.
     QUOTAS_TABLE: { table: 'quotas', actions: ['GetItem', 'UpdateItem'] },
@@ -219,6 +229,8 @@ export const LAMBDA_BINDINGS = {
   'update-build-status': {
     ...TELEMETRY,
     BUILDS_TABLE: { table: 'builds', actions: ['GetItem', 'UpdateItem'] },
+    // Hashes each tool bundle the OI phase made: the review shows, and DeployTools deploys, those bytes.
+    ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'tools/', actions: ['GetObject'] }] },
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     WEBSOCKET_ENDPOINT: WEBSOCKET,
     AUDIT_TABLE: AUDIT_WRITER,

@@ -5,7 +5,7 @@
  * handler that adds or drops a dimension publishes a different metric that nothing reads.
  */
 import type { LambdaName } from './env';
-import { INTENTS, type BuildStatus } from './protocol';
+import { FINAL_BUILD_STATUSES, INTENTS } from './protocol';
 
 export const METRIC_NAMESPACE = 'FABLE';
 /** Every FABLE metric carries the stage name (the `{ setting: 'stage' }` binding) under this dimension. */
@@ -33,9 +33,6 @@ export interface MetricDefinition {
    */
   readonly dimensions: Readonly<Record<string, readonly string[]>>;
 }
-
-/** The statuses a build ends in (DESIGN.md section 5): the values of the builds' Status dimension. */
-export const FINAL_BUILD_STATUSES = ['completed', 'failed'] as const satisfies readonly BuildStatus[];
 
 /** Why the router fell back to its keyword classifier. */
 export const CLASSIFIER_FALLBACK_REASONS = ['timeout', 'error', 'off-schema'] as const;

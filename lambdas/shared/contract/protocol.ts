@@ -1,6 +1,6 @@
 /** WebSocket protocol of DESIGN.md section 7. */
 import { z } from 'zod';
-import { optional, text } from './fields';
+import { optional, text, uuid } from './fields';
 import { ERROR_CODES, retryHints } from './responses';
 
 export const MAX_FRAME_BYTES = 32 * 1024;
@@ -18,11 +18,26 @@ export type Intent = (typeof INTENTS)[number];
  * (`UNAUTHORIZED`: the connection's sign-in expired; reconnect with a fresh token; `RATE_LIMITED`:
  * the user's message rate is used up, `retryAfterSeconds` says when the next one is accepted).
  */
-export const FRAME_ERROR_CODES = [...ERROR_CODES, 'UNAUTHORIZED', 'THROTTLED', 'UNAVAILABLE', 'RATE_LIMITED'] as const;
+export const FRAME_ERROR_CODES = [...ERROR_CODES, 'UNAUTHORIZED', 'THROTTLED', 'RATE_LIMITED'] as const;
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
-export const BUILD_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+/**
+ * A build's statuses (DESIGN.md section 5), forward only: `pending -> running -> awaiting_approval
+ * -> deploying -> completed` (`running -> deploying` when a stage needs no approval), and from any
+ * unfinished status to `failed`, `rejected` or `cancelled`.
+ */
+export const BUILD_STATUSES = ['pending', 'running', 'awaiting_approval', 'deploying', 'completed', 'failed', 'rejected', 'cancelled'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
+/** The statuses a build ends in: nothing moves it on from one of these. */
+export const FINAL_BUILD_STATUSES = ['completed', 'failed', 'rejected', 'cancelled'] as const satisfies readonly BuildStatus[];
+export type FinalBuildStatus = (typeof FINAL_BUILD_STATUSES)[number];
+/** What a person decides about a build's artifacts (`review_build`). */
+export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+/** A reviewer's reason, kept on the build (never in the audit trail, which holds no free text). */
+export const MAX_REVIEW_REASON_CHARS = 1_000;
+/** A bundle's SHA-256, lowercase hex: what a reviewer approves and what may be deployed. */
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 as 64 lowercase hex digits' });
 export const BUILD_PHASES = ['core', 'oi', 'deploy'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
@@ -57,6 +72,16 @@ export const clientFrame = z.discriminatedUnion('type', [
   }),
   /** The caller's own data only: the identity comes from the connection, never from the frame. */
   z.object({ type: z.literal('data_request'), action: z.enum(DATA_ACTIONS), requestId: optional(frameId) }),
+  /** The build's owner (or an admin of its org) approves or rejects the exact artifacts of a `build_review`. */
+  z.object({
+    type: z.literal('review_build'),
+    buildId: uuid,
+    decision: z.enum(REVIEW_DECISIONS),
+    reason: optional(text.max(MAX_REVIEW_REASON_CHARS)),
+    requestId: optional(frameId),
+  }),
+  /** Stop a build (owner or org admin); cancelling a finished build changes nothing. */
+  z.object({ type: z.literal('cancel_build'), buildId: uuid, requestId: optional(frameId) }),
 ]);
 export type ClientFrame = z.output<typeof clientFrame>;
 
@@ -69,6 +94,12 @@ export const serverPayloads = {
   tool_use: z.object({ name: z.string() }),
   tool_result: z.object({ name: z.string(), ok: z.boolean() }),
   build_status: z.object({ buildId: z.string(), status: z.enum(BUILD_STATUSES), phase: z.enum(BUILD_PHASES).optional() }),
+  /** What a build would deploy, each bundle by the SHA-256 of its bytes: answer with `review_build`. */
+  build_review: z.object({
+    buildId: z.string(),
+    tools: z.array(z.object({ toolName: z.string(), sha256: z.string(), description: z.string(), inputSchema: z.record(z.string(), z.unknown()) })),
+    summary: z.string(),
+  }),
   /** `url`: a pre-signed GET of the export document; `counts`: what was exported or erased. */
   data_ready: z.object({ action: z.enum(DATA_ACTIONS), url: z.string().optional(), counts: dataCounts.optional() }),
   error: z.object({ code: z.enum(FRAME_ERROR_CODES), message: z.string(), ...retryHints.shape }),

@@ -1,8 +1,11 @@
 /** Direct-invoke response shape of DESIGN.md section 4 (every handler but the WebSocket ones). */
 import { z } from 'zod';
 
-/** `QUOTA_EXCEEDED`: a spend cap refused the request before any work (DESIGN.md section 10). */
-export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'QUOTA_EXCEEDED'] as const;
+/**
+ * `UNAVAILABLE`: FABLE refuses the work for now (builds paused by an operator); try again later.
+ * `QUOTA_EXCEEDED`: a spend cap refused the request before any work (DESIGN.md section 10).
+ */
+export const ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'UNAVAILABLE', 'INTERNAL', 'QUOTA_EXCEEDED'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** When a refused request may be tried again: in so many seconds, or once the quota resets (ISO 8601). */

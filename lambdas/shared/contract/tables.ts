@@ -1,4 +1,5 @@
-import type { BuildPhase, BuildStatus } from './protocol';
+import type { BuildPhase, BuildStatus, ReviewDecision } from './protocol';
+import type { ReviewedTool } from './events';
 
 /**
  * DynamoDB key layout of DESIGN.md section 5: the one definition used by the stack (to create
@@ -104,7 +105,36 @@ export const keys = {
   /** An audit event's GSI1 sort key: its time. */
   eventTime: (isoTime: string) => `EVENT#${isoTime}`,
   meta: 'META',
+  /** The builds table's operator settings item (e.g. `paused`), beside the builds. */
+  buildSettings: 'SETTINGS#builds',
 } as const;
+
+/**
+ * The operator's run-time settings of builds (`PK = SETTINGS#builds`, `SK = META`): an attribute
+ * present here overrides the stage's StageConfig value; absent, the stage's value holds.
+ */
+export interface BuildSettingsItem {
+  readonly PK: string;
+  readonly SK: string;
+  readonly paused?: boolean;
+  /** Shown to users whose build is refused while paused. */
+  readonly message?: string;
+}
+
+/** The artifacts of a build as update-build-status recorded them after the OI phase. */
+export interface BuildReview {
+  readonly tools: readonly ReviewedTool[];
+  readonly summary: string;
+  readonly recordedAt: string;
+}
+
+/** A review decision: who made it (`user:<id>` or `service:<name>`), when and why. */
+export interface BuildDecision {
+  readonly decision: ReviewDecision;
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
 
 /**
  * A build item (`PK = BUILD#<buildId>`, `SK = META`): created `pending` by build-kickoff, moved
@@ -130,8 +160,19 @@ export interface BuildItem {
   readonly startedAt?: string;
   readonly completedAt?: string;
   readonly failedAt?: string;
+  readonly rejectedAt?: string;
+  readonly cancelledAt?: string;
   readonly result?: unknown;
   readonly error?: string;
+  readonly review?: BuildReview;
+  /**
+   * The waiting AwaitApproval task's token, while a decision is awaited: only build-kickoff's
+   * `review` sends it back (SendTaskSuccess/Failure), and it is removed once used.
+   */
+  readonly approvalToken?: string;
+  readonly decision?: BuildDecision;
+  /** The bundles the decision approved, by tool name: DeployTools deploys these hashes only. */
+  readonly approvedTools?: Readonly<Record<string, string>>;
 }
 
 /** S3 keys of DESIGN.md section 5 (artifacts bucket). */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { opaqueId, text, withDefault } from './fields';
 import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID } from './identity';
+import { sha256Hex } from './protocol';
 
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9-]{1,39}$/;
 /**
@@ -29,7 +30,8 @@ export const toolName = z
   .refine((name) => !RESERVED_TOOL_NAMES.includes(name), { error: (issue) => `"${String(issue.input)}" is reserved` });
 
 const S3_KEY_PATTERN = /^tools(\/[A-Za-z0-9][A-Za-z0-9._-]*)+\.zip$/;
-const s3Key = z
+/** A tool bundle's key in the artifacts bucket. */
+export const toolBundleKey = z
   .string()
   .max(1024)
   .refine((key) => !key.includes('..') && S3_KEY_PATTERN.test(key), {
@@ -124,7 +126,12 @@ export const toolDeployEvent = z.object({
   action: z.literal('deploy'),
   payload: z.object({
     toolName,
-    s3Key,
+    s3Key: toolBundleKey,
+    /**
+     * The SHA-256 of the bundle's bytes that may be deployed (for a build: the one its owner
+     * approved). The deployer hashes the object itself and deploys nothing if it differs.
+     */
+    sha256: sha256Hex,
     schema: toolSchema,
     orgId,
     userId: withDefault(opaqueId, ANONYMOUS_USER_ID),
