@@ -52,6 +52,21 @@ export interface BuildConfig {
    * `prebuilt`: use `tag`, already pushed to the repository (no Docker needed).
    */
   readonly image: { readonly source: 'local' } | { readonly source: 'prebuilt'; readonly tag: string };
+  /**
+   * Where build tasks may connect. `internet`: HTTPS anywhere through the NAT gateways (the agent
+   * can install npm packages). `aws-only`: no route out of the VPC; S3 through its gateway
+   * endpoint and ECR, CloudWatch Logs, STS and Bedrock runtime through interface endpoints.
+   */
+  readonly egress: BuildEgress;
+}
+
+export const BUILD_EGRESS_MODES = ['internet', 'aws-only'] as const;
+export type BuildEgress = (typeof BUILD_EGRESS_MODES)[number];
+
+/** Runtime-deployed tools. */
+export interface ToolsConfig {
+  /** Each tool function's reserved concurrency: its ceiling, taken from the account's unreserved pool. */
+  readonly reservedConcurrency: number;
 }
 
 export interface WebSocketConfig {
@@ -144,6 +159,7 @@ export interface StageConfig {
   readonly connectionTtlSeconds: number;
   readonly websocket: WebSocketConfig;
   readonly build: BuildConfig;
+  readonly tools: ToolsConfig;
   readonly auth: AuthConfig;
   /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
@@ -177,6 +193,8 @@ const BUILD: BuildConfig = {
   oiTimeoutSeconds: 60 * 60,
   pipelineTimeoutSeconds: 2 * 60 * 60,
   image: { source: 'local' },
+  // Both stages: the oi agent installs tools' npm dependencies (README, "Build egress").
+  egress: 'internet',
 };
 
 /** Aurora PostgreSQL 16's designated long-term-support minor. */
@@ -203,6 +221,7 @@ const DEV: StageDefaults = {
   connectionTtlSeconds: 2 * 60 * 60,
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
   build: BUILD,
+  tools: { reservedConcurrency: 5 },
   auth: {
     allowAnonymous: false,
     selfSignUp: false,
@@ -347,7 +366,9 @@ const stageDefaultsSchema = z
         z.object({ source: z.literal('local') }),
         z.object({ source: z.literal('prebuilt'), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an ECR image tag') }),
       ]),
+      egress: z.enum(BUILD_EGRESS_MODES),
     }),
+    tools: z.object({ reservedConcurrency: z.number().int().min(1).max(1000) }),
     auth: z.object({
       allowAnonymous: z.boolean(),
       selfSignUp: z.boolean(),

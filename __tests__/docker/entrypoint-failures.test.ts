@@ -38,7 +38,7 @@ describe('failures during the run', () => {
     // The agent has none of the task role's credential variables; its own endpoint token is scrubbed.
     h.stubClaude(String.raw`
 echo '{"type":"system","subtype":"init"}'
-echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"result\":\"Bedrock rejected key \${AWS_ACCESS_KEY_ID:-none} secret \${AWS_SECRET_ACCESS_KEY:-none} token \${AWS_SESSION_TOKEN:-none} via \${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-none} endpoint token $AWS_CONTAINER_AUTHORIZATION_TOKEN\"}"
+echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"result\":\"Bedrock rejected key ${'$'}{AWS_ACCESS_KEY_ID:-none} secret ${'$'}{AWS_SECRET_ACCESS_KEY:-none} token ${'$'}{AWS_SESSION_TOKEN:-none} via ${'$'}{AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-none} endpoint token $AWS_CONTAINER_AUTHORIZATION_TOKEN\"}"
 echo "fatal: credentials $AWS_CONTAINER_AUTHORIZATION_TOKEN were rejected" >&2
 exit 3`);
     const result = h.run();

@@ -87,7 +87,6 @@ ${OI_SUCCESS}`);
     expectFailureRecord(h, OI_KEY, 'oi', /could not download .*core-output\.json.*does not exist/);
   });
 
-  const sha = 'a'.repeat(64);
   const goodTool = {
     toolName: 'c-to-f',
     schema: { name: 'c-to-f', description: 'Celsius to Fahrenheit', inputSchema: { type: 'object' } },

@@ -271,7 +271,7 @@ describe('the agent as its own principal', () => {
     expect(h.log('claude.args')).toBe('');
   });
 
-  test('refuses to run a core or oi phase without the agent role, or with root as the agent's user', () => {
+  test('refuses to run a core or oi phase without the agent role, or with root as the agent\'s user', () => {
     h.stubClaude(CORE_SUCCESS);
     expect(h.run({ FABLE_AGENT_ROLE_ARN: undefined }).code).toBe(2);
     expectFailureRecord(h, CORE_KEY, 'core', /FABLE_AGENT_ROLE_ARN is required/);

@@ -77,7 +77,7 @@ const deployedTool = (toolName: string, version = 1): DeployedTool => ({
   toolName,
   functionName: `fable-dev-tool-${toolName}`,
   functionArn: `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:fable-dev-tool-${toolName}`,
-  functionUrl: `https://fable-dev-tool-${toolName}.lambda-url.${FAKE_REGION}.on.aws/`,
+  functionUrl: `https://fable-dev-tool-${toolName}-live.lambda-url.${FAKE_REGION}.on.aws/`,
   version,
 });
 
@@ -403,7 +403,7 @@ describe('build pipeline, end to end', () => {
       ),
     );
     expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig').sort(byFunctionName)).toEqual(
-      ['coin', 'dice'].map((toolName) => ({ FunctionName: `fable-dev-tool-${toolName}`, AuthType: 'AWS_IAM' })),
+      ['coin', 'dice'].map((toolName) => ({ FunctionName: `fable-dev-tool-${toolName}`, Qualifier: 'live', AuthType: 'AWS_IAM' })),
     );
   });
 
@@ -522,7 +522,7 @@ describe('build pipeline, end to end', () => {
     deployer.lambda.clearHistory();
     await expect(deployer.handler(trace.deployCalls[0])).resolves.toEqual({ success: true, tool: deployedTool('coin') });
     expect(deployer.lambda.sentNames()).not.toContain('CreateFunction');
-    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: 'fable-dev-tool-coin', AuthType: 'AWS_IAM' }]);
+    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: 'fable-dev-tool-coin', Qualifier: 'live', AuthType: 'AWS_IAM' }]);
     expect(await deployer.toolRecord('coin')).toMatchObject({ ...deployedTool('coin'), orgId: 'org-1' });
   });
 

@@ -2,7 +2,7 @@ import type { Tool, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { keys, TOOL_NAME_PATTERN } from '../shared/contract';
+import { keys, LIVE_ALIAS, TOOL_NAME_PATTERN } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeJson } from '../shared/invoke';
 
@@ -118,7 +118,8 @@ export async function runTool(
   const tool = tools.find((candidate) => candidate.toolName === name);
   if (!tool) return { ok: false, content: JSON.stringify({ error: `Unknown tool ${name}` }) };
   try {
-    const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS) });
+    // Through the `live` alias: the version the last deploy or rollback made live, never $LATEST.
+    const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS), qualifier: LIVE_ALIAS });
     const ok = !toolRefusal.safeParse(result).success;
     return { ok, content: capBytes(JSON.stringify(result ?? null), MAX_TOOL_RESULT_BYTES) };
   } catch (error) {

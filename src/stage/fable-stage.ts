@@ -139,6 +139,8 @@ export class FableStage extends Construct {
         return this.config.stage;
       case 'logLevel':
         return this.config.logLevel;
+      case 'toolReservedConcurrency':
+        return String(this.config.tools.reservedConcurrency);
     }
   }
 }

@@ -27,7 +27,15 @@ export type ArtifactPrefix = 'builds/' | 'tools/' | 'exports/';
  * Stage settings handed to handlers as plain values: `stage` is the stage's name (the value of the
  * metrics' Stage dimension), `logLevel` the Powertools Logger level, `allowAnonymous` whether the door admits token-less connections.
  */
-export type SettingName = 'connectionTtlSeconds' | 'embeddingDimensions' | 'logRetentionDays' | 'lambdaRuntime' | 'stage' | 'logLevel' | 'allowAnonymous';
+export type SettingName =
+  | 'connectionTtlSeconds'
+  | 'embeddingDimensions'
+  | 'logRetentionDays'
+  | 'lambdaRuntime'
+  | 'stage'
+  | 'logLevel'
+  | 'allowAnonymous'
+  | 'toolReservedConcurrency';
 
 export interface TableBinding {
   readonly table: TableComponent;
@@ -150,7 +158,8 @@ export const LAMBDA_BINDINGS = {
     EMBEDDING_DIMENSIONS: { setting: 'embeddingDimensions' },
   },
   'tool-deployer': {
-    TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['GSI1'] },
+    // Query: a tool's version history (SK VERSION#...), for rollback and undeploy.
+    TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], queryIndexes: ['GSI1'] },
     // CreateFunction / UpdateFunctionCode from S3 read the bundle with the caller's credentials.
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'tools/', actions: ['GetObject'] }] },
     TOOL_ROLE_ARN: { tools: 'execution-role' },
@@ -158,6 +167,7 @@ export const LAMBDA_BINDINGS = {
     TOOL_RUNTIME: { setting: 'lambdaRuntime' },
     TOOL_BOUNDARY_ARN: { tools: 'boundary' },
     TOOL_LOG_RETENTION_DAYS: { setting: 'logRetentionDays' },
+    TOOL_RESERVED_CONCURRENCY: { setting: 'toolReservedConcurrency' },
     AUDIT_TABLE: AUDIT_WRITER,
   },
   'build-kickoff': {
