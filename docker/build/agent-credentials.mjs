@@ -18,6 +18,7 @@ import { execFile } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { Buffer } from 'node:buffer';
 
 export const CREDENTIALS_PATH = '/agent-credentials';
 const SESSION_SECONDS = 3600;
