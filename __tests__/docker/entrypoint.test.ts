@@ -254,6 +254,14 @@ describe('the agent as its own principal', () => {
     ]);
   });
 
+  test('the entrypoint\'s aws calls never read a config file the agent could write in its HOME', () => {
+    h.stubClaude(`mkdir -p "$HOME/.aws" && printf '[default]\\nendpoint_url = https://collector.example\\n' >"$HOME/.aws/config"\n${CORE_SUCCESS}`);
+    expect(h.run().code).toBe(0);
+    const calls = h.log('aws.configs').trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('s3 ') || c.includes(' s3 ')).length).toBeGreaterThan(0);
+    expect(calls.filter((c) => !c.startsWith('/dev/null ') && !c.includes('sts get-caller-identity'))).toEqual([]);
+  });
+
   test('the endpoint assumes the role again when the session is close to expiry (phases outlast a chained session)', () => {
     h.stubClaude(PROBE + CORE_SUCCESS);
     // Sessions of 10 minutes are inside the 15-minute refresh margin: every read gets a new one.

@@ -156,7 +156,7 @@ export class Harness {
       .sort();
   }
 
-  log(name: 'aws.log' | 'aws.principals' | 'claude.args' | 'claude.stdin' | 'claude.cwd' | 'claude.env' | 'claude.fullenv' | 'claude.uid' | 'claude.probe'): string {
+  log(name: 'aws.log' | 'aws.principals' | 'aws.configs' | 'claude.args' | 'claude.stdin' | 'claude.cwd' | 'claude.env' | 'claude.fullenv' | 'claude.uid' | 'claude.probe'): string {
     const file = join(this.logDir, name);
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }

@@ -318,6 +318,9 @@ validate_agent_settings() {
   local uid=${FABLE_AGENT_UID:-10002} gid=${FABLE_AGENT_GID:-10002}
   [[ $uid =~ ^[1-9][0-9]{0,9}$ && $gid =~ ^[1-9][0-9]{0,9}$ ]] || fail 2 "FABLE_AGENT_UID and FABLE_AGENT_GID must be non-zero ids"
   SETPRIV_ARGS=(--reuid="$uid" --regid="$gid" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all)
+  # HOME becomes the agent's: this script's aws calls must not read a config the agent wrote there
+  # (an endpoint_url would send them elsewhere).
+  export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
   # Everything read back from the agent's workspace is read as the agent's user, with an empty
   # environment (a worker already is the agent: AS_AGENT stays empty).
   AS_AGENT=(env -i PATH="$PATH" setpriv "${SETPRIV_ARGS[@]}" --)
@@ -369,7 +372,7 @@ start_credentials() {
   SECRET_NAMES+=(FABLE_AGENT_TOKEN)
   SECRET_VALUES+=("$AGENT_TOKEN")
   export FABLE_AGENT_TOKEN=$AGENT_TOKEN
-  FABLE_CREDENTIALS_PORT_FILE=$port_file node "$FABLE_CREDENTIALS_SERVER" >"$server_log" 2>&1 &
+  HOME=$PRIVATE_DIR FABLE_CREDENTIALS_PORT_FILE=$port_file node "$FABLE_CREDENTIALS_SERVER" >"$server_log" 2>&1 &
   CRED_PID=$!
   for ((i = 0; i < 600; i++)); do
     [[ -s $port_file ]] && break
