@@ -61,6 +61,21 @@ export interface BuildConfig {
   readonly approvalTimeoutHours: number;
   /** No new builds (build-kickoff `start` answers UNAVAILABLE); an operator's settings item in the builds table overrides it at run time. */
   readonly paused: boolean;
+  /**
+   * Where build tasks may connect. `internet`: HTTPS anywhere through the NAT gateways (the agent
+   * can install npm packages). `aws-only`: no route out of the VPC; S3 through its gateway
+   * endpoint and ECR, CloudWatch Logs, STS and Bedrock runtime through interface endpoints.
+   */
+  readonly egress: BuildEgress;
+}
+
+export const BUILD_EGRESS_MODES = ['internet', 'aws-only'] as const;
+export type BuildEgress = (typeof BUILD_EGRESS_MODES)[number];
+
+/** Runtime-deployed tools. */
+export interface ToolsConfig {
+  /** Each tool function's reserved concurrency: its ceiling, taken from the account's unreserved pool. */
+  readonly reservedConcurrency: number;
 }
 
 export interface WebSocketConfig {
@@ -160,6 +175,7 @@ export interface StageConfig {
   readonly connectionTtlSeconds: number;
   readonly websocket: WebSocketConfig;
   readonly build: BuildConfig;
+  readonly tools: ToolsConfig;
   readonly auth: AuthConfig;
   /** Derived from `build`: each phase's deadlines, computed once for the pipeline and the container. */
   readonly phases: Readonly<Record<BuildPhaseName, PhaseDeadline>>;
@@ -199,6 +215,8 @@ const BUILD: BuildConfig = {
   requireApproval: true,
   approvalTimeoutHours: 24,
   paused: false,
+  // Both stages: the oi agent installs tools' npm dependencies (README, "Build egress").
+  egress: 'internet',
 };
 
 /** Aurora PostgreSQL 16's designated long-term-support minor. */
@@ -225,6 +243,7 @@ const DEV: StageDefaults = {
   connectionTtlSeconds: 2 * 60 * 60,
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
   build: BUILD,
+  tools: { reservedConcurrency: 5 },
   auth: {
     allowAnonymous: false,
     selfSignUp: false,
@@ -392,7 +411,9 @@ const stageDefaultsSchema = z
       // A waiting task may wait up to a year; a week is plenty for a person to answer.
       approvalTimeoutHours: z.number().int().min(1).max(7 * 24),
       paused: z.boolean(),
+      egress: z.enum(BUILD_EGRESS_MODES),
     }),
+    tools: z.object({ reservedConcurrency: z.number().int().min(1).max(1000) }),
     auth: z.object({
       allowAnonymous: z.boolean(),
       selfSignUp: z.boolean(),
@@ -448,6 +469,14 @@ const stageDefaultsSchema = z
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ');
+}
+
+/**
+ * The build execution's whole timeout: the build's own working time, plus however long a person
+ * may take to decide when the stage requires approval. No execution runs longer than this.
+ */
+export function executionTimeoutSeconds(build: Pick<BuildConfig, 'pipelineTimeoutSeconds' | 'requireApproval' | 'approvalTimeoutHours'>): number {
+  return build.pipelineTimeoutSeconds + (build.requireApproval ? build.approvalTimeoutHours * 3600 : 0);
 }
 
 /** Each phase's deadlines from its own setting: the agent stops PHASE_TIMEOUT_MARGIN_SECONDS before Step Functions would. */

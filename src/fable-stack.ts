@@ -5,6 +5,7 @@ import type { LambdaBundles } from './bundling/lambda-bundle';
 import { FableStage } from './stage/fable-stage';
 import { FableVpc } from './network/vpc';
 import { SecurityGroups } from './network/security-groups';
+import { buildEgress } from './network/build-endpoints';
 import { AuroraDatabase } from './data/aurora';
 import { FableTables } from './data/tables';
 import { ArtifactsBucket } from './data/artifacts-bucket';
@@ -38,6 +39,7 @@ export class FableStack extends TerraformStack {
 
     const network = new FableVpc(this, 'network');
     const securityGroups = new SecurityGroups(this, 'security-groups', { vpcId: network.vpc.id });
+    buildEgress(this, network, securityGroups);
     const database = new AuroraDatabase(this, 'database', {
       isolatedSubnetIds: network.isolatedSubnets.map((s) => s.id),
       securityGroupId: securityGroups.database.id,

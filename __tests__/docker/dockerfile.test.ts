@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listContextFiles } from '../../src/build-image/context-hash';
-import { BUILD_DIR, ENTRYPOINT, PROMPTS_DIR, STUB_AWS, commandExists } from '../helpers/entrypoint-harness';
+import { AGENT_UID, BUILD_DIR, ENTRYPOINT, PROMPTS_DIR, STUB_AWS, commandExists } from '../helpers/entrypoint-harness';
 import { WRITABLE_MOUNTS } from '../../src/pipeline/build-tasks';
 
 interface Instruction {
@@ -106,16 +106,16 @@ describe('Dockerfile', () => {
     expect(run).toContain('gpgv --keyring');
   });
 
-  test('runs as a non-root user, set before the ENTRYPOINT', () => {
+  test('the entrypoint starts as root; the agent\'s user (the entrypoint\'s default uid) exists, is not root, and owns /work', () => {
     const userIndexes = finalStage.flatMap((ins, i) => (ins.keyword === 'USER' ? [i] : []));
     const entrypointIndex = finalStage.findIndex((ins) => ins.keyword === 'ENTRYPOINT');
-    expect(userIndexes.length).toBeGreaterThan(0);
-    expect(entrypointIndex).toBeGreaterThan(userIndexes[userIndexes.length - 1]);
-    const user = finalStage[userIndexes[userIndexes.length - 1]].args;
-    expect(user).not.toMatch(/^(root|0)(:|$)/);
-    expect(user).toBe('10001:10001');
-    // No RUN after the switch could need root; nothing switches back.
-    expect(finalStage.slice(userIndexes[0]).some((ins) => ins.keyword === 'USER' && /^(root|0)(:|$)/.test(ins.args))).toBe(false);
+    expect(userIndexes.length).toBe(1);
+    expect(entrypointIndex).toBeGreaterThan(userIndexes[0]);
+    expect(finalStage[userIndexes[0]].args).toBe('0:0');
+    expect(dockerfileText).toContain(`useradd --uid ${AGENT_UID} --gid ${AGENT_UID}`);
+    expect(dockerfileText).toContain(`install -d -o ${AGENT_UID} -g ${AGENT_UID} -m 0755 /work /work/home /work/tmp`);
+    expect(readFileSync(ENTRYPOINT, 'utf8')).toContain(`FABLE_AGENT_UID:-${AGENT_UID}`);
+    expect(dockerfileText).toContain('COPY agent-credentials.mjs /opt/fable/agent-credentials.mjs');
   });
 
   test('the entrypoint is the FABLE entrypoint (exec form), copied in and executable', () => {
@@ -150,7 +150,7 @@ describe('Dockerfile', () => {
 
   test('every COPY source is inside the build context that .dockerignore lets through', () => {
     const context = listContextFiles(BUILD_DIR);
-    expect(context).toEqual(['Dockerfile', 'awscli-public-key.asc', 'entrypoint.sh', 'prompts/core.md', 'prompts/oi.md', 'prompts/worker.md']);
+    expect(context).toEqual(['Dockerfile', 'agent-credentials.mjs', 'awscli-public-key.asc', 'entrypoint.sh', 'prompts/core.md', 'prompts/oi.md', 'prompts/worker.md']);
     const sources = instructions
       .filter((ins) => ins.keyword === 'COPY' && !ins.args.startsWith('--from'))
       .map((ins) => ins.args.split(/\s+/)[0].replace(/\/$/, ''));
@@ -183,7 +183,7 @@ describe('entrypoint.sh and prompts', () => {
 
   test('the oi prompt gives the exact tool list shape, the S3 key layout and how to start workers', () => {
     const text = readFileSync(join(PROMPTS_DIR, 'oi.md'), 'utf8');
-    for (const field of ['"toolName"', '"s3Key"', '"schema"', '"name"', '"description"', '"inputSchema"']) {
+    for (const field of ['"toolName"', '"schema"', '"name"', '"description"', '"inputSchema"', 'packages/<toolName>.zip']) {
       expect(text).toContain(field);
     }
     expect(text).toContain('tools/<toolName>/<sha256>.zip');

@@ -35,17 +35,18 @@ describe('failures during the run', () => {
   });
 
   test('agent exits non-zero: failure record with its (scrubbed) error; no secret anywhere', () => {
+    // The agent has none of the task role's credential variables; its own endpoint token is scrubbed.
     h.stubClaude(String.raw`
 echo '{"type":"system","subtype":"init"}'
-echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"result\":\"Bedrock rejected key $AWS_ACCESS_KEY_ID secret $AWS_SECRET_ACCESS_KEY token $AWS_SESSION_TOKEN via $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\"}"
-echo "fatal: credentials $AWS_SECRET_ACCESS_KEY / $AWS_SESSION_TOKEN were rejected" >&2
+echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"result\":\"Bedrock rejected key ${'$'}{AWS_ACCESS_KEY_ID:-none} secret ${'$'}{AWS_SECRET_ACCESS_KEY:-none} token ${'$'}{AWS_SESSION_TOKEN:-none} via ${'$'}{AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-none} endpoint token $AWS_CONTAINER_AUTHORIZATION_TOKEN\"}"
+echo "fatal: credentials $AWS_CONTAINER_AUTHORIZATION_TOKEN were rejected" >&2
 exit 3`);
     const result = h.run();
     expect(result.code).toBe(4);
-    const record = expectFailureRecord(h, CORE_KEY, 'core', /^agent exited with code 3: Bedrock rejected key \[REDACTED\] secret \[REDACTED\] token \[REDACTED\] via \[REDACTED\]$/);
+    const record = expectFailureRecord(h, CORE_KEY, 'core', /^agent exited with code 3: Bedrock rejected key none secret none token none via none endpoint token \[REDACTED\]$/);
     expect(Object.keys(record).sort()).toEqual(['buildId', 'error', 'finishedAt', 'phase', 'status']);
     // The stderr line was streamed (scrubbed) too.
-    expect(result.stdout).toContain('fatal: credentials [REDACTED] / [REDACTED] were rejected');
+    expect(result.stdout).toContain('fatal: credentials [REDACTED] were rejected');
     expectNoSecrets(h, result);
   });
 
@@ -115,9 +116,9 @@ exit 3`);
     expectFailureRecord(h, CORE_KEY, 'core', /^the agent reported failure: The request needs access to a private database\.$/);
   });
 
-  test('credential values in output.json are redacted from the uploaded record', () => {
+  test('the agent\'s endpoint token in output.json is redacted from the uploaded record', () => {
     h.stubClaude(String.raw`mkdir -p project && touch project/x
-echo "{\"summary\":\"used $AWS_SECRET_ACCESS_KEY\",\"tools\":[{\"toolName\":\"c-to-f\",\"notes\":\"$AWS_SESSION_TOKEN\"}]}" > output.json`);
+echo "{\"summary\":\"used $AWS_CONTAINER_AUTHORIZATION_TOKEN\",\"tools\":[{\"toolName\":\"c-to-f\",\"notes\":\"$AWS_CONTAINER_AUTHORIZATION_TOKEN\"}]}" > output.json`);
     const result = h.run();
     expect(result.code).toBe(0);
     const record = h.readRecord(CORE_KEY);
@@ -130,6 +131,6 @@ echo "{\"summary\":\"used $AWS_SECRET_ACCESS_KEY\",\"tools\":[{\"toolName\":\"c-
     h.stubClaude(CORE_SUCCESS);
     const result = h.run({ STUB_AWS_FAIL_MATCH: 'core-output.json' });
     expect(result.code).toBe(6);
-    expect(result.stderr).toMatch(/could not upload the failure record/);
+    expect(result.stderr).toMatch(/could not write the failure record/);
   });
 });

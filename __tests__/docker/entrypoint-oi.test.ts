@@ -1,7 +1,8 @@
 /** docker/build/entrypoint.sh, oi phase: workspace hand-over from core and output validation. */
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUCKET, BUILD_ID, CORE_KEY, ENTRYPOINT, Harness, OI_KEY, OI_SUCCESS, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
+import { BUCKET, BUILD_ID, CORE_KEY, ENTRYPOINT, Harness, OI_KEY, OI_SUCCESS, WORKER_RESULT, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
 
 let h: Harness;
 beforeEach(() => {
@@ -12,7 +13,7 @@ afterEach(() => {
 });
 
 describe('oi phase', () => {
-  test('success: restores the core workspace, verifies the uploaded packages, uploads the tool list', () => {
+  test('success: restores the core workspace, uploads each package under its sha256, uploads the tool list', () => {
     runCore(h);
     h.stubClaude(OI_SUCCESS);
     const result = h.run({ FABLE_PHASE: 'oi' });
@@ -21,17 +22,19 @@ describe('oi phase', () => {
 
     const record = h.readRecord(OI_KEY);
     expect(record).toMatchObject({ status: 'success', phase: 'oi', buildId: BUILD_ID, summary: 'published' });
-    const tools = record.tools as Array<{ toolName: string; s3Key: string; schema: Record<string, unknown> }>;
+    const tools = record.tools as Array<{ toolName: string; s3Key: string; sha256: string; schema: Record<string, unknown> }>;
     expect(tools).toHaveLength(1);
     expect(tools[0].toolName).toBe('c-to-f');
-    expect(tools[0].s3Key).toMatch(/^tools\/c-to-f\/[0-9a-f]{64}\.zip$/);
+    const packageBytes = readFileSync(join(h.workDir, 'oi', 'packages', 'c-to-f.zip'));
+    const sha = createHash('sha256').update(packageBytes).digest('hex');
+    expect(tools[0]).toMatchObject({ s3Key: `tools/c-to-f/${sha}.zip`, sha256: sha });
     expect(tools[0].schema).toMatchObject({ name: 'c-to-f', description: 'Celsius to Fahrenheit' });
-    expect(h.hasObject(tools[0].s3Key)).toBe(true);
+    expect(readFileSync(h.objectPath(tools[0].s3Key))).toEqual(packageBytes);
 
     const aws = h.log('aws.log');
     expect(aws).toContain(`s3 cp s3://${BUCKET}/${CORE_KEY}`);
     expect(aws).toContain(`s3 cp s3://${BUCKET}/${WORKSPACE_KEY}`);
-    expect(aws).toContain(`s3api head-object --bucket ${BUCKET} --key ${tools[0].s3Key}`);
+    expect(aws).toContain(` s3://${BUCKET}/${tools[0].s3Key} --only-show-errors`);
     expect(h.log('claude.stdin')).toContain('# FABLE build: oi phase');
     expectNoSecrets(h, result);
   });
@@ -61,7 +64,9 @@ ${OI_SUCCESS}`);
     const result = h.run({ FABLE_PHASE: 'oi' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(h.readRecord(`builds/${BUILD_ID}/worker-w1-output.json`)).toMatchObject({ status: 'success', phase: 'worker', workerId: 'w1' });
+    expect(h.readLocalRecord(WORKER_RESULT)).toMatchObject({ status: 'success', phase: 'worker', workerId: 'w1' });
+    // The worker ran inside the agent: as its user, with its credential endpoint, and no S3 call of its own.
+    expect(h.objectKeys()).not.toContain(`builds/${BUILD_ID}/worker-w1-output.json`);
     expect(h.readRecord(OI_KEY)).toMatchObject({ status: 'success', phase: 'oi' });
     expectNoSecrets(h, result);
   });
@@ -82,10 +87,8 @@ ${OI_SUCCESS}`);
     expectFailureRecord(h, OI_KEY, 'oi', /could not download .*core-output\.json.*does not exist/);
   });
 
-  const sha = 'a'.repeat(64);
   const goodTool = {
     toolName: 'c-to-f',
-    s3Key: `tools/c-to-f/${sha}.zip`,
     schema: { name: 'c-to-f', description: 'Celsius to Fahrenheit', inputSchema: { type: 'object' } },
   };
   const invalidOutputs: Array<[string, unknown, RegExp]> = [
@@ -93,8 +96,6 @@ ${OI_SUCCESS}`);
     ['tools not an array', { tools: { 'c-to-f': goodTool } }, /tools must be a non-empty array/],
     ['a tool that is not an object', { tools: ['c-to-f'] }, /tools\[0\] must be an object/],
     ['invalid toolName', { tools: [{ ...goodTool, toolName: 'C_to_F' }] }, /tools\[0\]\.toolName must match/],
-    ['s3Key outside tools/<toolName>/', { tools: [{ ...goodTool, s3Key: `tools/other/${sha}.zip` }] }, /s3Key must be tools\/c-to-f\/<sha256>\.zip/],
-    ['s3Key without a sha256', { tools: [{ ...goodTool, s3Key: 'tools/c-to-f/latest.zip' }] }, /s3Key must be tools\/c-to-f\/<sha256>\.zip/],
     ['missing schema', { tools: [{ ...goodTool, schema: undefined }] }, /tools\[0\]\.schema must be an object/],
     ['schema without description', { tools: [{ ...goodTool, schema: { name: 'c-to-f', inputSchema: {} } }] }, /schema\.description must be a non-empty string/],
     ['schema without inputSchema', { tools: [{ ...goodTool, schema: { name: 'c-to-f', description: 'd' } }] }, /inputSchema must be a JSON Schema object/],
@@ -107,20 +108,32 @@ ${OI_SUCCESS}`);
 
   test.each(invalidOutputs)('rejects an output with %s', (_name, output, error) => {
     coreDone();
-    h.putObject(goodTool.s3Key, 'zip bytes');
     writeFileSync(join(h.root, 'output.json'), JSON.stringify(output));
-    h.stubClaude(`cp "${join(h.root, 'output.json')}" output.json`);
+    h.stubClaude(`mkdir -p packages && echo zip > packages/c-to-f.zip && cp "${join(h.root, 'output.json')}" output.json`);
     const result = h.run({ FABLE_PHASE: 'oi' });
     expect(result.code).toBe(5);
     expectFailureRecord(h, OI_KEY, 'oi', error);
   });
 
-  test('rejects a tool whose package was never uploaded', () => {
+  test('rejects a tool the agent wrote no package for', () => {
     coreDone();
     writeFileSync(join(h.root, 'output.json'), JSON.stringify({ tools: [goodTool] }));
     h.stubClaude(`cp "${join(h.root, 'output.json')}" output.json`);
     const result = h.run({ FABLE_PHASE: 'oi' });
     expect(result.code).toBe(5);
-    expectFailureRecord(h, OI_KEY, 'oi', new RegExp(`tool package s3://${BUCKET}/tools/c-to-f/${sha}\\.zip was not uploaded`));
+    expectFailureRecord(h, OI_KEY, 'oi', /tool c-to-f has no package: write it to packages\/c-to-f\.zip/);
+    expect(h.objectKeys().filter((key) => key.startsWith('tools/'))).toEqual([]);
+  });
+
+  test('a package that is a symlink to a file only the entrypoint may read is refused, not uploaded', () => {
+    coreDone();
+    const secret = join(h.root, 'entrypoint-only.txt');
+    writeFileSync(secret, 'ENTRYPOINT-PRIVATE', { mode: 0o600 });
+    writeFileSync(join(h.root, 'output.json'), JSON.stringify({ tools: [goodTool] }));
+    h.stubClaude(`mkdir -p packages && ln -s "${secret}" packages/c-to-f.zip && cp "${join(h.root, 'output.json')}" output.json`);
+    const result = h.run({ FABLE_PHASE: 'oi' });
+    expect(result.code).toBe(5);
+    expectFailureRecord(h, OI_KEY, 'oi', /tool c-to-f has no package/);
+    expect(h.objectKeys().filter((key) => key.startsWith('tools/'))).toEqual([]);
   });
 });

@@ -2,9 +2,9 @@
  * docker/build/entrypoint.sh under bash with stub `claude` and `aws` executables (see
  * entrypoint-harness.ts): the core and worker phases, streaming, and environment validation.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUCKET, BUILD_ID, CORE_KEY, CORE_SUCCESS, Harness, SPEC, SPEC_KEY, WORKER_KEY, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
+import { AGENT_ROLE_ARN, AGENT_UID, BUCKET, BUILD_ID, SECRETS, CORE_KEY, CORE_SUCCESS, Harness, SPEC, SPEC_KEY, WORKER_RESULT, WORKSPACE_KEY, expectFailureRecord, expectNoSecrets, runCore } from '../helpers/entrypoint-harness';
 
 let h: Harness;
 beforeEach(() => {
@@ -78,18 +78,27 @@ ${CORE_SUCCESS}`);
   });
 });
 
+/** The workspace of the phase that starts a worker (a worker copies its spec from there). */
+function parentWorkspace(harness: Harness): string {
+  const dir = join(harness.root, 'parent');
+  mkdirSync(join(dir, 'input'), { recursive: true });
+  writeFileSync(join(dir, 'input', 'spec.json'), JSON.stringify(SPEC));
+  return dir;
+}
+
 describe('worker phase', () => {
-  test('runs the sub-task in its own workspace and uploads worker-<id>-output.json', () => {
+  test('runs the sub-task in its own workspace and keeps its record in worker-<id>/result.json (no S3)', () => {
     const taskFile = join(h.root, 'task-w1.md');
     writeFileSync(taskFile, 'Add input validation to the c-to-f tool.\n');
     h.stubClaude(`echo '{"status":"success","summary":"validated","files":["/x"]}' > output.json`);
-    const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1', FABLE_WORKER_TASK_FILE: taskFile });
+    const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1', FABLE_WORKER_TASK_FILE: taskFile, FABLE_WORKSPACE: parentWorkspace(h) });
     expect(result.code).toBe(0);
-    expect(h.readRecord(WORKER_KEY)).toMatchObject({ status: 'success', phase: 'worker', workerId: 'w1', summary: 'validated' });
+    expect(h.readLocalRecord(WORKER_RESULT)).toMatchObject({ status: 'success', phase: 'worker', workerId: 'w1', summary: 'validated' });
     expect(h.log('claude.cwd').trim()).toBe(join(h.workDir, 'worker-w1'));
     expect(h.log('claude.stdin')).toContain('Add input validation to the c-to-f tool.');
     expect(h.log('claude.env')).toContain('FABLE_IN_WORKER=1');
-    expect(h.objectKeys()).not.toContain(CORE_KEY);
+    expect(h.objectKeys()).toEqual([SPEC_KEY]);
+    expect(h.log('aws.log')).toBe('');
   });
 
   test('a worker cannot start another worker', () => {
@@ -98,14 +107,14 @@ describe('worker phase', () => {
     h.stubClaude('exit 0');
     const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1', FABLE_WORKER_TASK_FILE: taskFile, FABLE_IN_WORKER: '1' });
     expect(result.code).toBe(2);
-    expectFailureRecord(h, WORKER_KEY, 'worker', /cannot start further workers/);
+    expect(h.readLocalRecord(WORKER_RESULT)).toMatchObject({ status: 'failed', phase: 'worker', error: expect.stringMatching(/cannot start further workers/) });
   });
 
   test('needs a task file', () => {
     h.stubClaude('exit 0');
     const result = h.run({ FABLE_PHASE: 'worker', FABLE_WORKER_ID: 'w1' });
     expect(result.code).toBe(2);
-    expectFailureRecord(h, WORKER_KEY, 'worker', /FABLE_WORKER_TASK_FILE is required/);
+    expect(h.readLocalRecord(WORKER_RESULT)).toMatchObject({ status: 'failed', phase: 'worker', error: expect.stringMatching(/FABLE_WORKER_TASK_FILE is required/) });
   });
 });
 
@@ -178,5 +187,104 @@ describe('environment validation', () => {
     const result = h.run({ FABLE_WORK_DIR: file });
     expect(result.code).toBe(2);
     expectFailureRecord(h, CORE_KEY, 'core', /cannot create directories under .*not-a-dir/);
+  });
+});
+
+describe('the agent as its own principal', () => {
+  /** Stub agent probes: what it can read of the entrypoint, and whom its AWS calls go out as. */
+  const PROBE = String.raw`
+{
+  pid=$PPID
+  while [[ -n $pid && $pid -gt 1 ]]; do
+    if cat "/proc/$pid/environ" >/dev/null 2>&1; then echo "environ-readable $pid"; else echo "environ-denied $pid"; fi
+    pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
+  done
+  for dir in /tmp/fable-entrypoint.*; do
+    if ls "$dir" >/dev/null 2>&1; then echo "private-readable $dir"; else echo "private-denied"; fi
+  done
+  if cat .fable/agent.log >/dev/null 2>&1; then echo "log-readable"; else echo "log-denied"; fi
+  echo "wrong-token $(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: not-the-token' "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
+  echo "identity-1 $(aws sts get-caller-identity | jq -r .Arn)"
+  echo "identity-2 $(aws sts get-caller-identity | jq -r .Arn)"
+} >"$STUB_LOG_DIR/claude.probe"
+`;
+
+  const probe = (harness: Harness) => harness.log('claude.probe').trim().split('\n');
+
+  test('runs as its own uid with none of the task role\'s credentials, and cannot read the entrypoint\'s environment or files', () => {
+    h.stubClaude(PROBE + CORE_SUCCESS);
+    const result = h.run();
+    expect(result.code).toBe(0);
+    expect(h.log('claude.uid').trim()).toBe(String(AGENT_UID));
+
+    const env = h.log('claude.fullenv');
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(env).not.toContain(value);
+      expect(env).not.toMatch(new RegExp(`^${name}=`, 'm'));
+    }
+    expect(env).not.toMatch(/^FABLE_AGENT_/m);
+    expect(env).toMatch(/^AWS_CONTAINER_CREDENTIALS_FULL_URI=http:\/\/127\.0\.0\.1:\d+\/agent-credentials$/m);
+    expect(env).toMatch(/^AWS_CONTAINER_AUTHORIZATION_TOKEN=[0-9a-f]{64}$/m);
+
+    const lines = probe(h);
+    const ancestors = lines.filter((l) => l.startsWith('environ-'));
+    expect(ancestors.length).toBeGreaterThanOrEqual(2); // timeout, then the entrypoint itself
+    expect(ancestors.filter((l) => !l.startsWith('environ-denied'))).toEqual([]);
+    expect(lines).toContain('private-denied');
+    expect(lines.filter((l) => l.startsWith('private-readable'))).toEqual([]);
+    expect(lines).toContain('log-denied');
+    expect(lines).toContain('wrong-token 401');
+  });
+
+  test('its AWS calls go out with the agent role\'s session (name = build id); the entrypoint\'s with the task role', () => {
+    h.stubClaude(PROBE + CORE_SUCCESS);
+    expect(h.run().code).toBe(0);
+    const lines = probe(h);
+    expect(lines).toContain('identity-1 ASIAAGENTSESSION0001');
+    expect(lines).toContain('identity-2 ASIAAGENTSESSION0001'); // one session, held until close to expiry
+
+    const calls = h.log('aws.principals').trim().split('\n');
+    const byAgent = calls.filter((c) => c.includes('sts get-caller-identity'));
+    expect(byAgent.length).toBe(2);
+    expect(byAgent.every((c) => c.startsWith('ASIAAGENTSESSION0001 '))).toBe(true);
+    const byEntrypoint = calls.filter((c) => !c.includes('sts get-caller-identity'));
+    expect(byEntrypoint.every((c) => c.startsWith(`${SECRETS.AWS_ACCESS_KEY_ID} `))).toBe(true);
+    expect(byEntrypoint.filter((c) => c.includes('sts assume-role'))).toEqual([
+      `${SECRETS.AWS_ACCESS_KEY_ID} sts assume-role --role-arn ${AGENT_ROLE_ARN} --role-session-name ${BUILD_ID} --duration-seconds 3600 --output json`,
+    ]);
+  });
+
+  test('the entrypoint\'s aws calls never read a config file the agent could write in its HOME', () => {
+    h.stubClaude(`mkdir -p "$HOME/.aws" && printf '[default]\\nendpoint_url = https://collector.example\\n' >"$HOME/.aws/config"\n${CORE_SUCCESS}`);
+    expect(h.run().code).toBe(0);
+    const calls = h.log('aws.configs').trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('s3 ') || c.includes(' s3 ')).length).toBeGreaterThan(0);
+    expect(calls.filter((c) => !c.startsWith('/dev/null ') && !c.includes('sts get-caller-identity'))).toEqual([]);
+  });
+
+  test('the endpoint assumes the role again when the session is close to expiry (phases outlast a chained session)', () => {
+    h.stubClaude(PROBE + CORE_SUCCESS);
+    // Sessions of 10 minutes are inside the 15-minute refresh margin: every read gets a new one.
+    expect(h.run({ STUB_SESSION_SECONDS: '600' }).code).toBe(0);
+    const lines = probe(h);
+    expect(lines).toContain('identity-1 ASIAAGENTSESSION0002');
+    expect(lines).toContain('identity-2 ASIAAGENTSESSION0003');
+  });
+
+  test('fails before starting the agent when the agent role cannot be assumed', () => {
+    h.stubClaude(CORE_SUCCESS);
+    const result = h.run({ STUB_AWS_FAIL_MATCH: 'assume-role' });
+    expect(result.code).toBe(4);
+    expectFailureRecord(h, CORE_KEY, 'core', /could not obtain the agent's credentials \(arn:aws:iam::123456789012:role\/fable-dev-build-agent\)/);
+    expect(h.log('claude.args')).toBe('');
+  });
+
+  test('refuses to run a core or oi phase without the agent role, or with root as the agent\'s user', () => {
+    h.stubClaude(CORE_SUCCESS);
+    expect(h.run({ FABLE_AGENT_ROLE_ARN: undefined }).code).toBe(2);
+    expectFailureRecord(h, CORE_KEY, 'core', /FABLE_AGENT_ROLE_ARN is required/);
+    expect(h.run({ FABLE_AGENT_UID: '0' }).code).toBe(2);
+    expectFailureRecord(h, CORE_KEY, 'core', /FABLE_AGENT_UID and FABLE_AGENT_GID must be non-zero ids/);
+    expect(h.log('claude.args')).toBe('');
   });
 });

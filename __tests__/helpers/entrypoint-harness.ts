@@ -1,8 +1,10 @@
 /**
  * Test harness for docker/build/entrypoint.sh: a temp dir per run with stub `aws` and `claude`
  * executables first on PATH. The stub `aws` implements `s3 cp` (to/from a local directory that
- * stands in for the bucket, `-` for stdin/stdout) and `s3api head-object`. Both stubs log their
- * arguments. The real `timeout`, `jq`, `perl` and `tar` are used.
+ * stands in for the bucket, `-` for stdin/stdout), `s3api head-object` and `sts assume-role`.
+ * Both stubs log their arguments. The real `timeout`, `jq`, `perl`, `tar`, `setpriv` and the real
+ * credential endpoint (docker/build/agent-credentials.mjs, on node) are used: the tests run as
+ * root, so the agent really runs as its own uid (AGENT_UID), as in the image.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,10 @@ import { dirname, join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const BUILD_DIR = join(REPO_ROOT, 'docker', 'build');
 export const ENTRYPOINT = join(BUILD_DIR, 'entrypoint.sh');
+export const CREDENTIALS_SERVER = join(BUILD_DIR, 'agent-credentials.mjs');
+export const AGENT_ROLE_ARN = 'arn:aws:iam::123456789012:role/fable-dev-build-agent';
+/** The agent's uid and gid (the entrypoint's default; the image creates user fable-agent with it). */
+export const AGENT_UID = 10002;
 export const PROMPTS_DIR = join(BUILD_DIR, 'prompts');
 
 export const BUCKET = 'fable-dev-artifacts-123456789012';
@@ -57,6 +63,9 @@ export class Harness {
     for (const dir of [this.s3Dir, this.binDir, this.logDir, this.workDir, join(this.root, 'home'), join(this.root, 'tmp')]) {
       mkdirSync(dir, { recursive: true });
     }
+    // The agent runs as AGENT_UID: it must reach its stubs and write the stub logs.
+    chmodSync(this.root, 0o755);
+    chmodSync(this.logDir, 0o777);
     this.writeExecutable('aws', readFileSync(STUB_AWS, 'utf8'));
     this.putObject(SPEC_KEY, JSON.stringify(SPEC));
     // A minimal, explicit environment: nothing from the developer's shell (no real credentials).
@@ -75,6 +84,8 @@ export class Harness {
       CLAUDE_CODE_USE_BEDROCK: '1',
       CLAUDE_CODE_SKIP_OOBE: '1',
       FABLE_PHASE_TIMEOUT_SECONDS: '30',
+      FABLE_AGENT_ROLE_ARN: AGENT_ROLE_ARN,
+      FABLE_CREDENTIALS_SERVER: CREDENTIALS_SERVER,
       STUB_S3_DIR: this.s3Dir,
       STUB_LOG_DIR: this.logDir,
       ...SECRETS,
@@ -97,8 +108,11 @@ export class Harness {
       'claude',
       [
         '#!/bin/bash',
-        '# Stub claude: logs its arguments, stdin, cwd and a few variables (builtins only), then runs the body.',
+        '# Stub claude: logs its arguments, stdin, cwd, uid, a few variables and its whole environment, then runs the body.',
+        'umask 000',
         'printf \'%s\\n\' "$@" >"$STUB_LOG_DIR/claude.args"',
+        'printf \'%s\\n\' "$UID" >"$STUB_LOG_DIR/claude.uid"',
+        'env >"$STUB_LOG_DIR/claude.fullenv"',
         'IFS= read -r -d "" stdin_text || true',
         'printf \'%s\' "$stdin_text" >"$STUB_LOG_DIR/claude.stdin"',
         'pwd >"$STUB_LOG_DIR/claude.cwd"',
@@ -127,6 +141,11 @@ export class Harness {
     return JSON.parse(readFileSync(this.objectPath(key), 'utf8')) as Record<string, unknown>;
   }
 
+  /** A record the entrypoint kept in the work directory (a worker's result.json). */
+  readLocalRecord(path: string): Record<string, unknown> {
+    return JSON.parse(readFileSync(join(this.workDir, path), 'utf8')) as Record<string, unknown>;
+  }
+
   /** Every object key in the fake bucket. */
   objectKeys(): string[] {
     const base = join(this.s3Dir, BUCKET);
@@ -137,7 +156,7 @@ export class Harness {
       .sort();
   }
 
-  log(name: 'aws.log' | 'claude.args' | 'claude.stdin' | 'claude.cwd' | 'claude.env'): string {
+  log(name: 'aws.log' | 'aws.principals' | 'aws.configs' | 'claude.args' | 'claude.stdin' | 'claude.cwd' | 'claude.env' | 'claude.fullenv' | 'claude.uid' | 'claude.probe'): string {
     const file = join(this.logDir, name);
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
@@ -209,17 +228,14 @@ EOF
 echo '{"type":"result","subtype":"success","is_error":false,"result":"done"}'
 `;
 
-/** Bash for a stub agent that does a successful oi phase (zips, uploads under its sha256). */
+/** Bash for a stub agent that does a successful oi phase (packages the tool into packages/; the entrypoint uploads it). */
 export const OI_SUCCESS = String.raw`
 test -f project/tools/c-to-f/index.mjs || { echo "core workspace was not restored" >&2; exit 9; }
 test -f input/core-output.json || { echo "core output missing" >&2; exit 9; }
-mkdir -p "$TMPDIR"
-zipfile="$TMPDIR/c-to-f.zip"
-tar -cf "$zipfile" -C project/tools/c-to-f index.mjs
-sha=$(sha256sum "$zipfile" | cut -d' ' -f1)
-aws s3 cp "$zipfile" "s3://$ARTIFACTS_BUCKET/tools/c-to-f/$sha.zip" --only-show-errors
+mkdir -p packages
+tar -cf packages/c-to-f.zip -C project/tools/c-to-f index.mjs
 cat >output.json <<EOF
-{"status":"success","tools":[{"toolName":"c-to-f","s3Key":"tools/c-to-f/$sha.zip","schema":{"name":"c-to-f","description":"Celsius to Fahrenheit","inputSchema":{"type":"object","properties":{"c":{"type":"number"}},"required":["c"]}}}],"summary":"published"}
+{"status":"success","tools":[{"toolName":"c-to-f","schema":{"name":"c-to-f","description":"Celsius to Fahrenheit","inputSchema":{"type":"object","properties":{"c":{"type":"number"}},"required":["c"]}}}],"summary":"published"}
 EOF
 echo '{"type":"result","subtype":"success","is_error":false,"result":"published"}'
 `;
@@ -231,7 +247,8 @@ export function commandExists(command: string): boolean {
 
 export const CORE_KEY = `builds/${BUILD_ID}/core-output.json`;
 export const OI_KEY = `builds/${BUILD_ID}/oi-output.json`;
-export const WORKER_KEY = `builds/${BUILD_ID}/worker-w1-output.json`;
+/** A worker's record stays in its workspace (the agent that starts it has no S3 access). */
+export const WORKER_RESULT = 'worker-w1/result.json';
 export const WORKSPACE_KEY = `builds/${BUILD_ID}/core-workspace.tar.gz`;
 
 /** No fake credential value in stdout, stderr, any uploaded record or the agent log. */

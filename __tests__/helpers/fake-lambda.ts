@@ -1,4 +1,5 @@
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
@@ -6,8 +7,11 @@ import {
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
+  PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   ResourceConflictException,
   ResourceNotFoundException,
+  UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   UpdateFunctionUrlConfigCommand,
@@ -21,7 +25,14 @@ export const ACCOUNT = '123456789012';
 interface FakeFunction {
   configuration: FunctionConfiguration;
   tags: Record<string, string>;
-  url?: { FunctionUrl: string; AuthType: string };
+  /** Function URLs by qualifier ('' for the unqualified function). */
+  urls: Map<string, { FunctionUrl: string; AuthType: string }>;
+  /** Published versions ('1', '2', ...), with the code each was published from. */
+  versions: { version: string; s3Key?: string }[];
+  /** The S3 key $LATEST runs. */
+  code?: string;
+  aliases: Map<string, string>;
+  reservedConcurrency?: number;
   /** GetFunction polls left that still report State Pending / LastUpdateStatus InProgress. */
   pendingPolls: number;
   updatingPolls: number;
@@ -59,8 +70,15 @@ export class FakeLambda {
     return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`;
   }
 
-  urlOf(functionName: string): string {
-    return `https://${functionName}.lambda-url.${REGION}.on.aws/`;
+  urlOf(functionName: string, qualifier = ''): string {
+    return `https://${functionName}${qualifier ? `-${qualifier}` : ''}.lambda-url.${REGION}.on.aws/`;
+  }
+
+  /** What the function's `live` alias runs: its version and that version's code. */
+  live(functionName: string): { version: string; s3Key?: string } | undefined {
+    const fn = this.functions.get(functionName);
+    const version = fn?.aliases.get('live');
+    return fn?.versions.find((v) => v.version === version);
   }
 
   /** Every command sent so far, in order. */
@@ -82,11 +100,15 @@ export class FakeLambda {
   }
 
   /** A function as an earlier (crashed or foreign) deploy would have left it. */
-  seed(functionName: string, tags: Record<string, string>, url?: { AuthType: string }): void {
+  seed(functionName: string, tags: Record<string, string>, url?: { AuthType: string; qualifier?: string }): void {
+    const urls = new Map<string, { FunctionUrl: string; AuthType: string }>();
+    if (url) urls.set(url.qualifier ?? '', { FunctionUrl: this.urlOf(functionName, url.qualifier), AuthType: url.AuthType });
     this.functions.set(functionName, {
       configuration: { FunctionName: functionName, FunctionArn: this.arnOf(functionName), State: 'Active', LastUpdateStatus: 'Successful' },
       tags,
-      url: url ? { FunctionUrl: this.urlOf(functionName), AuthType: url.AuthType } : undefined,
+      urls,
+      versions: [],
+      aliases: new Map(),
       pendingPolls: 0,
       updatingPolls: 0,
     });
@@ -143,6 +165,10 @@ export class FakeLambda {
       this.functions.set(input.FunctionName, {
         configuration,
         tags: { ...input.Tags },
+        urls: new Map(),
+        versions: [],
+        aliases: new Map(),
+        code: input.Code?.S3Key,
         pendingPolls: this.pollsUntilActive,
         updatingPolls: 0,
       });
@@ -153,35 +179,72 @@ export class FakeLambda {
       fn.updatingPolls = this.pollsUntilUpdated;
       return { ...fn.configuration, State: 'Active', LastUpdateStatus: 'InProgress' };
     };
-    this.fake(UpdateFunctionCodeCommand, update);
+    this.fake(UpdateFunctionCodeCommand, (input) => {
+      this.find(input.FunctionName).code = input.S3Key;
+      return update(input);
+    });
     this.fake(UpdateFunctionConfigurationCommand, update);
     this.fake(DeleteFunctionCommand, (input) => {
       this.find(input.FunctionName);
       this.functions.delete(input.FunctionName);
       return {};
     });
-    this.fake(CreateFunctionUrlConfigCommand, (input) => {
+    // A URL on an alias needs the alias; each qualifier has its own URL.
+    const urlOf = (input: { FunctionName: string; Qualifier?: string }) => {
       const fn = this.find(input.FunctionName);
-      if (fn.url) throw new ResourceConflictException({ message: 'URL exists', $metadata: { httpStatusCode: 409 } });
-      fn.url = { FunctionUrl: this.urlOf(input.FunctionName), AuthType: input.AuthType };
-      return { ...fn.url };
+      const qualifier = input.Qualifier ?? '';
+      if (qualifier && !fn.aliases.has(qualifier)) throw notFound();
+      return { fn, qualifier, url: fn.urls.get(qualifier) };
+    };
+    this.fake(CreateFunctionUrlConfigCommand, (input) => {
+      const { fn, qualifier, url } = urlOf(input);
+      if (url) throw new ResourceConflictException({ message: 'URL exists', $metadata: { httpStatusCode: 409 } });
+      const created = { FunctionUrl: this.urlOf(input.FunctionName, qualifier), AuthType: input.AuthType };
+      fn.urls.set(qualifier, created);
+      return { ...created };
     });
     this.fake(GetFunctionUrlConfigCommand, (input) => {
-      const fn = this.find(input.FunctionName);
-      if (!fn.url) throw notFound();
-      return { ...fn.url };
+      const { url } = urlOf(input);
+      if (!url) throw notFound();
+      return { ...url };
     });
     this.fake(UpdateFunctionUrlConfigCommand, (input) => {
-      const fn = this.find(input.FunctionName);
-      if (!fn.url) throw notFound();
-      fn.url.AuthType = input.AuthType;
-      return { ...fn.url };
+      const { url } = urlOf(input);
+      if (!url) throw notFound();
+      url.AuthType = input.AuthType;
+      return { ...url };
     });
     this.fake(DeleteFunctionUrlConfigCommand, (input) => {
-      const fn = this.find(input.FunctionName);
-      if (!fn.url) throw notFound();
-      fn.url = undefined;
+      const { fn, qualifier, url } = urlOf(input);
+      if (!url) throw notFound();
+      fn.urls.delete(qualifier);
       return {};
+    });
+    this.fake(PutFunctionConcurrencyCommand, (input) => {
+      this.find(input.FunctionName).reservedConcurrency = input.ReservedConcurrentExecutions;
+      return { ReservedConcurrentExecutions: input.ReservedConcurrentExecutions };
+    });
+    this.fake(PublishVersionCommand, (input) => {
+      const fn = this.find(input.FunctionName);
+      const version = String(fn.versions.length + 1);
+      fn.versions.push({ version, s3Key: fn.code });
+      return { ...fn.configuration, Version: version, FunctionArn: `${this.arnOf(input.FunctionName)}:${version}` };
+    });
+    const alias = (input: { FunctionName: string; Name: string; FunctionVersion: string }) => {
+      const fn = this.find(input.FunctionName);
+      if (!fn.versions.some((v) => v.version === input.FunctionVersion)) throw notFound();
+      fn.aliases.set(input.Name, input.FunctionVersion);
+      return { Name: input.Name, FunctionVersion: input.FunctionVersion, AliasArn: `${this.arnOf(input.FunctionName)}:${input.Name}` };
+    };
+    this.fake(CreateAliasCommand, (input) => {
+      if (this.find(input.FunctionName).aliases.has(input.Name)) {
+        throw new ResourceConflictException({ message: 'Alias already exists', $metadata: { httpStatusCode: 409 } });
+      }
+      return alias(input);
+    });
+    this.fake(UpdateAliasCommand, (input) => {
+      if (!this.find(input.FunctionName).aliases.has(input.Name)) throw notFound();
+      return alias(input);
     });
   }
 }

@@ -38,6 +38,7 @@ export function toolDeployerEnvironment(json: StackJson, config: StageConfig): L
     TOOL_RUNTIME: LAMBDA_RUNTIME,
     TOOL_BOUNDARY_ARN: `arn:aws:iam::${FAKE_ACCOUNT}:policy/${resourceName(config.stage, 'tool-boundary')}`,
     TOOL_LOG_RETENTION_DAYS: String(config.logRetentionDays),
+    TOOL_RESERVED_CONCURRENCY: String(config.tools.reservedConcurrency),
     AUDIT_TABLE: inStack('aws_dynamodb_table', 'name', resourceName(config.stage, 'audit')),
   };
 }

@@ -31,6 +31,7 @@ export function testSettings(tableName: string): DeployerSettings {
       TOOL_RUNTIME: 'nodejs24.x',
       TOOL_BOUNDARY_ARN: `arn:aws:iam::${ACCOUNT}:policy/fable-test-tool-boundary`,
       TOOL_LOG_RETENTION_DAYS: '14',
+      TOOL_RESERVED_CONCURRENCY: '5',
     },
     FAST_WAITER,
   );

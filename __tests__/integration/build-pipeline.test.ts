@@ -98,7 +98,7 @@ const deployedTool = (toolName: string, version = 1): DeployedTool => ({
   toolName,
   functionName: `fable-dev-tool-${toolName}`,
   functionArn: `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:fable-dev-tool-${toolName}`,
-  functionUrl: `https://fable-dev-tool-${toolName}.lambda-url.${FAKE_REGION}.on.aws/`,
+  functionUrl: `https://fable-dev-tool-${toolName}-live.lambda-url.${FAKE_REGION}.on.aws/`,
   version,
 });
 
@@ -549,7 +549,7 @@ describe('build pipeline, end to end', () => {
       ),
     );
     expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig').sort(byFunctionName)).toEqual(
-      ['coin', 'dice'].map((toolName) => ({ FunctionName: `fable-dev-tool-${toolName}`, AuthType: 'AWS_IAM' })),
+      ['coin', 'dice'].map((toolName) => ({ FunctionName: `fable-dev-tool-${toolName}`, Qualifier: 'live', AuthType: 'AWS_IAM' })),
     );
   });
 
@@ -654,7 +654,7 @@ describe('build pipeline, end to end', () => {
     deployer.lambda.clearHistory();
     await expect(deployer.handler(trace.deployCalls[0])).resolves.toEqual({ success: true, tool: deployedTool('coin') });
     expect(deployer.lambda.sentNames()).not.toContain('CreateFunction');
-    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: 'fable-dev-tool-coin', AuthType: 'AWS_IAM' }]);
+    expect(deployer.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: 'fable-dev-tool-coin', Qualifier: 'live', AuthType: 'AWS_IAM' }]);
     expect(await deployer.toolRecord('coin')).toMatchObject({ ...deployedTool('coin'), orgId: 'org-1' });
   });
 
@@ -807,7 +807,7 @@ describe('a person approves the exact artifacts; any build can be stopped', () =
         return ownerDecides('reject')(build);
       },
     });
-    expect(refusal).toEqual({ success: false, error: { code: 'FORBIDDEN', message: `Only the owner of build ${buildId} or an admin of its organization may do this` } });
+    expect(refusal).toEqual({ success: false, error: { code: 'FORBIDDEN', message: 'only the build\'s owner or an admin of its org may do this' } });
     expect(execution).toEqual({ status: 'FAILED', error: 'FABLE.BuildRejected' });
     expect((await buildEvents(buildId)).map((event) => [event.type, event.actor])).toContainEqual(['forbidden', 'user:mallory']);
   });

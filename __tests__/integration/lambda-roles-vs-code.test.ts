@@ -353,7 +353,7 @@ provesRole('tool-deployer', async () => {
     });
   expect(await deploy()).toMatchObject({ success: true });
   // A redeploy updates the function, and puts back an AWS_IAM URL someone opened up.
-  lambda.functions.get('fable-dev-tool-weather')!.url!.AuthType = 'NONE';
+  lambda.functions.get('fable-dev-tool-weather')!.urls.get('live')!.AuthType = 'NONE';
   expect(await deploy()).toMatchObject({ success: true });
   expect(await toolDeployer({ action: 'list', payload: { orgId: USER.orgId } })).toMatchObject({ success: true });
   expect(await toolDeployer({ action: 'undeploy', payload: { toolName: 'weather', orgId: 'org-2' } })).toMatchObject({ error: { code: 'FORBIDDEN' } });

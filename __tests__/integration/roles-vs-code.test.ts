@@ -2,8 +2,9 @@
  * Every non-Lambda role of fable-dev, proven against the calls its code makes, with a real IAM
  * evaluator (@cloud-copilot/iam-simulate) over the synthesized policies as AWS would hold them:
  * - the state machine: the service integrations of its rendered definition;
- * - the ECS build task: the `aws` CLI calls the entrypoint makes in its tests (stub `aws` log), and
- *   the Bedrock calls of the models the agent is pinned to;
+ * - the ECS build task: the `aws` CLI calls the entrypoint makes in its tests (stub `aws` log),
+ *   including the AssumeRole of its credential endpoint;
+ * - the build agent: the Bedrock calls of the models it is pinned to, and nothing else;
  * - deployed tools: writing their own logs and traces, inside the boundary.
  * Calls that must never be possible stay denied, and every synthesized policy passes the IAM
  * catalog check (each action exists; each resource is of a type the action accepts).
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { decideAll, type IamRequest, type Principal } from '../helpers/iam-simulator';
 import { catalogProblems, synthDevIam, type StackIam } from '../helpers/stack-iam';
 import { FAKE_ACCOUNT, FAKE_REGION } from '../helpers/terraform-tokens';
-import { BUCKET, Harness, OI_SUCCESS, runCore } from '../helpers/entrypoint-harness';
+import { AGENT_ROLE_ARN, BUCKET, Harness, OI_SUCCESS, SECRETS, runCore } from '../helpers/entrypoint-harness';
 import { AUDIT_CHANGE_ACTIONS } from '../../src/data/audit-table';
 import { LAMBDA_NAMES } from '../../lambdas/shared/contract';
 
@@ -136,14 +137,18 @@ describe('the state machine role', () => {
   });
 });
 
-describe('the build task role', () => {
-  /** The IAM requests of the `aws` CLI calls a phase made (the stub aws logs each command line). */
+describe('the build task role and the agent role', () => {
+  /** The IAM requests of the `aws` CLI calls the entrypoint made (the stub aws logs each command line with the key it signs with). */
   function cliRequests(log: string): IamRequest[] {
     return log
       .split('\n')
       .filter((line) => line !== '')
       .map((line): IamRequest => {
-        const words = line.split(' ');
+        const [signer, ...words] = line.split(' ');
+        expect(signer).toBe(SECRETS.AWS_ACCESS_KEY_ID); // every call of the entrypoint is the task role's
+        if (words[0] === 'sts' && words[1] === 'assume-role') {
+          return { action: 'sts:AssumeRole', resource: words[words.indexOf('--role-arn') + 1] };
+        }
         if (words[0] === 's3api' && words[1] === 'head-object') {
           const value = (flag: string) => words[words.indexOf(flag) + 1];
           return { action: 's3:GetObject', resource: `arn:aws:s3:::${value('--bucket')}/${value('--key')}` };
@@ -157,7 +162,7 @@ describe('the build task role', () => {
       });
   }
 
-  /** The Bedrock calls the agent can make: every model it is pinned to, and the profile lookups. */
+  /** The Bedrock calls Claude Code makes: every model it is pinned to, and the profile lookups. */
   function agentRequests(): IamRequest[] {
     const task = iam.resource('aws_ecs_task_definition', () => true);
     const environment: { name: string; value: string }[] = JSON.parse(task.container_definitions)[0].environment;
@@ -183,28 +188,61 @@ describe('the build task role', () => {
   beforeAll(() => {
     const h = new Harness();
     try {
+      expect(AGENT_ROLE_ARN).toBe(`arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-build-agent`);
       runCore(h);
-      core = cliRequests(readFileSync(`${h.logDir}/aws.log`, 'utf8'));
+      core = cliRequests(readFileSync(`${h.logDir}/aws.principals`, 'utf8'));
       h.stubClaude(OI_SUCCESS);
       expect(h.run({ FABLE_PHASE: 'oi' }).code).toBe(0);
-      oi = cliRequests(readFileSync(`${h.logDir}/aws.log`, 'utf8')).slice(core.length);
+      oi = cliRequests(readFileSync(`${h.logDir}/aws.principals`, 'utf8')).slice(core.length);
     } finally {
       h.cleanup();
     }
   });
 
-  it('may make every aws call of the core and oi phases (spec, outputs, workspace, tool bundles and their check)', async () => {
-    expect(new Set([...core, ...oi].map((r) => r.action))).toEqual(new Set(['s3:GetObject', 's3:PutObject']));
-    expect(oi.some((r) => r.action === 's3:GetObject' && r.resource.includes('/tools/'))).toBe(true);
+  it('the task role may make every aws call of the core and oi entrypoints (spec, outputs, workspace, tool packages, the agent role)', async () => {
+    expect(new Set([...core, ...oi].map((r) => r.action))).toEqual(new Set(['s3:GetObject', 's3:PutObject', 'sts:AssumeRole']));
+    expect(oi.some((r) => r.action === 's3:PutObject' && r.resource.includes('/tools/'))).toBe(true);
     await expectAllowed(iam.principal('fable-dev-build-task'), [...core, ...oi]);
   });
 
-  it('may invoke exactly the models the agent is pinned to', async () => {
-    await expectAllowed(iam.principal('fable-dev-build-task'), agentRequests());
+  it('the agent role may invoke exactly the models Claude Code is pinned to; the task role may not', async () => {
+    await expectAllowed(iam.principal('fable-dev-build-agent'), agentRequests());
+    await expectDenied(
+      iam.principal('fable-dev-build-task'),
+      agentRequests().filter((r) => r.action.startsWith('bedrock:Invoke')),
+    );
   });
 
-  it('may not deploy Lambdas, read the database secret, or reach another stage\'s artifacts', async () => {
+  it('the agent role may do nothing but invoke the models: no build\'s spec or output, no tool package, no Lambda, no role, no other model', async () => {
+    const otherBuild = `arn:aws:s3:::${BUCKET}/builds/b-other`;
+    await expectDenied(iam.principal('fable-dev-build-agent'), [
+      { action: 's3:GetObject', resource: `${otherBuild}/spec.json` },
+      { action: 's3:PutObject', resource: `${otherBuild}/core-output.json` },
+      { action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/builds/b-2f6c1e0a-build/spec.json` },
+      { action: 's3:PutObject', resource: `arn:aws:s3:::${BUCKET}/tools/c-to-f/${'a'.repeat(64)}.zip` },
+      { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}` },
+      { action: 'sts:AssumeRole', resource: `arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-build-task` },
+      { action: 'sts:AssumeRole', resource: `arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-build-agent` },
+      { action: 'iam:PassRole', resource: `arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-tool-execution` },
+      { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-tool-deployer') },
+      { action: 'lambda:InvokeFunction', resource: lambdaArn('fable-dev-memory') },
+      { action: 'dynamodb:GetItem', resource: arn('dynamodb', 'table/fable-dev-builds') },
+      { action: 'secretsmanager:GetSecretValue', resource: arn('secretsmanager', 'secret:rds!cluster-fable-dev-aurora-AbCdEf') },
+      { action: 'bedrock:InvokeModel', resource: arn('bedrock', 'inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0') },
+      { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-2::foundation-model/amazon.titan-embed-text-v2:0' },
+      { action: 'logs:PutLogEvents', resource: arn('logs', 'log-group:/aws/ecs/fable-dev-build:log-stream:build/x') },
+    ]);
+  });
+
+  it('the agent role\'s policy holds Bedrock actions only', () => {
+    const statements = iam.principal('fable-dev-build-agent').policies.flatMap((p: any) => p.Statement).filter((s: any) => s.Effect === 'Allow');
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.flatMap((s: any) => [s.Action].flat()).filter((a: string) => !a.startsWith('bedrock:'))).toEqual([]);
+  });
+
+  it('the task role may not deploy Lambdas, read the database secret, read tool packages, or reach another stage\'s artifacts', async () => {
     await expectDenied(iam.principal('fable-dev-build-task'), [
+      { action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/tools/weather/x.zip` },
       { action: 'lambda:CreateFunction', resource: lambdaArn('fable-dev-tool-weather') },
       { action: 'lambda:UpdateFunctionCode', resource: lambdaArn('fable-dev-tool-weather') },
       { action: 'iam:PassRole', resource: `arn:aws:iam::${FAKE_ACCOUNT}:role/fable-dev-tool-execution`, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
@@ -303,7 +341,7 @@ describe('calls no role may make', () => {
     }
 
     it('no role may change or delete an event, or loosen the table: every role is explicitly denied', async () => {
-      const stageRoles = [...LAMBDA_NAMES, 'build-pipeline', 'build-task', 'build-task-execution', 'tool-execution'].map((name) => `fable-dev-${name}`);
+      const stageRoles = [...LAMBDA_NAMES, 'build-pipeline', 'build-task', 'build-task-execution', 'build-agent', 'tool-execution'].map((name) => `fable-dev-${name}`);
       expect(iam.roleNames().sort()).toEqual(stageRoles.sort());
       for (const role of iam.roleNames()) {
         const decisions = await decideAll(iam.principal(role), changes);

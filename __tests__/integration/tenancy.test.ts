@@ -36,10 +36,12 @@ beforeAll(async () => {
     BUILD_SLOT_SECONDS: '7200',
     MEMORY_FUNCTION_NAME: 'fable-test-memory',
     STATE_MACHINE_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline',
+    BUILDS_PAUSED: 'false',
     TOOL_ROLE_ARN: 'arn:aws:iam::123456789012:role/fable-test-tool-execution',
     TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
     TOOL_RUNTIME: 'nodejs24.x',
     TOOL_LOG_RETENTION_DAYS: '14',
+    TOOL_RESERVED_CONCURRENCY: '5',
   });
   bedrock = mockClient(BedrockRuntimeClient);
   bedrock.on(InvokeModelCommand).callsFake(titanResponse);
@@ -154,12 +156,14 @@ describe('tenant isolation, on every path', () => {
     expect(leaks(sent.system, 'bob')).toBe(false);
   });
 
-  it('tools: an org lists only its own tools, and another org\'s undeploy is FORBIDDEN and removes nothing', async () => {
+  it('tools: an org lists only its own tools, and another org\'s undeploy or rollback is FORBIDDEN and changes nothing', async () => {
     const list = (await toolDeployer({ action: 'list', payload: { orgId: 'acme' } })) as DirectResponse<{ tools: { toolName: string }[] }>;
     expect(list.success && list.tools.map((tool) => tool.toolName).sort()).toEqual([seeded.alice.toolName, seeded.bob.toolName]);
     const before = await tableContents(h);
     const undeploy = (await toolDeployer({ action: 'undeploy', payload: { toolName: seeded.alice.toolName, orgId: 'globex' } })) as DirectResponse<object>;
     expect(code(undeploy)).toBe('FORBIDDEN');
+    const rollback = (await toolDeployer({ action: 'rollback', payload: { toolName: seeded.alice.toolName, orgId: 'globex', userId: 'carol' } })) as DirectResponse<object>;
+    expect(code(rollback)).toBe('FORBIDDEN');
     expect((await tableContents(h)).tools).toEqual(before.tools);
   });
 

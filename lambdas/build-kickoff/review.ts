@@ -28,8 +28,8 @@ export interface ReviewDeps {
 /**
  * A person's decision on a build's artifacts. The decision is recorded first (with its audit event,
  * in one transaction, and only while the build awaits exactly this task token), then sent to the
- * waiting task, then the token is removed. Approving sends the recorded tools, hashes included, as
- * the task's output: DeployTools deploys exactly those bundles. Rejecting ends the build
+ * waiting task, then the token is removed. Approving sends the recorded tools, hashes included, and
+ * the approver as the task's output: DeployTools deploys exactly those bundles. Rejecting ends the build
  * `rejected` and fails the task. Repeating the same decision (a retry) only finishes delivering it;
  * a different decision once one was made is a CONFLICT.
  */
@@ -55,6 +55,9 @@ export async function reviewBuild(deps: ReviewDeps, input: ReviewBuildInput): Pr
   await deliver(deps, build, build.approvalToken, decision);
   return { buildId: build.buildId, status };
 }
+
+/** What AwaitApproval hands DeployTools: the recorded tools (hashes included) and who approved them. */
+export const approvalOutput = (build: BuildItem, decision: BuildDecision) => ({ tools: build.review?.tools ?? [], approvedBy: decision.by });
 
 const pastTense = (decision: BuildDecision) => (decision.decision === 'approve' ? 'approved' : 'rejected');
 
@@ -107,7 +110,7 @@ async function recordDecision(deps: ReviewDeps, build: BuildItem, token: string,
 async function deliver(deps: ReviewDeps, build: BuildItem, token: string, decision: BuildDecision): Promise<void> {
   try {
     if (decision.decision === 'approve') {
-      await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ tools: build.review?.tools ?? [] }) }));
+      await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(approvalOutput(build, decision)) }));
     } else {
       await deps.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: BUILD_REJECTED_ERROR, cause: 'The build was rejected by its reviewer.' }));
     }

@@ -2,7 +2,7 @@ import type { Tool, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { keys, TOOL_NAME_PATTERN } from '../shared/contract';
+import { keys, LIVE_ALIAS, TOOL_NAME_PATTERN } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeJson } from '../shared/invoke';
 import { log } from '../shared/telemetry';
@@ -123,7 +123,8 @@ export async function runTool(
   const metadata = { toolName: name };
   recordMetric('toolCalls', 1, {}, metadata);
   try {
-    const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS) });
+    // Through the `live` alias: the version the last deploy or rollback made live, never $LATEST.
+    const result = await invokeJson(lambda, tool.functionName, { arguments: input ?? {} }, { abortSignal: AbortSignal.timeout(TOOL_TIMEOUT_MS), qualifier: LIVE_ALIAS });
     const ok = !toolRefusal.safeParse(result).success;
     if (!ok) recordMetric('toolErrors', 1, {}, metadata);
     return { ok, content: capBytes(JSON.stringify(result ?? null), MAX_TOOL_RESULT_BYTES) };

@@ -17,6 +17,8 @@ export class InvokedFunctionError extends Error {
 export interface InvokeOptions {
   /** Give up waiting (AbortSignal.timeout) when the caller has a tighter budget than the callee. */
   readonly abortSignal?: AbortSignal;
+  /** A version or alias of the function (tools are invoked through their `live` alias). */
+  readonly qualifier?: string;
 }
 
 const encode = (payload: unknown) => Buffer.from(JSON.stringify(payload));
@@ -29,7 +31,12 @@ export async function invokeJson(
   options: InvokeOptions = {},
 ): Promise<unknown> {
   const result = await lambda.send(
-    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: encode(payload) }),
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'RequestResponse',
+      Payload: encode(payload),
+      ...(options.qualifier ? { Qualifier: options.qualifier } : {}),
+    }),
     { abortSignal: options.abortSignal },
   );
   if (result.FunctionError) throw new InvokedFunctionError(functionName, result.FunctionError);

@@ -7,6 +7,9 @@ import {
   createToolFunction,
   ensureFunctionUrl,
   findFunction,
+  pointLiveAlias,
+  publishToolVersion,
+  reserveConcurrency,
   toolTags,
   updateToolFunction,
 } from './functions';
@@ -15,7 +18,9 @@ import { getToolRecord, putNewToolRecord, updateToolRecord, type ToolDeployment 
 import { verifyArtifact } from './verify-artifact';
 
 /**
- * Deploy (or redeploy) a tool as `<prefix><toolName>` behind an AWS_IAM Function URL.
+ * Deploy (or redeploy) a tool as `<prefix><toolName>`: its code and configuration on $LATEST, then
+ * published as an immutable version that the `live` alias (what chat invokes, behind an AWS_IAM
+ * Function URL) points at. Earlier versions stay, so `rollback` can point `live` back at one.
  *
  * The record is written last, once the function is ready: a failure anywhere before leaves the
  * record as it was (absent on a first deploy, the last good version on a redeploy), and running the
@@ -35,15 +40,13 @@ export async function deployTool(deps: DeployerDeps, request: DeployRequest): Pr
   if (existing) assertAdoptable(existing, request, settings.stage);
   await ensureToolLogGroup(deps.logs, functionName, toolTags(settings.stage, request), settings.logRetentionDays);
 
-  let functionArn: string;
-  let functionUrl: string;
-  if (existing) {
-    functionArn = await updateToolFunction(deps, functionName, request, existing);
-    functionUrl = await ensureFunctionUrl(deps.lambda, functionName);
-  } else {
-    functionArn = await createToolFunction(deps, functionName, request);
-    functionUrl = await createFunctionUrl(deps.lambda, functionName);
-  }
+  const functionArn = existing
+    ? await updateToolFunction(deps, functionName, request, existing)
+    : await createToolFunction(deps, functionName, request);
+  await reserveConcurrency(deps.lambda, functionName, settings.reservedConcurrency);
+  const lambdaVersion = await publishToolVersion(deps, functionName, request.sha256);
+  await pointLiveAlias(deps.lambda, functionName, lambdaVersion);
+  const functionUrl = existing ? await ensureFunctionUrl(deps.lambda, functionName) : await createFunctionUrl(deps.lambda, functionName);
 
   const deployment: ToolDeployment = {
     toolName: request.toolName,
@@ -56,6 +59,10 @@ export async function deployTool(deps: DeployerDeps, request: DeployRequest): Pr
     schema: request.schema,
     memorySize: request.memorySize,
     timeout: request.timeout,
+    lambdaVersion,
+    sha256: request.sha256,
+    buildId: request.buildId,
+    approvedBy: request.approvedBy,
   };
   const now = new Date().toISOString();
   const records = { dynamo: deps.dynamo, tableName: settings.tableName, audit: deps.audit };

@@ -5,6 +5,7 @@ import { deployTool } from './deploy';
 import { undeployTool } from './undeploy';
 import { listTools } from './list';
 import { correlate } from '../shared/telemetry';
+import { rollbackTool } from './rollback';
 
 /** One direct-invoke event (DESIGN.md section 4), checked against the contract, to its action. */
 export const invokeToolDeployer = directInvoke(toolDeployerEvent, async (request, deps: DeployerDeps) => {
@@ -17,5 +18,8 @@ export const invokeToolDeployer = directInvoke(toolDeployerEvent, async (request
       return undeployTool(deps, request.payload);
     case 'list':
       return listTools(deps, request.payload);
+    case 'rollback':
+      correlate({ toolName: request.payload.toolName });
+      return rollbackTool(deps, request.payload);
   }
 });

@@ -1,10 +1,14 @@
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
+  PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   UpdateFunctionUrlConfigCommand,
@@ -13,7 +17,7 @@ import {
   type GetFunctionCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { TOOL_TAGS, type DeployRequest } from '../shared/contract';
+import { LIVE_ALIAS, TOOL_TAGS, type DeployRequest } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import { badRequest, conflict, HandlerError } from '../shared/responses';
 import type { DeployerDeps } from './settings';
@@ -166,26 +170,72 @@ export async function updateToolFunction(
   return requireArn(configured.FunctionArn, functionName);
 }
 
+/** At most this many copies of the tool run at once, so one tool cannot take the account's concurrency. */
+export async function reserveConcurrency(lambda: LambdaClient, functionName: string, reserved: number): Promise<void> {
+  await lambdaCall(functionName, () =>
+    lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: functionName, ReservedConcurrentExecutions: reserved })),
+  );
+}
+
+/**
+ * Publish what $LATEST now holds as an immutable version. With the approved package's SHA-256,
+ * Lambda publishes only if the function's code is exactly those bytes (CodeSha256 is the base64
+ * of the same digest).
+ */
+export async function publishToolVersion(deps: DeployerDeps, functionName: string, sha256: string): Promise<string> {
+  const published = await lambdaCall(functionName, () =>
+    deps.lambda.send(
+      new PublishVersionCommand({
+        FunctionName: functionName,
+        CodeSha256: Buffer.from(sha256, 'hex').toString('base64'),
+      }),
+    ),
+  );
+  if (!published.Version) throw new Error(`Lambda published no version of ${functionName}`);
+  return published.Version;
+}
+
+/** Point the `live` alias at `version`, creating the alias on a tool's first deploy. */
+export async function pointLiveAlias(lambda: LambdaClient, functionName: string, version: string): Promise<void> {
+  try {
+    await lambdaCall(functionName, () =>
+      lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS, FunctionVersion: version })),
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await lambdaCall(functionName, () =>
+      lambda.send(new CreateAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS, FunctionVersion: version })),
+    );
+  }
+}
+
 export async function createFunctionUrl(lambda: LambdaClient, functionName: string): Promise<string> {
   const created = await lambdaCall(functionName, () =>
-    lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: functionName, AuthType: TOOL_URL_AUTH_TYPE })),
+    lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: LIVE_ALIAS, AuthType: TOOL_URL_AUTH_TYPE })),
   );
   if (!created.FunctionUrl) throw new Error(`Lambda returned no Function URL for ${functionName}`);
   return created.FunctionUrl;
 }
 
-/** The function's URL, created if missing and switched back to AWS_IAM if anyone opened it up. */
+/**
+ * The URL of the `live` alias, created if missing and switched back to AWS_IAM if anyone opened
+ * it up. A URL on the unqualified function (tools deployed before versions) would serve $LATEST
+ * past any rollback, so it is removed.
+ */
 export async function ensureFunctionUrl(lambda: LambdaClient, functionName: string): Promise<string> {
+  await ignoringNotFound(() =>
+    lambdaCall(functionName, () => lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: functionName }))),
+  );
   let current;
   try {
-    current = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName }));
+    current = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: LIVE_ALIAS }));
   } catch (error) {
     if (isNotFound(error)) return createFunctionUrl(lambda, functionName);
     throw error;
   }
   if (current.AuthType !== TOOL_URL_AUTH_TYPE) {
     await lambdaCall(functionName, () =>
-      lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: functionName, AuthType: TOOL_URL_AUTH_TYPE })),
+      lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: LIVE_ALIAS, AuthType: TOOL_URL_AUTH_TYPE })),
     );
   }
   if (!current.FunctionUrl) throw new Error(`Lambda returned no Function URL for ${functionName}`);
@@ -200,10 +250,13 @@ async function ignoringNotFound(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** URL, then function; either already gone is fine, so an interrupted undeploy can simply run again. */
+/**
+ * URL, then function (with every version and alias); either already gone is fine, so an
+ * interrupted undeploy can simply run again.
+ */
 export async function deleteToolFunction(lambda: LambdaClient, functionName: string): Promise<void> {
   await ignoringNotFound(() =>
-    lambdaCall(functionName, () => lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: functionName }))),
+    lambdaCall(functionName, () => lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: LIVE_ALIAS }))),
   );
   await ignoringNotFound(() => lambdaCall(functionName, () => lambda.send(new DeleteFunctionCommand({ FunctionName: functionName }))));
 }

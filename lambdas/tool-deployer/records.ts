@@ -1,5 +1,5 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditRef, keys, TOOLS_TABLE, type AuditEvent, type ToolRecord } from '../shared/contract';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditRef, keys, TOOLS_TABLE, type AuditEvent, type ToolRecord, type ToolVersionRecord } from '../shared/contract';
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { refuse } from '../shared/audit-writer';
 import { conflict } from '../shared/responses';
@@ -9,7 +9,14 @@ import { conditionFailedAt, type TransactItem } from '../shared/transactions';
 export const ORG_INDEX = TOOLS_TABLE.globalIndexes[0].name;
 
 /** What a deploy writes about the function it just made ready (the record minus keys, version, timestamps). */
-export type ToolDeployment = Omit<ToolRecord, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK' | 'version' | 'createdAt' | 'updatedAt'>;
+export type ToolDeployment = Omit<ToolRecord, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK' | 'version' | 'liveVersion' | 'lambdaVersion' | 'createdAt' | 'updatedAt'> & {
+  /** The Lambda version the deploy published (and pointed `live` at). */
+  readonly lambdaVersion: string;
+  /** Provenance kept in the version history. */
+  readonly sha256?: string;
+  readonly buildId?: string;
+  readonly approvedBy?: string;
+};
 
 const toolKey = (toolName: string) => ({ PK: keys.tool(toolName), SK: keys.meta });
 
@@ -38,9 +45,40 @@ function deployedEvent(deployment: ToolDeployment, version: number): AuditEvent 
   };
 }
 
-/** A record change and its audit event: one transaction, so neither is ever written without the other. */
-async function writeRecorded(records: ToolRecords, change: TransactItem, event: AuditEvent, now: string): Promise<void> {
-  await records.dynamo.send(new TransactWriteCommand({ TransactItems: [change, auditPut(records.audit, event, { at: now })] }));
+/**
+ * A record change, the items that go with it (a version's history entry) and its audit event: one
+ * transaction, so none is ever written without the others. The change comes first (its condition
+ * is item 0).
+ */
+async function writeRecorded(records: ToolRecords, change: TransactItem, event: AuditEvent, now: string, extra: TransactItem[] = []): Promise<void> {
+  await records.dynamo.send(new TransactWriteCommand({ TransactItems: [change, ...extra, auditPut(records.audit, event, { at: now })] }));
+}
+
+/** The history entry of a deployment that got `version` (written once: a version number is never reused). */
+function versionEntry(records: ToolRecords, deployment: ToolDeployment, version: number, now: string): TransactItem {
+  const entry: ToolVersionRecord = {
+    PK: keys.tool(deployment.toolName),
+    SK: keys.toolVersion(version),
+    toolName: deployment.toolName,
+    version,
+    lambdaVersion: deployment.lambdaVersion,
+    s3Key: deployment.s3Key,
+    ...(deployment.sha256 ? { sha256: deployment.sha256 } : {}),
+    ...(deployment.buildId ? { buildId: deployment.buildId } : {}),
+    ...(deployment.approvedBy ? { approvedBy: deployment.approvedBy } : {}),
+    userId: deployment.userId,
+    schema: deployment.schema,
+    memorySize: deployment.memorySize,
+    timeout: deployment.timeout,
+    deployedAt: now,
+  };
+  return { Put: { TableName: records.tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } };
+}
+
+/** The fields of the META item that describe one deployment (and so its live code). */
+function metaFields(deployment: ToolDeployment) {
+  const { sha256: _sha256, buildId: _buildId, approvedBy: _approvedBy, ...fields } = deployment;
+  return fields;
 }
 
 /** First record of a tool: version 1, and only if nobody recorded the name in the meantime. */
@@ -49,8 +87,9 @@ export async function putNewToolRecord(records: ToolRecords, deployment: ToolDep
     ...toolKey(deployment.toolName),
     GSI1PK: keys.org(deployment.orgId),
     GSI1SK: keys.tool(deployment.toolName),
-    ...deployment,
+    ...metaFields(deployment),
     version: 1,
+    liveVersion: 1,
     createdAt: now,
     updatedAt: now,
   };
@@ -60,6 +99,7 @@ export async function putNewToolRecord(records: ToolRecords, deployment: ToolDep
       { Put: { TableName: records.tableName, Item: record, ConditionExpression: 'attribute_not_exists(PK)' } },
       deployedEvent(deployment, record.version),
       now,
+      [versionEntry(records, deployment, record.version, now)],
     );
   } catch (error) {
     if (conditionFailedAt(error, 0)) throw conflict(`Tool ${deployment.toolName} was recorded by a concurrent deploy; retry`);
@@ -82,7 +122,8 @@ export async function updateToolRecord(records: ToolRecords, deployment: ToolDep
       Key: toolKey(deployment.toolName),
       UpdateExpression:
         'SET #functionName = :functionName, #functionArn = :functionArn, #functionUrl = :functionUrl, #s3Key = :s3Key, ' +
-        '#schema = :schema, #memorySize = :memorySize, #timeout = :timeout, #updatedAt = :updatedAt, #version = :version',
+        '#schema = :schema, #memorySize = :memorySize, #timeout = :timeout, #updatedAt = :updatedAt, #version = :version, ' +
+        '#liveVersion = :version, #lambdaVersion = :lambdaVersion',
       ConditionExpression: '#orgId = :orgId AND #version = :current',
       ExpressionAttributeNames: {
         '#functionName': 'functionName',
@@ -94,9 +135,12 @@ export async function updateToolRecord(records: ToolRecords, deployment: ToolDep
         '#timeout': 'timeout',
         '#updatedAt': 'updatedAt',
         '#version': 'version',
+        '#liveVersion': 'liveVersion',
+        '#lambdaVersion': 'lambdaVersion',
         '#orgId': 'orgId',
       },
       ExpressionAttributeValues: {
+        ':lambdaVersion': deployment.lambdaVersion,
         ':functionName': deployment.functionName,
         ':functionArn': deployment.functionArn,
         ':functionUrl': deployment.functionUrl,
@@ -112,7 +156,7 @@ export async function updateToolRecord(records: ToolRecords, deployment: ToolDep
     },
   };
   try {
-    await writeRecorded(records, update, deployedEvent(deployment, version), now);
+    await writeRecorded(records, update, deployedEvent(deployment, version), now, [versionEntry(records, deployment, version, now)]);
   } catch (error) {
     if (conditionFailedAt(error, 0)) throw conflict(`Tool ${deployment.toolName} was undeployed or changed by a concurrent request; retry`);
     throw error;
@@ -120,13 +164,114 @@ export async function updateToolRecord(records: ToolRecords, deployment: ToolDep
   return version;
 }
 
-/** The org asking for an undeploy was refused: the tool is another org's. */
-export function refuseUndeploy(records: ToolRecords, toolName: string, orgId: string): Promise<never> {
+/** The org asking for an undeploy or a rollback was refused: the tool is another org's. */
+export function refuseOtherOrg(records: ToolRecords, toolName: string, orgId: string, action: 'tool.undeploy' | 'tool.rollback'): Promise<never> {
   return refuse(
     records.audit,
-    { orgId, actor: ['org', orgId], target: ['tool', toolName], action: 'tool.undeploy' },
+    { orgId, actor: ['org', orgId], target: ['tool', toolName], action },
     `Tool ${toolName} belongs to another organization`,
   );
+}
+
+/** One deployment of the tool from its history, or undefined. */
+export async function getToolVersion(records: ToolRecords, toolName: string, version: number): Promise<ToolVersionRecord | undefined> {
+  const result = await records.dynamo.send(
+    new GetCommand({ TableName: records.tableName, Key: { PK: keys.tool(toolName), SK: keys.toolVersion(version) }, ConsistentRead: true }),
+  );
+  return result.Item as ToolVersionRecord | undefined;
+}
+
+/** The newest deployment before `version`, or undefined when `version` is the first one kept. */
+export async function versionBefore(records: ToolRecords, toolName: string, version: number): Promise<ToolVersionRecord | undefined> {
+  if (version <= 1) return undefined;
+  const result = await records.dynamo.send(
+    new QueryCommand({
+      TableName: records.tableName,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
+      ExpressionAttributeValues: { ':pk': keys.tool(toolName), ':first': keys.toolVersion(1), ':before': keys.toolVersion(version - 1) },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items?.[0] as ToolVersionRecord | undefined;
+}
+
+/**
+ * Make an earlier deployment the live one: the META item takes its code and schema fields (what
+ * chat offers the model) and `liveVersion`, with its `tool_rolled_back` event, only while the
+ * record is still the org's and unchanged since it was read.
+ */
+export async function rollbackToolRecord(records: ToolRecords, record: ToolRecord, target: ToolVersionRecord, userId: string, now: string): Promise<void> {
+  const fromVersion = record.liveVersion ?? record.version;
+  const update: TransactItem = {
+    Update: {
+      TableName: records.tableName,
+      Key: toolKey(record.toolName),
+      UpdateExpression:
+        'SET #s3Key = :s3Key, #schema = :schema, #memorySize = :memorySize, #timeout = :timeout, ' +
+        '#liveVersion = :target, #lambdaVersion = :lambdaVersion, #updatedAt = :updatedAt',
+      ConditionExpression: '#orgId = :orgId AND #version = :version AND (#liveVersion = :from OR attribute_not_exists(#liveVersion))',
+      ExpressionAttributeNames: {
+        '#s3Key': 's3Key',
+        '#schema': 'schema',
+        '#memorySize': 'memorySize',
+        '#timeout': 'timeout',
+        '#liveVersion': 'liveVersion',
+        '#lambdaVersion': 'lambdaVersion',
+        '#updatedAt': 'updatedAt',
+        '#orgId': 'orgId',
+        '#version': 'version',
+      },
+      ExpressionAttributeValues: {
+        ':s3Key': target.s3Key,
+        ':schema': target.schema,
+        ':memorySize': target.memorySize,
+        ':timeout': target.timeout,
+        ':target': target.version,
+        ':lambdaVersion': target.lambdaVersion,
+        ':updatedAt': now,
+        ':orgId': record.orgId,
+        ':version': record.version,
+        ':from': fromVersion,
+      },
+    },
+  };
+  const event: AuditEvent = {
+    type: 'tool_rolled_back',
+    orgId: record.orgId,
+    userId,
+    actor: auditRef('user', userId),
+    target: auditRef('tool', record.toolName),
+    outcome: 'success',
+    detail: { version: target.version, fromVersion },
+  };
+  try {
+    await writeRecorded(records, update, event, now);
+  } catch (error) {
+    if (conditionFailedAt(error, 0)) throw conflict(`Tool ${record.toolName} was changed by a concurrent request; retry`);
+    throw error;
+  }
+}
+
+/** Delete the tool's version history (before its record, so an interrupted undeploy finds the record and runs again). */
+export async function deleteToolHistory(records: ToolRecords, toolName: string): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await records.dynamo.send(
+      new QueryCommand({
+        TableName: records.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.tool(toolName), ':prefix': keys.toolVersionPrefix },
+        ProjectionExpression: 'PK, SK',
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await records.dynamo.send(new DeleteCommand({ TableName: records.tableName, Key: { PK: item.PK, SK: item.SK } }));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 /**
@@ -156,7 +301,7 @@ export async function deleteToolRecord(records: ToolRecords, record: ToolRecord,
     await writeRecorded(records, remove, event, now);
   } catch (error) {
     if (!conditionFailedAt(error, 0)) throw error;
-    if (await getToolRecord(records.dynamo, records.tableName, toolName)) await refuseUndeploy(records, toolName, orgId);
+    if (await getToolRecord(records.dynamo, records.tableName, toolName)) await refuseOtherOrg(records, toolName, orgId, 'tool.undeploy');
   }
 }
 

@@ -24,6 +24,8 @@ export interface DeployerSettings {
   readonly stage: string;
   /** How long each tool's log group keeps its events. */
   readonly logRetentionDays: number;
+  /** Each tool's reserved concurrency (`StageConfig.tools.reservedConcurrency`). */
+  readonly reservedConcurrency: number;
   readonly waiter: WaiterSettings;
 }
 
@@ -60,6 +62,7 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new Error(`TOOL_LOG_RETENTION_DAYS must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}.`);
   }
+  const reservedConcurrency = intSetting(env.TOOL_RESERVED_CONCURRENCY, 'TOOL_RESERVED_CONCURRENCY');
   return {
     tableName: env.TOOLS_TABLE,
     bucket: env.ARTIFACTS_BUCKET,
@@ -68,6 +71,7 @@ export function deployerSettings(env: LambdaEnvironment<'tool-deployer'>, waiter
     runtime,
     stage: env.STAGE,
     logRetentionDays,
+    reservedConcurrency,
     waiter,
   };
 }

@@ -1,10 +1,10 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { artifactKeys, ERASED_USER_ID, keys, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
+import { artifactKeys, auditRef, ERASED_USER_ID, keys, type BuildItem, type DataCounts, type ToolRecord, type UserDataResponse } from '../shared/contract';
 import { conflict } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
 import type { DataSubject, UserDataDeps } from './deps';
 import type { DataRequest } from './export';
-import { buildsOf, connectionsOf, conversationItems, conversationsOf, isMessage, isMeta, toolsDeployedBy } from './holdings';
+import { buildsOf, connectionsOf, conversationItems, conversationsOf, isMessage, isMeta, toolsDeployedBy, toolVersionsNaming, type ToolVersionMention } from './holdings';
 import { countMemories, eraseMemories } from './memories';
 import { deleteObjects, keysUnder } from './objects';
 import { createRequestRecord, readRequestRecord, recordDataRequest, replaceRequestRecord, type RequestRecord } from './request-records';
@@ -22,6 +22,8 @@ interface Holdings {
   readonly builds: readonly { readonly objects: readonly string[]; readonly row: Key }[];
   readonly exports: readonly string[];
   readonly tools: readonly ToolRecord[];
+  /** The org's tools' past deployments the user made or approved (their name comes off, the history stays). */
+  readonly toolVersions: readonly ToolVersionMention[];
 }
 
 /**
@@ -61,12 +63,13 @@ function receipt(request: DataRequest, key: string, record: RequestRecord) {
 }
 
 async function findHoldings(deps: UserDataDeps, subject: DataSubject, receiptKey: string): Promise<Holdings> {
-  const [connections, metas, builds, exports, tools] = await Promise.all([
+  const [connections, metas, builds, exports, tools, toolVersions] = await Promise.all([
     connectionsOf(deps, subject),
     conversationsOf(deps, subject),
     buildsOf(deps, subject),
     keysUnder(deps, artifactKeys.userExports(subject.userId)),
     toolsDeployedBy(deps, subject),
+    toolVersionsNaming(deps, subject),
   ]);
   const conversations = await Promise.all(metas.map((meta) => conversationItems(deps, meta.conversationId)));
   const items = conversations.flat();
@@ -80,6 +83,7 @@ async function findHoldings(deps: UserDataDeps, subject: DataSubject, receiptKey
     ),
     exports: exports.filter((exported) => exported !== receiptKey),
     tools,
+    toolVersions,
   };
 }
 
@@ -113,6 +117,7 @@ async function removeHoldings(deps: UserDataDeps, subject: DataSubject, held: Ho
   }
   await deleteObjects(deps, held.exports);
   for (const tool of held.tools) await unlinkTool(deps, subject, tool.toolName);
+  for (const mention of held.toolVersions) await unlinkToolVersion(deps, mention);
 }
 
 /** Deletes in flight at once: enough to be quick, few enough to stay clear of throttling. */
@@ -121,6 +126,28 @@ const DELETE_CONCURRENCY = 10;
 async function deleteItems(deps: UserDataDeps, tableName: string, items: readonly Key[]): Promise<void> {
   for (let start = 0; start < items.length; start += DELETE_CONCURRENCY) {
     await Promise.all(items.slice(start, start + DELETE_CONCURRENCY).map((Key) => deps.dynamo.send(new DeleteCommand({ TableName: tableName, Key }))));
+  }
+}
+
+/** A past deployment stays in its tool's history (rollback needs it); the erased user's name comes off it. */
+async function unlinkToolVersion(deps: UserDataDeps, mention: ToolVersionMention): Promise<void> {
+  const set = [...(mention.deployedBy ? ['userId = :erased'] : []), ...(mention.approvedBy ? ['approvedBy = :erasedRef'] : [])];
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.settings.toolsTable,
+        Key: mention.key,
+        UpdateExpression: `SET ${set.join(', ')}`,
+        // An undeploy meanwhile removed the item: nothing to change, and nothing to recreate.
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: {
+          ...(mention.deployedBy ? { ':erased': ERASED_USER_ID } : {}),
+          ...(mention.approvedBy ? { ':erasedRef': auditRef('user', ERASED_USER_ID) } : {}),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!conditionFailedAt(error, 0)) throw error;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   CONVERSATIONS_TABLE,
   TOOLS_TABLE,
   auditRecord,
+  auditRef,
   keys,
   type AuditRecord,
   type BuildItem,
@@ -81,6 +82,40 @@ export async function toolsDeployedBy(deps: UserDataDeps, subject: DataSubject):
     ExpressionAttributeValues: { ':org': keys.org(subject.orgId), ':user': subject.userId },
   });
   return items as unknown as ToolRecord[];
+}
+
+/** A version history item (a tool's past deployment) that names the user as its deployer or approver. */
+export interface ToolVersionMention {
+  readonly key: Record<string, unknown>;
+  readonly deployedBy: boolean;
+  readonly approvedBy: boolean;
+}
+
+/**
+ * The org's tools' version history items that name the user. History items carry no index keys
+ * (neither list nor chat sees them), so each of the org's tools is read under its own partition.
+ */
+export async function toolVersionsNaming(deps: UserDataDeps, subject: DataSubject): Promise<ToolVersionMention[]> {
+  const tools = await queryAll(deps, {
+    TableName: deps.settings.toolsTable,
+    IndexName: TOOLS_TABLE.globalIndexes[0].name,
+    KeyConditionExpression: 'GSI1PK = :org',
+    ExpressionAttributeValues: { ':org': keys.org(subject.orgId) },
+    ProjectionExpression: 'toolName',
+  });
+  const approver = auditRef('user', subject.userId);
+  const mentions = await Promise.all(
+    tools.map((tool) =>
+      queryAll(deps, {
+        TableName: deps.settings.toolsTable,
+        KeyConditionExpression: 'PK = :tool AND begins_with(SK, :version)',
+        FilterExpression: 'userId = :user OR approvedBy = :approver',
+        ExpressionAttributeValues: { ':tool': keys.tool(String(tool.toolName)), ':version': keys.toolVersionPrefix, ':user': subject.userId, ':approver': approver },
+        ProjectionExpression: 'PK, SK, userId, approvedBy',
+      }),
+    ),
+  );
+  return mentions.flat().map((item) => ({ key: { PK: item.PK, SK: item.SK }, deployedBy: item.userId === subject.userId, approvedBy: item.approvedBy === approver }));
 }
 
 export async function connectionsOf(deps: UserDataDeps, subject: DataSubject): Promise<string[]> {

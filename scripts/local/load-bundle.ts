@@ -54,6 +54,7 @@ const SAMPLE_ENVIRONMENT: Record<EnvName, string> = {
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
   TOOL_LOG_RETENTION_DAYS: '14',
+  TOOL_RESERVED_CONCURRENCY: '5',
   STATE_MACHINE_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline',
   USER_POOL_ID: 'us-west-2_AbCdEf123',
   USER_POOL_CLIENT_ID: '1example23456789abcdefghij',

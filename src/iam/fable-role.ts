@@ -4,15 +4,22 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsEnvironment } from '../platform/aws-environment';
 import { FableStage } from '../stage/fable-stage';
-import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy-document';
+import { policyDocument, roleTrustPolicy, serviceTrustPolicy, type PolicyStatement } from './policy-document';
 
 export interface FableRoleProps {
   /** The role's IAM name (`FableStage.iamName`). */
   readonly name: string;
   readonly description: string;
-  /** Service principal allowed to assume the role, e.g. `lambda.amazonaws.com`. */
-  readonly service: string;
+  /** Who may assume the role: a service principal (e.g. `lambda.amazonaws.com`) or, for role chaining, one role's ARN. */
+  readonly service?: string;
+  readonly assumedByRoleArn?: string;
   readonly permissionsBoundary?: string;
+}
+
+function trustPolicy(props: FableRoleProps, accountId: string): string {
+  if (props.service && !props.assumedByRoleArn) return serviceTrustPolicy(props.service, accountId);
+  if (props.assumedByRoleArn && !props.service) return roleTrustPolicy(props.assumedByRoleArn);
+  throw new Error(`Role ${props.name} needs exactly one of service and assumedByRoleArn.`);
 }
 
 /**
@@ -33,7 +40,7 @@ export class FableRole extends Construct {
     this.role = new IamRole(this, 'role', {
       name: props.name,
       description: props.description,
-      assumeRolePolicy: serviceTrustPolicy(props.service, AwsEnvironment.of(this).accountId),
+      assumeRolePolicy: trustPolicy(props, AwsEnvironment.of(this).accountId),
       permissionsBoundary: props.permissionsBoundary,
     });
     this.policy = new IamRolePolicy(this, 'policy', {

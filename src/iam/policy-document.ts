@@ -90,6 +90,14 @@ export function serviceTrustPolicy(service: string, accountId: string): string {
   });
 }
 
+/** Trust policy for role chaining: only `roleArn` may assume the role. */
+export function roleTrustPolicy(roleArn: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: roleArn }, Action: 'sts:AssumeRole' }],
+  });
+}
+
 /** Deny any request to a bucket that does not use TLS. */
 export function tlsOnlyBucketStatement(bucketArn: string): PolicyStatement {
   return {

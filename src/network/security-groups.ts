@@ -6,7 +6,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { FableStage } from '../stage/fable-stage';
 
 export const POSTGRES_PORT = 5432;
-const HTTPS_PORT = 443;
+export const HTTPS_PORT = 443;
 const ANYWHERE = '0.0.0.0/0';
 
 export interface SecurityGroupsProps {
@@ -39,6 +39,7 @@ export class SecurityGroups extends Construct {
     this.lambda = group('lambda-sg', 'FABLE Lambdas in the VPC: no ingress, egress to AWS APIs and Aurora');
     this.database = group('db-sg', 'FABLE Aurora: PostgreSQL from the Lambda security group only');
     this.buildTask = group('build-sg', 'FABLE build tasks: no ingress, HTTPS egress only');
+    const { egress } = stage.config.build;
 
     const lambdaHttps = new VpcSecurityGroupEgressRule(this, 'lambda-https-egress', {
       securityGroupId: this.lambda.id,
@@ -65,13 +66,16 @@ export class SecurityGroups extends Construct {
       referencedSecurityGroupId: this.lambda.id,
     });
     this.databasePath = [lambdaHttps, lambdaPostgres, databaseFromLambda];
-    new VpcSecurityGroupEgressRule(this, 'build-https-egress', {
-      securityGroupId: this.buildTask.id,
-      description: 'HTTPS to Bedrock, S3, ECR and CloudWatch Logs',
-      ipProtocol: 'tcp',
-      fromPort: HTTPS_PORT,
-      toPort: HTTPS_PORT,
-      cidrIpv4: ANYWHERE,
-    });
+    // aws-only: BuildEndpoints gives the build group its only egress (the endpoints and S3).
+    if (egress === 'internet') {
+      new VpcSecurityGroupEgressRule(this, 'build-https-egress', {
+        securityGroupId: this.buildTask.id,
+        description: 'HTTPS anywhere through NAT: Bedrock, S3, ECR, CloudWatch Logs, package registries',
+        ipProtocol: 'tcp',
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        cidrIpv4: ANYWHERE,
+      });
+    }
   }
 }

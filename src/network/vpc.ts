@@ -34,6 +34,8 @@ export class FableVpc extends Construct {
   readonly privateSubnets: Subnet[];
   readonly isolatedSubnets: Subnet[];
   readonly natGateways: NatGateway[];
+  /** The S3 gateway endpoint (its prefix list is S3's address ranges). */
+  readonly s3Endpoint: VpcEndpoint;
   /**
    * What must exist before something in the private subnets can reach the internet and AWS APIs
    * (NAT gateways, routes, route-table associations): depend on it when a deploy-time action runs
@@ -121,7 +123,7 @@ export class FableVpc extends Construct {
     this.isolatedSubnets.forEach((subnet, az) => this.associate(`isolated-${az}`, subnet, isolatedRoutes));
 
     // Gateway endpoints are free and keep S3/DynamoDB traffic off the NAT gateways.
-    for (const service of ['s3', 'dynamodb']) {
+    const gateway = (service: string) =>
       new VpcEndpoint(this, `${service}-endpoint`, {
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${env.region}.${service}`,
@@ -129,7 +131,8 @@ export class FableVpc extends Construct {
         routeTableIds: privateRouteTables.map((t) => t.id),
         tags: { Name: name(`${service}-endpoint`) },
       });
-    }
+    this.s3Endpoint = gateway('s3');
+    gateway('dynamodb');
   }
 
   private associate(id: string, subnet: Subnet, table: RouteTable): RouteTableAssociation {

@@ -369,6 +369,9 @@ function deployTools(sm: StateMachine, failure: FailureSinks, props: BuildPipeli
         tool: jsonPath('$$.Map.Item.Value'),
         orgId: jsonPath('$.orgId'),
         userId: jsonPath('$.userId'),
+        buildId,
+        // AwaitApproval's answer names the approver; a stage without approval has none.
+        ...(props.requireApproval ? { approvedBy: jsonPath('$.review.approvedBy') } : {}),
       },
       maxConcurrency: props.deployConcurrency ?? DEFAULT_DEPLOY_CONCURRENCY,
       resultPath: '$.deployed',
@@ -399,6 +402,9 @@ function deployIteration(items: StateGraph, props: BuildPipelineProps): State {
         schema: jsonPath('$.tool.schema'),
         orgId: jsonPath('$.orgId'),
         userId: jsonPath('$.userId'),
+        // The tool's version history keeps where each version came from.
+        buildId,
+        ...(props.requireApproval ? { approvedBy: jsonPath('$.approvedBy') } : {}),
       },
     },
     '$.deploy',

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { executionTimeoutSeconds } from '../config';
 import { FableStage } from '../stage/fable-stage';
 import type { SecureBucket } from '../storage/secure-bucket';
 import type { FableVpc } from '../network/vpc';
@@ -35,7 +36,6 @@ export class BuildPipeline extends Construct {
     super(scope, id);
     const stage = FableStage.of(this);
     const { config } = stage;
-    const approvalTimeoutSeconds = config.build.approvalTimeoutHours * 3600;
 
     this.updateBuildStatus = new NodeLambda(this, 'update-build-status', {
       name: 'update-build-status',
@@ -61,9 +61,8 @@ export class BuildPipeline extends Construct {
       artifactsBucket: props.artifacts.name,
       phases: config.phases,
       requireApproval: config.build.requireApproval,
-      approvalTimeoutSeconds: approvalTimeoutSeconds,
-      // The build's own working time, plus however long a person may take to decide.
-      timeoutSeconds: config.build.pipelineTimeoutSeconds + (config.build.requireApproval ? approvalTimeoutSeconds : 0),
+      approvalTimeoutSeconds: config.build.approvalTimeoutHours * 3600,
+      timeoutSeconds: executionTimeoutSeconds(config.build),
     });
     this.stateMachine = new BuildStateMachine(this, 'state-machine', { definition });
     this.buildKickoff = new NodeLambda(this, 'build-kickoff', {

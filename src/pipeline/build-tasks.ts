@@ -13,8 +13,14 @@ import type { BuildRepository } from './build-repository';
 
 /** The container of the task definition (the pipeline's overrides name it). */
 export const BUILD_CONTAINER_NAME = 'fable-build';
-/** Non-root user of the build image (docker/build/Dockerfile creates it with this uid). */
-export const BUILD_CONTAINER_USER = '10001';
+/**
+ * The entrypoint starts as root: it keeps the task role and runs Claude Code as the image's
+ * non-root user fable-agent with the agent role (docker/build/entrypoint.sh). Root keeps only the
+ * capabilities that needs (hand the workspace over, switch user, stop the agent).
+ */
+export const BUILD_CONTAINER_USER = '0';
+/** Fargate's default capabilities that the build container drops (it keeps CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID, SETPCAP, SETUID). */
+export const DROPPED_CAPABILITIES = ['AUDIT_WRITE', 'FSETID', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SYS_CHROOT'] as const;
 /** The root filesystem is read-only; these are the writable paths (ephemeral task storage). */
 export const WRITABLE_MOUNTS = [
   { sourceVolume: 'work', containerPath: '/work' },
@@ -23,7 +29,7 @@ export const WRITABLE_MOUNTS = [
 export const STOP_TIMEOUT_SECONDS = 120;
 
 /**
- * Claude Code's model settings, each pinned to a model the task role may invoke: the main model,
+ * Claude Code's model settings, each pinned to a model the agent role may invoke: the main model,
  * every alias it may resolve (opus/sonnet/haiku) and the small/fast model of its background
  * work. Unpinned, a version of Claude Code may pick a model the role cannot call.
  */
@@ -55,6 +61,8 @@ export class BuildTasks extends Construct {
   readonly clusterName: string;
   readonly taskDefinition: EcsTaskDefinition;
   readonly taskRole: FableRole;
+  /** The agent's role (`fable-<stage>-build-agent`): the build models only; assumed by the task role. */
+  readonly agentRole: FableRole;
   readonly executionRole: FableRole;
   readonly logGroup: LogGroup;
   readonly containerName = BUILD_CONTAINER_NAME;
@@ -75,24 +83,31 @@ export class BuildTasks extends Construct {
 
     const role = (component: string, description: string) =>
       new FableRole(this, component, { name: stage.iamName(component), description, service: 'ecs-tasks.amazonaws.com' });
-    this.taskRole = role('build-task', 'What a build container may do: the build models, its build artifacts, tool bundles');
+    this.taskRole = role('build-task', "What a build container's entrypoint may do: its build artifacts, tool packages, the agent role");
     this.executionRole = role('build-task-execution', 'What ECS needs to start a build task: pull its image, write its logs');
+    this.agentRole = new FableRole(this, 'build-agent', {
+      name: stage.iamName('build-agent'),
+      description: 'What the build agent (Claude Code) may do: invoke the build models, nothing else',
+      assumedByRoleArn: this.taskRole.arn,
+    });
 
     const buildModels = [config.models.buildModelId, config.models.buildSmallModelId];
-    this.taskRole.addStatements(
+    this.agentRole.addStatements(
       bedrockStatement(env, buildModels, ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']),
       ...inferenceProfileReads(stage, buildModels),
     );
+    // The entrypoint's credential endpoint chains into the agent role (session name = build id).
+    this.taskRole.addStatements({ actions: ['sts:AssumeRole'], resources: [this.agentRole.arn] });
     artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.builds, ['s3:GetObject', 's3:PutObject']);
-    // The oi phase uploads the tool bundles its output lists (tools/<toolName>/<sha256>.zip) and
-    // checks each one with head-object, which S3 authorizes as GetObject.
-    artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.tools, ['s3:GetObject', 's3:PutObject']);
+    // The oi phase's entrypoint uploads the packages the agent wrote (tools/<toolName>/<sha256>.zip).
+    artifacts.grantObjects(this.taskRole, ARTIFACT_PREFIXES.tools, ['s3:PutObject']);
     props.repository.grantPull(this.executionRole);
     this.logGroup.grantWrite(this.executionRole);
 
     const environment: Record<string, string> = {
       ARTIFACTS_BUCKET: artifacts.name,
       AWS_REGION: env.region,
+      FABLE_AGENT_ROLE_ARN: this.agentRole.arn,
       CLAUDE_CODE_USE_BEDROCK: '1',
       CLAUDE_CODE_SKIP_OOBE: '1',
       ...agentModelEnvironment(config.models),
@@ -106,6 +121,7 @@ export class BuildTasks extends Construct {
       essential: true,
       user: BUILD_CONTAINER_USER,
       readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: [...DROPPED_CAPABILITIES] } },
       // Fargate's maximum: a stopped task gets this long after SIGTERM to upload its failure record.
       stopTimeout: STOP_TIMEOUT_SECONDS,
       environment: Object.keys(environment)

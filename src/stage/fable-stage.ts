@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import type { Binding, LambdaName, ModelBinding, ModelUse, SettingBinding, SettingName } from '../../lambdas/shared/contract';
-import { iamName, resourceName, stagePrefix, type StageConfig } from '../config';
+import { executionTimeoutSeconds, iamName, resourceName, stagePrefix, type StageConfig } from '../config';
 import { AwsEnvironment } from '../platform/aws-environment';
 import { requireBundle, type LambdaBundle, type LambdaBundles } from '../bundling/lambda-bundle';
 import { bindingKey, type BindingProvider, type ResolvedBinding } from '../bindings/binding-provider';
@@ -17,7 +17,7 @@ export interface FableStageProps {
 }
 
 /**
- * A build's slot outlives the pipeline's timeout by this much: the execution starts after the slot
+ * A build's slot outlives its execution's timeout (an approval's wait included) by this much: the execution starts after the slot
  * is claimed, and its last status update may still be retried as the timeout strikes.
  */
 export const BUILD_SLOT_MARGIN_SECONDS = 300;
@@ -150,7 +150,9 @@ export class FableStage extends Construct {
       case 'quotaLimits':
         return JSON.stringify(this.config.quotas);
       case 'buildSlotSeconds':
-        return String(this.config.build.pipelineTimeoutSeconds + BUILD_SLOT_MARGIN_SECONDS);
+        return String(executionTimeoutSeconds(this.config.build) + BUILD_SLOT_MARGIN_SECONDS);
+      case 'toolReservedConcurrency':
+        return String(this.config.tools.reservedConcurrency);
     }
   }
 }

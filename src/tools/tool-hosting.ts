@@ -96,6 +96,11 @@ export class ToolHosting extends Construct implements BindingProvider<ToolsBindi
           'lambda:ListTags',
           'lambda:UpdateFunctionCode',
           'lambda:UpdateFunctionConfiguration',
+          // Immutable versions behind the `live` alias (rollback moves it), and each tool's reserved concurrency.
+          'lambda:PublishVersion',
+          'lambda:CreateAlias',
+          'lambda:UpdateAlias',
+          'lambda:PutFunctionConcurrency',
         ],
         resources: tools,
       },

@@ -52,7 +52,7 @@ describe('chat: tools', () => {
     });
 
     const [invocation] = toolInvocations();
-    expect(invocation.args[0].input).toMatchObject({ FunctionName: 'fable-test-tool-weather', InvocationType: 'RequestResponse' });
+    expect(invocation.args[0].input).toMatchObject({ FunctionName: 'fable-test-tool-weather', Qualifier: 'live', InvocationType: 'RequestResponse' });
     expect(JSON.parse(Buffer.from(invocation.args[0].input.Payload as Uint8Array).toString())).toEqual({ arguments: { city: 'Paris' } });
 
     const second = bedrock.commandCalls(ConverseStreamCommand)[1].args[0].input;

@@ -1,6 +1,7 @@
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { InvalidParameterValueException } from '@aws-sdk/client-lambda';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../../helpers/fake-lambda';
 import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 import { captureOutput } from '../../helpers/telemetry';
@@ -29,18 +30,21 @@ async function expectHandlerError(promise: Promise<unknown>, code: string): Prom
 }
 
 describe('deploy of a new tool', () => {
-  it('creates the function with the execution role, waits for Active, adds an AWS_IAM URL, then records version 1', async () => {
+  it('creates the function, waits for Active, reserves its concurrency, publishes version 1 behind the live alias with an AWS_IAM URL, then records it', async () => {
     const result = await deployTool(h.deps, deployRequest({ memorySize: 512, timeout: 60, environment: { API_BASE: 'https://api.example.com' } }));
 
     expect(result.tool).toEqual({
       toolName: 'weather',
       functionName: FUNCTION,
       functionArn: h.lambda.arnOf(FUNCTION),
-      functionUrl: h.lambda.urlOf(FUNCTION),
+      functionUrl: h.lambda.urlOf(FUNCTION, 'live'),
       version: 1,
     });
-    // Existence check, create, two waiter polls (Pending, Active), URL.
-    expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'CreateFunctionUrlConfig']);
+    // Existence check, create, two waiter polls (Pending, Active), concurrency, publish, alias (created on the first deploy), URL.
+    expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'PutFunctionConcurrency', 'PublishVersion', 'UpdateAlias', 'CreateAlias', 'CreateFunctionUrlConfig']);
+    expect(h.lambda.inputsOf('PutFunctionConcurrency')).toEqual([{ FunctionName: FUNCTION, ReservedConcurrentExecutions: 5 }]);
+    expect(h.lambda.inputsOf('PublishVersion')).toEqual([{ FunctionName: FUNCTION }]);
+    expect(h.lambda.inputsOf('CreateAlias')).toEqual([{ FunctionName: FUNCTION, Name: 'live', FunctionVersion: '1' }]);
     expect(h.lambda.inputsOf('CreateFunction')[0]).toEqual({
       FunctionName: FUNCTION,
       Description: 'Current weather for a city',
@@ -55,7 +59,7 @@ describe('deploy of a new tool', () => {
       TracingConfig: { Mode: 'Active' },
       Tags: OWN_TAGS,
     });
-    expect(h.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION, AuthType: 'AWS_IAM' }]);
+    expect(h.lambda.inputsOf('CreateFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION, Qualifier: 'live', AuthType: 'AWS_IAM' }]);
 
     const item = await toolItem(h, 'weather');
     expect(item).toEqual({
@@ -68,12 +72,14 @@ describe('deploy of a new tool', () => {
       userId: 'user-1',
       functionName: FUNCTION,
       functionArn: h.lambda.arnOf(FUNCTION),
-      functionUrl: h.lambda.urlOf(FUNCTION),
+      functionUrl: h.lambda.urlOf(FUNCTION, 'live'),
       s3Key: 'tools/weather/3f2a9c.zip',
       schema: WEATHER_SCHEMA,
       memorySize: 512,
       timeout: 60,
       version: 1,
+      liveVersion: 1,
+      lambdaVersion: '1',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updatedAt: item?.createdAt,
     });
@@ -114,10 +120,12 @@ describe('deploy of a new tool', () => {
       'UpdateFunctionConfiguration',
       'GetFunction',
       'GetFunction',
+      'PutFunctionConcurrency', 'PublishVersion', 'UpdateAlias', 'CreateAlias',
+      'DeleteFunctionUrlConfig',
       'GetFunctionUrlConfig',
       'CreateFunctionUrlConfig',
     ]);
-    expect(await toolItem(h, 'weather')).toMatchObject({ version: 1, functionUrl: h.lambda.urlOf(FUNCTION) });
+    expect(await toolItem(h, 'weather')).toMatchObject({ version: 1, functionUrl: h.lambda.urlOf(FUNCTION, 'live') });
   });
 
   it('answers BAD_REQUEST without the SDK message when Lambda refuses the bundle, and records nothing', async () => {
@@ -140,7 +148,7 @@ describe('deploy of a new tool', () => {
 });
 
 describe('redeploy of a recorded tool', () => {
-  it('updates code then configuration, each awaited, keeps the URL, and increments the version', async () => {
+  it('updates code then configuration, each awaited, publishes a new version, moves live to it, keeps the URL, and increments the version', async () => {
     const first = await deployTool(h.deps, deployRequest());
     const created = await toolItem(h, 'weather');
     h.lambda.clearHistory();
@@ -156,8 +164,15 @@ describe('redeploy of a recorded tool', () => {
       'UpdateFunctionConfiguration',
       'GetFunction',
       'GetFunction',
+      'PutFunctionConcurrency',
+      'PublishVersion',
+      'UpdateAlias',
+      'DeleteFunctionUrlConfig',
       'GetFunctionUrlConfig',
     ]);
+    expect(h.lambda.inputsOf('UpdateAlias')).toEqual([{ FunctionName: FUNCTION, Name: 'live', FunctionVersion: '2' }]);
+    expect(h.lambda.live(FUNCTION)).toEqual({ version: '2', s3Key: 'tools/weather/77bb01.zip' });
+    expect(h.lambda.functions.get(FUNCTION)?.versions.map((v) => v.version)).toEqual(['1', '2']);
     expect(h.lambda.inputsOf('UpdateFunctionCode')).toEqual([
       { FunctionName: FUNCTION, S3Bucket: BUCKET, S3Key: 'tools/weather/77bb01.zip', Architectures: ['arm64'] },
     ]);
@@ -175,7 +190,7 @@ describe('redeploy of a recorded tool', () => {
       },
     ]);
     const updated = await toolItem(h, 'weather');
-    expect(updated).toMatchObject({ version: 2, s3Key: 'tools/weather/77bb01.zip', memorySize: 1024, timeout: 120 });
+    expect(updated).toMatchObject({ version: 2, liveVersion: 2, lambdaVersion: '2', s3Key: 'tools/weather/77bb01.zip', memorySize: 1024, timeout: 120 });
     // Creation facts stay: who created it and when.
     expect(updated).toMatchObject({ userId: 'user-1', createdAt: created?.createdAt, GSI1PK: 'ORG#org-a' });
     expect(Object.values(updated!).every((value) => value !== undefined && value !== null)).toBe(true);
@@ -213,14 +228,31 @@ describe('redeploy of a recorded tool', () => {
 
     const result = await deployTool(h.deps, deployRequest());
     expect(result.tool.version).toBe(2);
-    expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'CreateFunctionUrlConfig']);
+    expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'PutFunctionConcurrency', 'PublishVersion', 'UpdateAlias', 'CreateAlias', 'CreateFunctionUrlConfig']);
   });
 
-  it('switches a Function URL that someone opened to NONE back to AWS_IAM', async () => {
-    h.lambda.seed(FUNCTION, OWN_TAGS, { AuthType: 'NONE' });
+  it('switches a live Function URL that someone opened to NONE back to AWS_IAM', async () => {
+    h.lambda.seed(FUNCTION, OWN_TAGS, { AuthType: 'NONE', qualifier: 'live' });
     await deployTool(h.deps, deployRequest());
-    expect(h.lambda.inputsOf('UpdateFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION, AuthType: 'AWS_IAM' }]);
-    expect(h.lambda.functions.get(FUNCTION)?.url?.AuthType).toBe('AWS_IAM');
+    expect(h.lambda.inputsOf('UpdateFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION, Qualifier: 'live', AuthType: 'AWS_IAM' }]);
+    expect(h.lambda.functions.get(FUNCTION)?.urls.get('live')?.AuthType).toBe('AWS_IAM');
+  });
+
+  it('removes a URL on the unqualified function (a tool deployed before versions), which would serve $LATEST past a rollback', async () => {
+    h.lambda.seed(FUNCTION, OWN_TAGS, { AuthType: 'AWS_IAM' });
+    const result = await deployTool(h.deps, deployRequest());
+    expect(h.lambda.inputsOf('DeleteFunctionUrlConfig')).toEqual([{ FunctionName: FUNCTION }]);
+    expect([...h.lambda.functions.get(FUNCTION)!.urls.keys()]).toEqual(['live']);
+    expect(result.tool.functionUrl).toBe(h.lambda.urlOf(FUNCTION, 'live'));
+  });
+
+  it('publishes only the approved bytes: the approved sha256 goes to PublishVersion as CodeSha256, and the history keeps who approved it', async () => {
+    const sha256 = 'ab'.repeat(32);
+    await deployTool(h.deps, deployRequest({ sha256, approvedBy: 'user-9', buildId: 'b-1' }));
+    expect(h.lambda.inputsOf('PublishVersion')).toEqual([{ FunctionName: FUNCTION, CodeSha256: Buffer.from(sha256, 'hex').toString('base64') }]);
+    const entry = await h.doc.send(new GetCommand({ TableName: h.tableName, Key: { PK: 'TOOL#weather', SK: 'VERSION#0000000001' } }));
+    expect(entry.Item).toMatchObject({ version: 1, lambdaVersion: '1', sha256, approvedBy: 'user-9', buildId: 'b-1' });
+    expect(await toolItem(h, 'weather')).not.toHaveProperty('sha256');
   });
 });
 

@@ -17,6 +17,7 @@ const ENV = {
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-test-tool-boundary',
   TOOL_LOG_RETENTION_DAYS: '14',
+  TOOL_RESERVED_CONCURRENCY: '5',
   AUDIT_TABLE: 'fable-test-audit',
 };
 
@@ -57,7 +58,7 @@ describe('tool-deployer handler', () => {
         toolName: 'weather',
         functionName: 'fable-test-tool-weather',
         functionArn: lambda.arnOf('fable-test-tool-weather'),
-        functionUrl: lambda.urlOf('fable-test-tool-weather'),
+        functionUrl: lambda.urlOf('fable-test-tool-weather', 'live'),
         version: 1,
       },
     });

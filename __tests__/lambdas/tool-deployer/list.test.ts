@@ -28,7 +28,7 @@ describe('list', () => {
       toolName: 'alpha',
       functionName: 'fable-test-tool-alpha',
       functionArn: h.lambda.arnOf('fable-test-tool-alpha'),
-      functionUrl: h.lambda.urlOf('fable-test-tool-alpha'),
+      functionUrl: h.lambda.urlOf('fable-test-tool-alpha', 'live'),
       version: 1,
       schema: WEATHER_SCHEMA,
       userId: 'user-1',

@@ -11,6 +11,7 @@ const ENV = {
   TOOL_RUNTIME: 'nodejs24.x',
   TOOL_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/fable-dev-tool-boundary',
   TOOL_LOG_RETENTION_DAYS: '14',
+  TOOL_RESERVED_CONCURRENCY: '5',
   AUDIT_TABLE: 'fable-dev-audit',
 };
 
@@ -24,6 +25,7 @@ describe('deployerSettings', () => {
       runtime: 'nodejs24.x',
       stage: 'dev',
       logRetentionDays: 14,
+      reservedConcurrency: 5,
       waiter: WAITER_DEFAULTS,
     });
     // Three waits must fit in the deployer's timeout with room for the API calls.

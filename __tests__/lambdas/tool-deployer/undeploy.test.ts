@@ -1,4 +1,5 @@
 import { ServiceException } from '@aws-sdk/client-lambda';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { deployTool } from '../../../lambdas/tool-deployer/deploy';
 import { undeployTool } from '../../../lambdas/tool-deployer/undeploy';
 import { HandlerError } from '../../../lambdas/shared/responses';
@@ -16,6 +17,12 @@ afterAll(async () => {
 });
 beforeEach(() => resetHarness(h));
 
+/** The sort keys of every item of the tools table. */
+async function tableKeys(): Promise<string[]> {
+  const { Items = [] } = await h.doc.send(new ScanCommand({ TableName: h.tableName, ConsistentRead: true }));
+  return Items.map((item) => item.SK as string).sort();
+}
+
 async function errorOf(work: Promise<unknown>): Promise<HandlerError> {
   const error = await work.then(
     () => undefined,
@@ -26,19 +33,22 @@ async function errorOf(work: Promise<unknown>): Promise<HandlerError> {
 }
 
 describe('undeploy', () => {
-  it('deletes the Function URL, the function, then the record', async () => {
+  it('deletes the live Function URL, the function with every version, the version history, then the record', async () => {
     await deployTool(h.deps, deployRequest());
+    await deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/second.zip' }));
+    expect(await tableKeys()).toEqual(['META', 'VERSION#0000000001', 'VERSION#0000000002']);
     h.lambda.clearHistory();
 
     const result = await undeployTool(h.deps, undeployRequest({ toolName: 'weather', orgId: 'org-a' }));
 
     expect(result).toEqual({ toolName: 'weather', functionName: FUNCTION });
+    // DeleteFunction without a qualifier removes the function with all its versions and aliases.
     expect(h.lambda.sent()).toEqual([
-      { name: 'DeleteFunctionUrlConfig', input: { FunctionName: FUNCTION } },
+      { name: 'DeleteFunctionUrlConfig', input: { FunctionName: FUNCTION, Qualifier: 'live' } },
       { name: 'DeleteFunction', input: { FunctionName: FUNCTION } },
     ]);
     expect(h.lambda.functions.has(FUNCTION)).toBe(false);
-    expect(await toolItem(h, 'weather')).toBeUndefined();
+    expect(await tableKeys()).toEqual([]);
   });
 
   it('is refused with FORBIDDEN for another org, and nothing is deleted', async () => {

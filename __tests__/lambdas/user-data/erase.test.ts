@@ -1,5 +1,6 @@
 import { DeleteObjectsCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ERASED_USER_ID } from '../../../lambdas/shared/contract';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import {
@@ -97,6 +98,36 @@ describe('erase', () => {
     expect(await memoriesOf(BOB)).toBe(2);
     expect(h.s3.keys('builds/').filter((key) => bob.buildIds.some((id) => key.includes(id)))).toEqual(bobFiles);
     expect(h.s3.keys(`exports/${BOB.userId}/`)).toEqual([bob.earlierExport]);
+  });
+
+  it('takes the user\'s name off the org\'s tools\' version history, which stays for rollback', async () => {
+    const grace = { userId: 'grace-sub', orgId: ORG };
+    await seedUser(h, grace, 'grace');
+    const version = (n: number, userId: string, approvedBy: string) => ({
+      PK: `TOOL#${bob.toolName}`,
+      SK: `VERSION#${String(n).padStart(10, '0')}`,
+      toolName: bob.toolName,
+      version: n,
+      lambdaVersion: String(n),
+      s3Key: `tools/${bob.toolName}/v${n}.zip`,
+      sha256: 'a'.repeat(64),
+      userId,
+      approvedBy,
+      deployedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const history = [version(1, grace.userId, 'user:grace-sub'), version(2, BOB.userId, 'user:grace-sub'), version(3, BOB.userId, 'user:bob-sub')];
+    for (const item of history) await h.dynamo.doc.send(new PutCommand({ TableName: h.dynamo.tableName('tools'), Item: item }));
+
+    expect(await h.request('erase', { ...grace, requestId: 'req-erase-versions' })).toMatchObject({ success: true });
+
+    const stored = (await tableContents(h)).tools.filter((item) => String(item.SK).startsWith('VERSION#') && item.toolName === bob.toolName);
+    expect(stored.map((item) => [item.version, item.userId, item.approvedBy])).toEqual([
+      [1, ERASED_USER_ID, `user:${ERASED_USER_ID}`],
+      [2, BOB.userId, `user:${ERASED_USER_ID}`],
+      [3, BOB.userId, 'user:bob-sub'],
+    ]);
+    // Nothing else about the versions changed.
+    expect(stored[0]).toMatchObject({ sha256: 'a'.repeat(64), lambdaVersion: '1', s3Key: `tools/${bob.toolName}/v1.zip` });
   });
 
   it('records data_erased once, with ids and counts only, and keeps the trail of the user', async () => {

@@ -108,6 +108,7 @@ describe('buildContextHash', () => {
   test('hashes the real docker/build context (allowlist only)', () => {
     expect(listContextFiles(BUILD_DIR)).toEqual([
       'Dockerfile',
+      'agent-credentials.mjs',
       'awscli-public-key.asc',
       'entrypoint.sh',
       'prompts/core.md',

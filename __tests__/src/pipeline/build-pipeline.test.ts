@@ -100,7 +100,7 @@ describe('ECS cluster and task definition', () => {
     });
   });
 
-  test('the container runs the image as a non-root user on a read-only root with only static, secret-free env', () => {
+  test('the container starts as root (to hand the agent its own user), drops the capabilities it does not need, on a read-only root with only static, secret-free env', () => {
     const task = findResource(dev, 'aws_ecs_task_definition', () => true);
     const containers = JSON.parse(task.container_definitions);
     expect(containers).toEqual([
@@ -108,8 +108,9 @@ describe('ECS cluster and task definition', () => {
         name: 'fable-build',
         image: `${ref(dev, 'aws_ecr_repository', 'fable-dev-build', 'repository_url')}:${IMAGE_TAG}`,
         essential: true,
-        user: '10001',
+        user: '0',
         readonlyRootFilesystem: true,
+        linuxParameters: { capabilities: { drop: ['AUDIT_WRITE', 'FSETID', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SYS_CHROOT'] } },
         stopTimeout: 120,
         environment: [
           { name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: HAIKU },
@@ -122,6 +123,7 @@ describe('ECS cluster and task definition', () => {
           { name: 'CLAUDE_CODE_SKIP_OOBE', value: '1' },
           { name: 'CLAUDE_CODE_SUBAGENT_MODEL', value: SONNET },
           { name: 'CLAUDE_CODE_USE_BEDROCK', value: '1' },
+          { name: 'FABLE_AGENT_ROLE_ARN', value: ref(dev, 'aws_iam_role', 'fable-dev-build-agent', 'arn') },
           { name: 'FABLE_CORE_TIMEOUT_SECONDS', value: String(45 * 60 - PHASE_TIMEOUT_MARGIN_SECONDS) },
           { name: 'FABLE_OI_TIMEOUT_SECONDS', value: String(60 * 60 - PHASE_TIMEOUT_MARGIN_SECONDS) },
         ],
@@ -170,8 +172,22 @@ describe('build task roles', () => {
     }
   });
 
-  test('the task role may use exactly the models the agent is pinned to, its build artifacts, and upload and check tool bundles', () => {
+  test('the agent role trusts only the task role (role chaining)', () => {
+    expect(trustPolicy(dev, 'fable-dev-build-agent').Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: ref(dev, 'aws_iam_role', 'fable-dev-build-task', 'arn') }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+
+  test('the task role may read and write its build artifacts, upload tool packages and assume the agent role; no model', () => {
     expect(roleStatements(dev, 'fable-dev-build-task')).toEqual([
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ref(dev, 'aws_iam_role', 'fable-dev-build-agent', 'arn') },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucketArn(dev)}/builds/*` },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(dev)}/tools/*` },
+    ]);
+  });
+
+  test('the agent role may invoke exactly the models the agent is pinned to and look up their profiles, nothing else', () => {
+    expect(roleStatements(dev, 'fable-dev-build-agent')).toEqual([
       {
         Effect: 'Allow',
         Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
@@ -184,9 +200,6 @@ describe('build task roles', () => {
       },
       { Effect: 'Allow', Action: 'bedrock:GetInferenceProfile', Resource: [arn('bedrock', `inference-profile/${SONNET}`), arn('bedrock', `inference-profile/${HAIKU}`)] },
       { Effect: 'Allow', Action: 'bedrock:ListInferenceProfiles', Resource: '*' },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucketArn(dev)}/builds/*` },
-      // head-object on an uploaded bundle is authorized as GetObject.
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucketArn(dev)}/tools/*` },
     ]);
   });
 
@@ -327,8 +340,8 @@ describe('pipeline Lambdas', () => {
       AUDIT_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-audit', 'name'),
       QUOTAS_TABLE: ref(dev, 'aws_dynamodb_table', 'fable-dev-quotas', 'name'),
       QUOTA_LIMITS: JSON.stringify(stageConfig('dev').quotas),
-      // An unfinished build counts against its org for at most the pipeline's timeout (plus a margin).
-      BUILD_SLOT_SECONDS: String(stageConfig('dev').build.pipelineTimeoutSeconds + BUILD_SLOT_MARGIN_SECONDS),
+      // An unfinished build counts against its org for at most its execution's timeout, the approval's 24 hours included (plus a margin).
+      BUILD_SLOT_SECONDS: String(stageConfig('dev').build.pipelineTimeoutSeconds + 24 * 3600 + BUILD_SLOT_MARGIN_SECONDS),
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(roleStatements(dev, 'fable-dev-build-kickoff').slice(2)).toEqual([

@@ -131,6 +131,7 @@ describe('tool-deployer', () => {
       TOOL_RUNTIME: 'nodejs24.x',
       TOOL_BOUNDARY_ARN: `\${aws_iam_policy.${boundaryId}.arn}`,
       TOOL_LOG_RETENTION_DAYS: '14',
+      TOOL_RESERVED_CONCURRENCY: '5',
       AUDIT_TABLE: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*audit[^}]*\.name\}$/),
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -140,6 +141,7 @@ describe('tool-deployer', () => {
     const allows = deployerPolicy().Statement.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a: string) => a.startsWith('lambda:')));
     for (const statement of allows) expect(list(statement.Resource)).toEqual([TOOL_PATTERN]);
     expect(allows.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'lambda:CreateAlias',
       'lambda:CreateFunction',
       'lambda:CreateFunctionUrlConfig',
       'lambda:DeleteFunction',
@@ -147,7 +149,10 @@ describe('tool-deployer', () => {
       'lambda:GetFunction',
       'lambda:GetFunctionUrlConfig',
       'lambda:ListTags',
+      'lambda:PublishVersion',
+      'lambda:PutFunctionConcurrency',
       'lambda:TagResource',
+      'lambda:UpdateAlias',
       'lambda:UpdateFunctionCode',
       'lambda:UpdateFunctionConfiguration',
       'lambda:UpdateFunctionUrlConfig',
@@ -183,11 +188,11 @@ describe('tool-deployer', () => {
   it('reads and writes only the tools table, appends to the audit trail, and reads only tool bundles', () => {
     const statements = deployerPolicy().Statement;
     const dynamo = statements.filter((s) => s.Effect === 'Allow' && list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
-    // Item actions on the table, Query on the org index only; PutItem on the audit trail.
+    // Item actions and Query (a tool's version history) on the table, Query on the org index; PutItem on the audit trail.
     expect(dynamo).toEqual([
       {
         Effect: 'Allow',
-        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}$/),
       },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: expect.stringMatching(/^\$\{aws_dynamodb_table\.[^}]*tools[^}]*\.arn\}\/index\/GSI1$/) },

@@ -73,6 +73,8 @@ export const auditDetail = z.strictObject({
   status: z.enum(BUILD_STATUSES).optional(),
   phase: z.enum(BUILD_PHASES).optional(),
   version: z.int().min(1).optional(),
+  /** A rollback's starting point: the tool version that was live before (`version` is the one made live). */
+  fromVersion: z.int().min(1).optional(),
   counts: dataCounts.optional(),
 });
 export type AuditDetail = z.output<typeof auditDetail>;

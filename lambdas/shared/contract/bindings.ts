@@ -47,7 +47,8 @@ export type SettingName =
   | 'allowAnonymous'
   | 'quotaLimits'
   | 'buildSlotSeconds'
-  | 'buildsPaused';
+  | 'buildsPaused'
+  | 'toolReservedConcurrency';
 
 export interface TableBinding {
   readonly table: TableComponent;
@@ -202,7 +203,8 @@ export const LAMBDA_BINDINGS = {
   },
   'tool-deployer': {
     ...TELEMETRY,
-    TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['GSI1'] },
+    // Query: a tool's version history (SK VERSION#...), for rollback and undeploy.
+    TOOLS_TABLE: { table: 'tools', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], queryIndexes: ['GSI1'] },
     // CreateFunction / UpdateFunctionCode from S3 read the bundle with the caller's credentials.
     ARTIFACTS_BUCKET: { bucket: 'artifacts', objects: [{ prefix: 'tools/', actions: ['GetObject'] }] },
     TOOL_ROLE_ARN: { tools: 'execution-role' },
@@ -210,6 +212,7 @@ export const LAMBDA_BINDINGS = {
     TOOL_RUNTIME: { setting: 'lambdaRuntime' },
     TOOL_BOUNDARY_ARN: { tools: 'boundary' },
     TOOL_LOG_RETENTION_DAYS: { setting: 'logRetentionDays' },
+    TOOL_RESERVED_CONCURRENCY: { setting: 'toolReservedConcurrency' },
     AUDIT_TABLE: AUDIT_WRITER,
   },
   'build-kickoff': {
@@ -243,8 +246,9 @@ export const LAMBDA_BINDINGS = {
     CONNECTIONS_TABLE: { table: 'connections', actions: ['DeleteItem'], queryIndexes: ['userId-index'] },
     CONVERSATIONS_TABLE: { table: 'conversations', actions: ['Query', 'DeleteItem'], queryIndexes: ['GSI1'] },
     BUILDS_TABLE: { table: 'builds', actions: ['DeleteItem'], queryIndexes: ['GSI1'] },
-    // UpdateItem: an erased user's name is taken off the org's tools they deployed (the tools stay).
-    TOOLS_TABLE: { table: 'tools', actions: ['UpdateItem'], queryIndexes: ['GSI1'] },
+    // UpdateItem: an erased user's name is taken off the org's tools they deployed and off their
+    // version history (the tools stay); Query: each tool's history.
+    TOOLS_TABLE: { table: 'tools', actions: ['Query', 'UpdateItem'], queryIndexes: ['GSI1'] },
     ARTIFACTS_BUCKET: {
       bucket: 'artifacts',
       objects: [

@@ -98,6 +98,9 @@ export const keys = {
   message: (isoTime: string, seq: number) => `MSG#${isoTime}#${String(seq).padStart(4, '0')}`,
   build: (buildId: string) => `BUILD#${buildId}`,
   tool: (toolName: string) => `TOOL#${toolName}`,
+  /** Zero-padded so the sort key orders versions numerically. */
+  toolVersion: (version: number) => `VERSION#${String(version).padStart(10, '0')}`,
+  toolVersionPrefix: 'VERSION#',
   user: (userId: string) => `USER#${userId}`,
   org: (orgId: string) => `ORG#${orgId}`,
   /** An audit event: its time, then its ULID (unique among events of the same millisecond). */

@@ -21,6 +21,9 @@ export const MEMORY_RANGE = { min: 128, max: 3008, default: 256 } as const;
 export const TIMEOUT_RANGE = { min: 1, max: 300, default: 30 } as const;
 export const LIST_LIMIT = { min: 1, max: 100, default: 50 } as const;
 
+/** The alias every tool is invoked through (chat, the Function URL); a deploy or a rollback moves it. */
+export const LIVE_ALIAS = 'live';
+
 /** Set by the deployer on every tool; a payload may not set them. */
 export const RESERVED_ENV_KEYS: readonly string[] = ['TOOL_NAME', 'STAGE'];
 
@@ -129,7 +132,8 @@ export const toolDeployEvent = z.object({
     s3Key: toolBundleKey,
     /**
      * The SHA-256 of the bundle's bytes that may be deployed (for a build: the one its owner
-     * approved). The deployer hashes the object itself and deploys nothing if it differs.
+     * approved). The deployer hashes the object itself and deploys nothing if it differs, and
+     * Lambda refuses to publish a version of other code.
      */
     sha256: sha256Hex,
     schema: toolSchema,
@@ -138,20 +142,30 @@ export const toolDeployEvent = z.object({
     memorySize: integerIn(MEMORY_RANGE),
     timeout: integerIn(TIMEOUT_RANGE),
     environment: withDefault(toolEnvironment, {}),
+    /** Who approved the deployment (kept in the version history). */
+    approvedBy: opaqueId.optional(),
+    /** The build that produced the package (kept in the version history). */
+    buildId: opaqueId.optional(),
   }),
 });
 export const toolUndeployEvent = z.object({ action: z.literal('undeploy'), payload: z.object({ toolName, orgId }) });
+/** Move `live` back to an earlier version: `version`, or by default the one before the live one. */
+export const toolRollbackEvent = z.object({
+  action: z.literal('rollback'),
+  payload: z.object({ toolName, orgId, userId: withDefault(opaqueId, ANONYMOUS_USER_ID), version: z.int().min(1).optional() }),
+});
 export const toolListEvent = z.object({
   action: z.literal('list'),
   payload: z.object({ orgId: opaqueId, limit: integerIn(LIST_LIMIT), nextToken: z.string().max(2048).optional() }),
 });
-export const toolDeployerEvent = z.discriminatedUnion('action', [toolDeployEvent, toolUndeployEvent, toolListEvent]);
+export const toolDeployerEvent = z.discriminatedUnion('action', [toolDeployEvent, toolUndeployEvent, toolListEvent, toolRollbackEvent]);
 export type ToolDeployEvent = z.input<typeof toolDeployEvent>;
 export type ToolDeployerEvent = z.input<typeof toolDeployerEvent>;
 export type ToolDeployerRequest = z.output<typeof toolDeployerEvent>;
 export type DeployRequest = z.output<typeof toolDeployEvent>['payload'];
 export type UndeployRequest = z.output<typeof toolUndeployEvent>['payload'];
 export type ListRequest = z.output<typeof toolListEvent>['payload'];
+export type RollbackRequest = z.output<typeof toolRollbackEvent>['payload'];
 
 export const deployedTool = z.object({
   toolName: z.string(),
@@ -162,7 +176,12 @@ export const deployedTool = z.object({
 });
 export type DeployedTool = z.output<typeof deployedTool>;
 
-/** One deployed tool in the tools table (PK `TOOL#<toolName>`, SK `META`, GSI1 by org). */
+/**
+ * One deployed tool in the tools table (PK `TOOL#<toolName>`, SK `META`, GSI1 by org). `version`
+ * counts deployments (the last one's number); `liveVersion` is the deployment `live` points at, and
+ * the record's code and schema fields are that deployment's. Records written before versioning
+ * have neither `liveVersion` nor `lambdaVersion`.
+ */
 export const toolRecord = deployedTool.extend({
   PK: z.string(),
   SK: z.string(),
@@ -176,8 +195,34 @@ export const toolRecord = deployedTool.extend({
   timeout: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  liveVersion: z.number().optional(),
+  /** The Lambda version number `live` points at. */
+  lambdaVersion: z.string().optional(),
 });
 export type ToolRecord = z.output<typeof toolRecord>;
+
+/**
+ * One deployment of a tool, kept while the tool exists (PK `TOOL#<toolName>`, SK
+ * `VERSION#<zero-padded version>`, no GSI keys so neither list nor chat sees it): what a rollback
+ * restores.
+ */
+export const toolVersionRecord = z.object({
+  PK: z.string(),
+  SK: z.string(),
+  toolName: z.string(),
+  version: z.number(),
+  lambdaVersion: z.string(),
+  s3Key: z.string(),
+  sha256: z.string().optional(),
+  buildId: z.string().optional(),
+  approvedBy: z.string().optional(),
+  userId: z.string(),
+  schema: toolSchema,
+  memorySize: z.number(),
+  timeout: z.number(),
+  deployedAt: z.string(),
+});
+export type ToolVersionRecord = z.output<typeof toolVersionRecord>;
 
 /** A tool as `list` reports it. */
 export const toolSummary = toolRecord.pick({
@@ -198,5 +243,6 @@ export const toolDeployerResponses = {
   deploy: z.object({ tool: deployedTool }),
   undeploy: z.object({ toolName: z.string(), functionName: z.string() }),
   list: z.object({ tools: z.array(toolSummary), nextToken: z.string().optional() }),
+  rollback: z.object({ toolName: z.string(), version: z.number(), fromVersion: z.number(), lambdaVersion: z.string() }),
 };
 export type ToolDeployerResponses = { [A in keyof typeof toolDeployerResponses]: z.output<(typeof toolDeployerResponses)[A]> };
