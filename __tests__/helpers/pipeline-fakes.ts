@@ -143,8 +143,10 @@ export const deployAll: ToolDeployer = (event) => ({ success: true, tool: deploy
 /** A stand-in hash of a bundle: 64 hex digits derived from its key. */
 export const fakeSha256 = (s3Key: string) => Buffer.from(s3Key).toString('hex').padEnd(64, '0').slice(0, 64);
 
+/** Who approves in these tests, as build-kickoff's `review` names the approver (an audit reference). */
+export const APPROVER = 'user:user-1';
 /** Approves exactly what was recorded, as build-kickoff's `review` sends it. */
-export const approveAll: Reviewer = async ({ tools }) => ({ tools }) as unknown as Json;
+export const approveAll: Reviewer = async ({ tools }) => ({ tools, approvedBy: APPROVER }) as unknown as Json;
 /** Rejects, as build-kickoff's `review` fails the task. */
 export const rejectAll: Reviewer = async () => {
   throw new AwsError('FABLE.BuildRejected', 'The build was rejected by its reviewer.');

@@ -515,7 +515,7 @@ describe('build pipeline, end to end', () => {
     expect(trace.deployCalls).toEqual(
       ['dice', 'coin'].map((toolName) => {
         const { s3Key, schema } = toolEntry(toolName);
-        return { action: 'deploy', payload: { toolName, s3Key, sha256: sha256(bundleOf(toolName)), schema, orgId: 'org-1', userId } };
+        return { action: 'deploy', payload: { toolName, s3Key, sha256: sha256(bundleOf(toolName)), schema, orgId: 'org-1', userId, buildId, approvedBy: `user:${userId}` } };
       }),
     );
 

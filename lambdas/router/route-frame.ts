@@ -51,7 +51,7 @@ type DataRequestFrame = Extract<ClientFrame, { type: 'data_request' }>;
 type BuildFrame = Extract<ClientFrame, { type: 'review_build' | 'cancel_build' }>;
 
 /** Route statuses (API Gateway logs them; the client learns outcomes from frames). */
-const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, gone: 410, refused: 429, failed: 502, unavailable: 503 } as const;
+const STATUS = { ok: 200, badRequest: 400, unauthorized: 401, forbidden: 403, notFound: 404, conflict: 409, gone: 410, refused: 429, failed: 502, unavailable: 503 } as const;
 
 const statusOf = (outcome: SendOutcome) => (outcome === 'gone' ? STATUS.gone : STATUS.ok);
 
@@ -189,6 +189,10 @@ async function routeMessage(
 /** Route status for a failure: the client's fault, overload, or a failed downstream call. */
 function statusOfFailure(code: FrameErrorCode): number {
   if (code === 'BAD_REQUEST') return STATUS.badRequest;
+  // A callee's answer about the request itself (a build that is not the caller's, or has moved on).
+  if (code === 'FORBIDDEN') return STATUS.forbidden;
+  if (code === 'NOT_FOUND') return STATUS.notFound;
+  if (code === 'CONFLICT') return STATUS.conflict;
   // build-kickoff's refusal of a build, passed on with its retry hints.
   if (code === 'QUOTA_EXCEEDED') return STATUS.refused;
   if (code === 'THROTTLED' || code === 'UNAVAILABLE') return STATUS.unavailable;

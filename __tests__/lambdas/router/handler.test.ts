@@ -430,11 +430,12 @@ describe('router: build reviews and cancels', () => {
   });
 
   it.each([
-    ['FORBIDDEN', `Only the owner of build ${BUILD_ID} or an admin of its organization may do this`],
-    ['NOT_FOUND', `Build ${BUILD_ID} not found`],
-  ])("passes build-kickoff's %s to the client", async (code, message) => {
+    ['FORBIDDEN', 'only the build\'s owner or an admin of its org may do this', 403],
+    ['NOT_FOUND', `Build ${BUILD_ID} not found`, 404],
+    ['CONFLICT', `Build ${BUILD_ID} was already approved`, 409],
+  ])("passes build-kickoff's %s to the client, with the route status that says so", async (code, message, statusCode) => {
     lambda.on(InvokeCommand).resolves(invokeResult({ success: false, error: { code, message } }));
-    expect(await receive(JSON.stringify({ type: 'cancel_build', buildId: BUILD_ID, requestId: 'stop-2' }))).toEqual({ statusCode: 502 });
+    expect(await receive(JSON.stringify({ type: 'cancel_build', buildId: BUILD_ID, requestId: 'stop-2' }))).toEqual({ statusCode });
     expect(framesSent()).toEqual([{ connectionId: CONNECTION, type: 'error', requestId: 'stop-2', payload: { code, message } }]);
   });
 

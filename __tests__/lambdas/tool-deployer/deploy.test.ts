@@ -3,7 +3,7 @@ import { HandlerError } from '../../../lambdas/shared/responses';
 import { InvalidParameterValueException } from '@aws-sdk/client-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../../helpers/fake-lambda';
-import { BUCKET, deployRequest, withShortWaits, resetHarness, ROLE_ARN, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
+import { BUCKET, bundleBytes, deployRequest, withShortWaits, resetHarness, ROLE_ARN, sha256Of, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 import { captureOutput } from '../../helpers/telemetry';
 
 const FUNCTION = 'fable-test-tool-weather';
@@ -43,7 +43,7 @@ describe('deploy of a new tool', () => {
     // Existence check, create, two waiter polls (Pending, Active), concurrency, publish, alias (created on the first deploy), URL.
     expect(h.lambda.sentNames()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'PutFunctionConcurrency', 'PublishVersion', 'UpdateAlias', 'CreateAlias', 'CreateFunctionUrlConfig']);
     expect(h.lambda.inputsOf('PutFunctionConcurrency')).toEqual([{ FunctionName: FUNCTION, ReservedConcurrentExecutions: 5 }]);
-    expect(h.lambda.inputsOf('PublishVersion')).toEqual([{ FunctionName: FUNCTION }]);
+    expect(h.lambda.inputsOf('PublishVersion')).toEqual([{ FunctionName: FUNCTION, CodeSha256: Buffer.from(sha256Of(bundleBytes('tools/weather/3f2a9c.zip')), 'hex').toString('base64') }]);
     expect(h.lambda.inputsOf('CreateAlias')).toEqual([{ FunctionName: FUNCTION, Name: 'live', FunctionVersion: '1' }]);
     expect(h.lambda.inputsOf('CreateFunction')[0]).toEqual({
       FunctionName: FUNCTION,
@@ -247,8 +247,8 @@ describe('redeploy of a recorded tool', () => {
   });
 
   it('publishes only the approved bytes: the approved sha256 goes to PublishVersion as CodeSha256, and the history keeps who approved it', async () => {
-    const sha256 = 'ab'.repeat(32);
-    await deployTool(h.deps, deployRequest({ sha256, approvedBy: 'user-9', buildId: 'b-1' }));
+    const sha256 = sha256Of(bundleBytes('tools/weather/3f2a9c.zip'));
+    await deployTool(h.deps, deployRequest({ approvedBy: 'user-9', buildId: 'b-1' }));
     expect(h.lambda.inputsOf('PublishVersion')).toEqual([{ FunctionName: FUNCTION, CodeSha256: Buffer.from(sha256, 'hex').toString('base64') }]);
     const entry = await h.doc.send(new GetCommand({ TableName: h.tableName, Key: { PK: 'TOOL#weather', SK: 'VERSION#0000000001' } }));
     expect(entry.Item).toMatchObject({ version: 1, lambdaVersion: '1', sha256, approvedBy: 'user-9', buildId: 'b-1' });

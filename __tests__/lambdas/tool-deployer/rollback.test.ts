@@ -13,7 +13,7 @@ import { toolRollbackEvent } from '../../../lambdas/shared/contract';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { parseInput } from '../../../lambdas/shared/validation';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
-import { deployRequest, resetHarness, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
+import { bundleBytes, deployRequest, resetHarness, sha256Of, startHarness, toolItem, WEATHER_SCHEMA, type Harness } from '../../helpers/tool-deployer-harness';
 
 const FUNCTION = 'fable-test-tool-weather';
 const V2_SCHEMA = { ...WEATHER_SCHEMA, description: 'Weather, now with wind' };
@@ -41,7 +41,7 @@ async function errorOf(work: Promise<unknown>): Promise<HandlerError> {
 
 /** Three deployments: v1 (3f2a9c), v2 (new schema), v3. */
 async function deployThree(): Promise<void> {
-  await deployTool(h.deps, deployRequest({ sha256: 'a1'.repeat(32), buildId: 'b-1', approvedBy: 'user-1' }));
+  await deployTool(h.deps, deployRequest({ buildId: 'b-1', approvedBy: 'user-1' }));
   await deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/v2.zip', schema: V2_SCHEMA, memorySize: 512, buildId: 'b-2' }));
   await deployTool(h.deps, deployRequest({ s3Key: 'tools/weather/v3.zip', userId: 'user-3' }));
 }
@@ -65,7 +65,7 @@ describe('version history', () => {
       version: 1,
       lambdaVersion: '1',
       s3Key: 'tools/weather/3f2a9c.zip',
-      sha256: 'a1'.repeat(32),
+      sha256: sha256Of(bundleBytes('tools/weather/3f2a9c.zip')),
       buildId: 'b-1',
       approvedBy: 'user-1',
       userId: 'user-1',

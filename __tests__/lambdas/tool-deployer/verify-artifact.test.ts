@@ -2,6 +2,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { invokeToolDeployer } from '../../../lambdas/tool-deployer/dispatch';
 import { bundleBytes, deployPayload, resetHarness, sha256Of, startHarness, type Harness } from '../../helpers/tool-deployer-harness';
+import { captureOutput } from '../../helpers/telemetry';
 
 let h: Harness;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('the bundle check before a deploy', () => {
   });
 
   it('a bundle changed after its approval is refused (CONFLICT) before any Lambda call: no function, no record, no event', async () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const output = captureOutput();
     const payload = deployPayload();
     h.bundles.swapped.set('tools/weather/3f2a9c.zip', 'tampered bytes');
 
@@ -39,8 +40,8 @@ describe('the bundle check before a deploy', () => {
     expect(h.lambda.sent()).toEqual([]);
     expect(await itemsIn(h.tableName)).toEqual([]);
     expect(await itemsIn(h.auditTable)).toEqual([]);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"message":"bundle hash mismatch"'));
-    warn.mockRestore();
+    output.restore();
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'bundle hash mismatch', toolName: 'weather', actual: sha256Of('tampered bytes') }));
   });
 
   it('a bundle that is not in the bucket is BAD_REQUEST, and nothing is deployed', async () => {

@@ -108,6 +108,8 @@ describe('buildPipelineDefinition: flow', () => {
 
   it('without requireApproval, deploys the recorded artifacts right away: no AwaitApproval state', () => {
     const off = allStates(buildPipelineDefinition({ ...REAL, requireApproval: false }).render());
+    // No approver to name: the deploy event carries none.
+    expect((off.DeployTools as AslMapState).ItemSelector).not.toHaveProperty('approvedBy.$');
     expect(Object.keys(off)).not.toContain('AwaitApproval');
     expect(Object.keys(off)).not.toContain('MarkRejected');
     expect((off.KeepReviewedTools as { Next: string }).Next).toBe('MarkDeploying');
@@ -255,11 +257,11 @@ describe('buildPipelineDefinition: tasks', () => {
     }
   });
 
-  it('deploys each reviewed tool with the tool-deployer deploy event, naming the sha256 it may have', () => {
+  it('deploys each reviewed tool with the tool-deployer deploy event, naming the sha256 it may have, its build and its approver', () => {
     const map = states.DeployTools as AslMapState;
     expect(map).toMatchObject({
       ItemsPath: '$.review.tools',
-      ItemSelector: { 'tool.$': '$$.Map.Item.Value', 'orgId.$': '$.orgId', 'userId.$': '$.userId' },
+      ItemSelector: { 'tool.$': '$$.Map.Item.Value', 'orgId.$': '$.orgId', 'userId.$': '$.userId', 'buildId.$': '$.buildId', 'approvedBy.$': '$.review.approvedBy' },
       ResultPath: '$.deployed',
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'ToolManifestValid?' },
     });
@@ -275,6 +277,8 @@ describe('buildPipelineDefinition: tasks', () => {
           'schema.$': '$.tool.schema',
           'orgId.$': '$.orgId',
           'userId.$': '$.userId',
+          'buildId.$': '$.buildId',
+          'approvedBy.$': '$.approvedBy',
         },
       },
     });

@@ -7,6 +7,7 @@ import {
   AwsError,
   type Container,
   FakeAws,
+  APPROVER,
   INPUT,
   REAL,
   TASK_TOKEN_VALUE,
@@ -51,7 +52,16 @@ describe('build pipeline execution', () => {
       TOOLS.map((t) => ({
         action: 'deploy',
         // Each with the sha256 that was approved, which the deployer checks the bundle against.
-        payload: { toolName: t.toolName, s3Key: t.s3Key, sha256: fakeSha256(t.s3Key), schema: t.schema, orgId: INPUT.orgId, userId: INPUT.userId },
+        payload: {
+          toolName: t.toolName,
+          s3Key: t.s3Key,
+          sha256: fakeSha256(t.s3Key),
+          schema: t.schema,
+          orgId: INPUT.orgId,
+          userId: INPUT.userId,
+          buildId: INPUT.buildId,
+          approvedBy: APPROVER,
+        },
       })),
     );
     // The Lambda tasks called the functions they were configured with.
@@ -81,12 +91,13 @@ describe('build pipeline execution', () => {
     });
   });
 
-  it('only what the approval names is deployed, with the approved hashes', async () => {
+  it('only what the approval names is deployed, with the approved hashes, its build and its approver', async () => {
     const approved = [{ ...TOOLS[0], sha256: 'a'.repeat(64) }];
-    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: approved }) as never });
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: approved, approvedBy: APPROVER }) as never });
     const outcome = await runPipeline(fake);
     expect(outcome.status).toBe('SUCCEEDED');
     expect(fake.deployEvents.map((e) => [e.payload.toolName, e.payload.sha256])).toEqual([['weather', 'a'.repeat(64)]]);
+    expect(fake.deployEvents.map((e) => [e.payload.buildId, e.payload.approvedBy])).toEqual([[INPUT.buildId, APPROVER]]);
   });
 
   it('the owner rejects: FAILED as FABLE.BuildRejected, MarkRejected runs, nothing is deployed', async () => {
@@ -214,7 +225,7 @@ describe('build pipeline execution', () => {
   });
 
   it('a malformed tool entry reaching DeployTools fails the build instead of a States.Runtime error', async () => {
-    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: [{ toolName: 'no-key' }] }) });
+    const fake = new FakeAws(REAL, { oi: succeeding({ tools: TOOLS as never }), reviewer: async () => ({ tools: [{ toolName: 'no-key' }], approvedBy: APPROVER }) });
     const outcome = await runPipeline(fake);
     expect(outcome.status).toBe('FAILED');
     expect(fake.statusEvents.at(-1)).toMatchObject({ status: 'failed', error: { Error: BUILD_PIPELINE_ERRORS.invalidToolManifest } });
