@@ -5,6 +5,7 @@ import { auditPut, type AuditTrail } from '../shared/audit';
 import { errorName } from '../shared/aws-errors';
 import { conditionFailedAt } from '../shared/transactions';
 import { buildSlotRelease } from '../shared/quotas/build-slots';
+import { recordBuildFinish } from '../shared/metrics';
 import type { QuotaTable } from '../shared/quotas/table';
 import { accessibleBuild, actorOf } from './build-access';
 import { buildKey, getBuildItem, type BuildsTable } from './build-items';
@@ -83,6 +84,7 @@ async function markCancelled(deps: CancelDeps, build: BuildItem, input: CancelBu
   try {
     const release = await buildSlotRelease(deps.quotas.table, build.orgId, build.buildId);
     await deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, event, ...release] }));
+    recordBuildFinish({ status: 'cancelled', createdAt: build.createdAt }, new Date(now));
     return true;
   } catch (error) {
     if (conditionFailedAt(error, 0)) return false;

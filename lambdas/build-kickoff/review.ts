@@ -6,6 +6,7 @@ import { errorName } from '../shared/aws-errors';
 import { conflict } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
 import { buildSlotRelease } from '../shared/quotas/build-slots';
+import { recordBuildFinish } from '../shared/metrics';
 import type { QuotaTable } from '../shared/quotas/table';
 import { accessibleBuild, actorOf } from './build-access';
 import { buildKey, type BuildsTable } from './build-items';
@@ -96,6 +97,7 @@ async function recordDecision(deps: ReviewDeps, build: BuildItem, token: string,
   try {
     const release = approve ? [] : await buildSlotRelease(deps.quotas.table, build.orgId, build.buildId);
     await deps.builds.dynamo.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, event, ...release] }));
+    if (!approve) recordBuildFinish({ status: 'rejected', createdAt: build.createdAt }, new Date(decision.at));
   } catch (error) {
     if (conditionFailedAt(error, 0)) throw conflict(`Build ${build.buildId} changed while it was being reviewed; look at it again`);
     throw error;

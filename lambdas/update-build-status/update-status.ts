@@ -1,4 +1,4 @@
-import { FINAL_BUILD_STATUSES, type BuildItem, type BuildPhase, type BuildStatus } from '../shared/contract';
+import type { BuildPhase, BuildStatus } from '../shared/contract';
 import type { AuditTrail } from '../shared/audit';
 import type { ConnectionSender } from '../shared/websocket';
 import type { QuotaTable } from '../shared/quotas/table';
@@ -6,7 +6,7 @@ import { applyStatusUpdate, type BuildsTable } from './apply-update';
 import { notifyBuildReview, notifyBuildStatus, type Notified } from './notify';
 import { recordArtifacts, type ArtifactStore, type RecordArtifactsRequest } from './record-artifacts';
 import type { StatusUpdate } from './status-update';
-import { recordMetric } from '../shared/metrics';
+import { recordBuildFinish } from '../shared/metrics';
 import { correlate } from '../shared/telemetry';
 
 export interface UpdateStatusDeps {
@@ -35,22 +35,14 @@ export async function updateBuildStatus(deps: UpdateStatusDeps, update: StatusUp
   correlate({ buildId: update.buildId });
   const at = deps.now?.() ?? new Date();
   const item = await applyStatusUpdate(deps.builds, deps.audit, deps.quotas, update, at.toISOString());
-  recordFinish(item, at);
+  // A repeated update is a CONFLICT and never gets this far: each build is counted once.
+  recordBuildFinish(item, at);
   const notified = await notifyBuildStatus(deps.sender, item);
   if (item.status === 'awaiting_approval') await notifyBuildReview(deps.sender, item);
   return {
     build: { buildId: item.buildId, status: item.status, ...(item.phase !== undefined ? { phase: item.phase } : {}) },
     notified,
   };
-}
-
-/** A build that reached a final status here (a repeated update is a CONFLICT and never gets this far): its status and duration. */
-function recordFinish(item: BuildItem, at: Date): void {
-  const status = FINAL_BUILD_STATUSES.find((final) => final === item.status);
-  if (!status) return;
-  recordMetric('builds', 1, { Status: status });
-  const seconds = (at.getTime() - Date.parse(item.createdAt)) / 1000;
-  if (Number.isFinite(seconds)) recordMetric('buildDuration', seconds, { Status: status });
 }
 
 /** Hash and record the OI phase's bundles (see record-artifacts.ts). */

@@ -24,6 +24,7 @@ import { respond } from '../../../lambdas/shared/responses';
 import { parseInput } from '../../../lambdas/shared/validation';
 import { auditEvents, storedEvent } from '../../helpers/audit-trail';
 import { testQuotas } from '../../helpers/quotas';
+import { captureOutput, metricValues, type CapturedOutput } from '../../helpers/telemetry';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:fable-test-build-pipeline';
 const NOW = new Date('2026-04-01T12:00:00.000Z');
@@ -94,7 +95,7 @@ describe('review', () => {
     expect(await review({ buildId, decision: 'approve', caller: OWNER })).toEqual({ success: true, buildId, status: 'awaiting_approval' });
 
     const sent = sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input);
-    expect(sent.map(({ taskToken, output }) => ({ taskToken, output: JSON.parse(output!) }))).toEqual([{ taskToken: token, output: { tools: [TOOL] } }]);
+    expect(sent.map(({ taskToken, output }) => ({ taskToken, output: JSON.parse(output!) }))).toEqual([{ taskToken: token, output: { tools: [TOOL], approvedBy: 'user:owner' } }]);
     const item = await read(buildId);
     expect(item).toMatchObject({ decision: { decision: 'approve', by: 'user:owner', at: NOW.toISOString() }, approvedTools: { dice: SHA } });
     expect(item).not.toHaveProperty('approvalToken');
@@ -209,6 +210,25 @@ describe('the org\'s build slot', () => {
     await holdSlot(buildId);
     expect(await cancel({ buildId, caller: OWNER })).toMatchObject({ success: true, status: 'cancelled' });
     expect(await slots()).toEqual({ other: 4_000_000_000 });
+  });
+});
+
+describe('builds a person ends are counted once in BuildsFinished and BuildDuration', () => {
+  const counted = (output: CapturedOutput, name: string) => metricValues(output.metrics(), name).map(({ value, record }) => [value, record.Status]);
+
+  test('a rejection and a cancel each publish their final status; a repeated cancel publishes nothing more', async () => {
+    const rejected = await awaiting();
+    const cancelled = await build('running', { phase: 'oi', createdAt: new Date(NOW.getTime() - 90_000).toISOString() });
+    const output = captureOutput();
+    await review({ buildId: rejected, decision: 'reject', caller: OWNER });
+    await cancel({ buildId: cancelled, caller: OWNER });
+    await cancel({ buildId: cancelled, caller: OWNER });
+    output.restore();
+    expect(counted(output, 'BuildsFinished')).toEqual([
+      [1, 'rejected'],
+      [1, 'cancelled'],
+    ]);
+    expect(counted(output, 'BuildDuration')).toEqual([[90, 'cancelled']]);
   });
 });
 

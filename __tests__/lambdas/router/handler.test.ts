@@ -388,7 +388,7 @@ describe('router: data requests', () => {
 
   it('passes user-data\'s own refusal to the client', async () => {
     lambda.on(InvokeCommand).resolves(invokeResult({ success: false, error: { code: 'CONFLICT', message: 'requestId r-1 was used for an export' } }));
-    expect(await receive('{"type":"data_request","action":"erase","requestId":"r-1"}')).toEqual({ statusCode: 502 });
+    expect(await receive('{"type":"data_request","action":"erase","requestId":"r-1"}')).toEqual({ statusCode: 409 });
     expect(framesSent()).toEqual([
       { connectionId: CONNECTION, type: 'error', requestId: 'r-1', payload: { code: 'CONFLICT', message: 'requestId r-1 was used for an export' } },
     ]);

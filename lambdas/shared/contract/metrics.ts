@@ -103,14 +103,15 @@ export const METRICS = {
     name: 'BuildsFinished',
     unit: 'Count',
     description: 'Builds that reached a final status',
-    services: ['update-build-status'],
+    // build-kickoff ends the builds a person rejects or cancels; update-build-status every other.
+    services: ['update-build-status', 'build-kickoff'],
     dimensions: { Status: FINAL_BUILD_STATUSES },
   },
   buildDuration: {
     name: 'BuildDuration',
     unit: 'Seconds',
     description: 'From a build\'s creation to its final status',
-    services: ['update-build-status'],
+    services: ['update-build-status', 'build-kickoff'],
     dimensions: { Status: FINAL_BUILD_STATUSES },
   },
   memorySearchLatency: {
