@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import { buildApp } from '../../src/app';
-import { bundleLambdas, type LambdaBundles } from '../../src/bundling/lambda-bundle';
+import { bundleLambdas, describeZip, type LambdaBundles } from '../../src/bundling/lambda-bundle';
 import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
+import { TEST_BUNDLES_ENV } from './global-setup';
 
 /** Synthesized Terraform JSON of one stack. */
 export interface StackJson {
@@ -19,12 +20,18 @@ export interface StackJson {
 
 const bundleCache = new Map<string, Promise<LambdaBundles>>();
 
-/** Bundle Lambdas once per test file (bundling is the slow part of a synth). */
+/**
+ * The Lambdas' real bundles (bundling is the slow part of a synth): those the global setup built
+ * for this run, or, for a test file run without it, bundled once per file.
+ */
 export function testBundles(names: readonly LambdaName[] = LAMBDA_NAMES): Promise<LambdaBundles> {
   const key = [...names].sort().join(',');
   let bundles = bundleCache.get(key);
   if (!bundles) {
-    bundles = bundleLambdas(mkdtempSync(join(tmpdir(), 'fable-bundles-')), names);
+    const built = process.env[TEST_BUNDLES_ENV];
+    bundles = built
+      ? Promise.all(names.map((name) => describeZip(name, join(built, `${name}.zip`)))).then((list) => new Map(list.map((bundle) => [bundle.name, bundle])))
+      : bundleLambdas(mkdtempSync(join(tmpdir(), 'fable-bundles-')), names);
     bundleCache.set(key, bundles);
   }
   return bundles;

@@ -96,7 +96,7 @@ async function buildFormat(format: BundleFormat, names: readonly LambdaName[], r
   }));
 }
 
-async function describeZip(name: LambdaName, zipPath: string): Promise<LambdaBundle> {
+export async function describeZip(name: LambdaName, zipPath: string): Promise<LambdaBundle> {
   const zip = await readFile(zipPath);
   return {
     name,

@@ -61,7 +61,7 @@ describe('user-data', () => {
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table('conversations')}/index/GSI1` },
       { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: table('builds') },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table('builds')}/index/GSI1` },
-      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: table('tools') },
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem'], Resource: table('tools') },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table('tools')}/index/GSI1` },
       { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject'], Resource: `${bucket}/builds/*` },
       { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: `${bucket}/exports/*` },
