@@ -1,6 +1,6 @@
 import { StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { auditRef, FINAL_BUILD_STATUSES, type BuildItem, type BuildStatus, type CancelBuildInput } from '../shared/contract';
+import { auditRef, isFinalBuildStatus, UNFINISHED_BUILD_STATUSES, type BuildItem, type BuildStatus, type CancelBuildInput } from '../shared/contract';
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { errorName } from '../shared/aws-errors';
 import { conditionFailedAt } from '../shared/transactions';
@@ -27,8 +27,6 @@ export function executionArnOf(stateMachineArn: string, buildId: string): string
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${buildId}`;
 }
 
-const isFinal = (status: BuildStatus) => (FINAL_BUILD_STATUSES as readonly BuildStatus[]).includes(status);
-
 /**
  * Stop a build: mark it `cancelled` (with its `build_cancelled` event, in one transaction, and only
  * while it is unfinished: from then on every guarded status update of the pipeline is refused and
@@ -40,7 +38,7 @@ export async function cancelBuild(deps: CancelDeps, input: CancelBuildInput): Pr
   const build = await accessibleBuild(deps.builds, deps.audit, input.caller, input.buildId, 'build.cancel');
   if (build.status !== 'cancelled') {
     // A finished build stays as it is: nothing to stop.
-    if (isFinal(build.status)) return { buildId: build.buildId, status: build.status };
+    if (isFinalBuildStatus(build.status)) return { buildId: build.buildId, status: build.status };
     if (!(await markCancelled(deps, build, input))) {
       // It moved on concurrently: finished (then it stays so), or cancelled by another call.
       const current = (await getBuildItem(deps.builds, build.buildId)) ?? build;
@@ -54,7 +52,7 @@ export async function cancelBuild(deps: CancelDeps, input: CancelBuildInput): Pr
 /** False when the build finished before the write (it moved on concurrently). */
 async function markCancelled(deps: CancelDeps, build: BuildItem, input: CancelBuildInput): Promise<boolean> {
   const now = (deps.now?.() ?? new Date()).toISOString();
-  const unfinished = ['pending', 'running', 'awaiting_approval', 'deploying'];
+  const unfinished = UNFINISHED_BUILD_STATUSES;
   const update = {
     TableName: deps.builds.tableName,
     Key: buildKey(build.buildId),

@@ -1,4 +1,4 @@
-import { FINAL_BUILD_STATUSES, METRICS, type MetricDefinition, type MetricKey, type RefusalReason } from './contract';
+import { isFinalBuildStatus, METRICS, type MetricDefinition, type MetricKey, type RefusalReason } from './contract';
 import { telemetry } from './telemetry';
 
 type Definition<K extends MetricKey> = (typeof METRICS)[K];
@@ -50,8 +50,8 @@ export function recordModelUsage(usage: { readonly inputTokens?: number; readonl
 
 /** A build that has just reached a final status (each build is counted once, by the write that ended it): its status and duration. */
 export function recordBuildFinish(build: { readonly status: string; readonly createdAt: string }, at: Date): void {
-  const status = FINAL_BUILD_STATUSES.find((final) => final === build.status);
-  if (!status) return;
+  const { status } = build;
+  if (!isFinalBuildStatus(status)) return;
   recordMetric('builds', 1, { Status: status });
   const seconds = (at.getTime() - Date.parse(build.createdAt)) / 1000;
   if (Number.isFinite(seconds)) recordMetric('buildDuration', seconds, { Status: status });

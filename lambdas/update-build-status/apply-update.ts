@@ -1,9 +1,9 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditRef, keys, type AuditEventType, type BuildItem } from '../shared/contract';
+import { auditRef, isFinalBuildStatus, keys, type AuditEventType, type BuildItem } from '../shared/contract';
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { conflict, notFound } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
-import { buildSlotRelease, isFinalBuildStatus } from '../shared/quotas/build-slots';
+import { buildSlotRelease } from '../shared/quotas/build-slots';
 import type { QuotaTable } from '../shared/quotas/table';
 import type { StatusUpdate } from './status-update';
 import { conditionalUpdate } from './transition';

@@ -1,4 +1,4 @@
-import { BUILD_PHASES, type BuildPhase, type BuildStatus } from '../shared/contract';
+import { BUILD_PHASES, UNFINISHED_BUILD_STATUSES, type BuildPhase, type BuildStatus } from '../shared/contract';
 import type { StatusUpdate } from './status-update';
 
 export interface ConditionalUpdate {
@@ -14,7 +14,6 @@ export function earlierPhases(phase: BuildPhase): BuildPhase[] {
 }
 
 /** The statuses a build may still leave: failed, rejected and cancelled are reachable from each. */
-const UNFINISHED: readonly BuildStatus[] = ['pending', 'running', 'awaiting_approval', 'deploying'];
 
 /** When each status is entered, recorded once. */
 const TIMESTAMPS: Partial<Record<BuildStatus, string>> = {
@@ -101,7 +100,7 @@ export function conditionalUpdate(update: StatusUpdate, now: string): Conditiona
     case 'rejected':
     case 'cancelled':
       remove.push('approvalToken');
-      conditionExpression = statusIn(UNFINISHED);
+      conditionExpression = statusIn(UNFINISHED_BUILD_STATUSES);
       break;
   }
   const updateExpression = `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;

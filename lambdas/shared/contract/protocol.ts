@@ -31,6 +31,10 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 /** The statuses a build ends in: nothing moves it on from one of these. */
 export const FINAL_BUILD_STATUSES = ['completed', 'failed', 'rejected', 'cancelled'] as const satisfies readonly BuildStatus[];
 export type FinalBuildStatus = (typeof FINAL_BUILD_STATUSES)[number];
+/** Whether a status ends its build (nothing moves it on; its org's build slot is given back). */
+export const isFinalBuildStatus = (status: string): status is FinalBuildStatus => (FINAL_BUILD_STATUSES as readonly string[]).includes(status);
+/** The statuses a build is still under way in: those a cancel or a failure may leave. */
+export const UNFINISHED_BUILD_STATUSES: readonly BuildStatus[] = BUILD_STATUSES.filter((status) => !isFinalBuildStatus(status));
 /** What a person decides about a build's artifacts (`review_build`). */
 export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FINAL_BUILD_STATUSES, keys, quotaKeys, type QuotaLimits } from '../contract';
+import { keys, quotaKeys, type QuotaLimits } from '../contract';
 import { conditionFailedAt, type TransactItem } from '../transactions';
 import { usageExpiry, utcDay } from './days';
 import type { QuotaTable } from './table';
@@ -15,11 +15,6 @@ import { log } from '../telemetry';
  *   when its slot lapses, at the pipeline's own timeout: no execution can run longer than that.
  * A map, not a number, so a lapsed slot can be found and taken out, and a release is idempotent.
  */
-
-/** Whether a build status ends the build (and so gives back its slot). */
-export function isFinalBuildStatus(status: string): boolean {
-  return (FINAL_BUILD_STATUSES as readonly string[]).includes(status);
-}
 
 export interface BuildClaim {
   readonly buildId: string;
