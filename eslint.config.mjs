@@ -20,6 +20,15 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       // `require` of packages without ESM types (asl-validator, aws-local-stepfunctions' CJS build).
       '@typescript-eslint/no-require-imports': 'off',
+      // `import { z }` binds zod's whole namespace object, so esbuild keeps all of zod (about
+      // 350 KiB more per Lambda); `import * as z` lets it drop what no schema uses.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: "Use `import * as z from 'zod'`: the named `z` defeats tree-shaking.",
+        },
+      ],
     },
   },
   {

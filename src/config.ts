@@ -3,7 +3,7 @@
  * `stageConfig()` is the one place a stage's settings are validated and their derived values
  * (the build phases' deadlines) computed; constructs read the result through `FableStage.of()`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_LEVELS, LOG_RETENTION_DAYS, quotaLimits, type LogLevel, type QuotaLimits } from '../lambdas/shared/contract';
 
 export type StageName = string;

@@ -1,7 +1,7 @@
 import type { Tool, ToolConfiguration } from '@aws-sdk/client-bedrock-runtime';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys, LIVE_ALIAS, TOOL_NAME_PATTERN } from '../shared/contract';
 import { describeError } from '../shared/responses';
 import { invokeJson } from '../shared/invoke';

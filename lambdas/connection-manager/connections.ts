@@ -1,5 +1,5 @@
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditPut, type AuditTrail } from '../shared/audit';
 import { auditRef, authorizerContext, WEBSOCKET_SUBPROTOCOL, type AuditEvent, type ConnectionIdentity, type ConnectionItem } from '../shared/contract';
 import { offeredSubprotocols, type HandshakeHeaders } from '../shared/subprotocols';

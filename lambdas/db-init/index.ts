@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretsManagerClient } from '../shared/clients/secrets-manager';
 import { intSetting } from '../shared/config';
 import { dbInitEvent, functionTimeoutMs, type LambdaEnvironment } from '../shared/contract';

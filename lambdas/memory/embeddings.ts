@@ -1,5 +1,5 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordModelUsage } from '../shared/metrics';
 
 /** Output sizes Titan Text Embeddings V2 supports. */

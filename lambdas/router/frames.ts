@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientFrame, frameId, MAX_FRAME_BYTES, type ClientFrame } from '../shared/contract';
 import { badRequest } from '../shared/responses';
 import { parseInput } from '../shared/validation';

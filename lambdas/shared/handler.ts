@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { functionTimeoutMs, type DirectResponse, type LambdaEnvironment, type LambdaName } from './contract';
 import { once } from './clients/once';
 import { lambdaConfig } from './config';

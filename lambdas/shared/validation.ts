@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest } from './responses';
 
 type RawIssue = z.core.$ZodRawIssue;

@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   APIGatewayProxyWebsocketEventV2WithRequestContext,
 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId } from './contract';
 
 /**

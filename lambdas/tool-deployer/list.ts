@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys, type ListRequest, type ToolDeployerResponses, type ToolRecord, type ToolSummary } from '../shared/contract';
 import { badRequest } from '../shared/responses';
 import type { DeployerDeps } from './settings';

@@ -4,7 +4,7 @@ import { keys, recordArtifactsEvent, type BuildItem, type BuildReview, type Revi
 import { objectSha256 } from '../shared/object-hash';
 import { badRequest, conflict, notFound } from '../shared/responses';
 import { conditionFailedAt } from '../shared/transactions';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BuildsTable } from './apply-update';
 
 export type RecordArtifactsRequest = z.output<typeof recordArtifactsEvent>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateBuildStatusEvent } from '../shared/contract';
 
 /** Results and errors are a record for people, not a data store: keep the item small. */

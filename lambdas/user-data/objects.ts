@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { artifactKeys, EXPORT_URL_TTL_SECONDS } from '../shared/contract';
 import { errorName } from '../shared/aws-errors';
 import type { UserDataDeps } from './deps';

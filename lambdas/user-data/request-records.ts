@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditRef, DATA_ACTIONS, dataCounts, type DataAction, type DataCounts } from '../shared/contract';
 import { writeAuditEvent } from '../shared/audit-writer';
 import { errorName } from '../shared/aws-errors';

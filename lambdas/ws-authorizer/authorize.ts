@@ -15,7 +15,7 @@ import {
   ParameterValidationError,
 } from 'aws-jwt-verify/error';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ANONYMOUS_USER_ID,
   CLAIMS,

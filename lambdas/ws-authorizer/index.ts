@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId } from '../shared/contract';
 import { writeAuditEvent } from '../shared/audit-writer';
 import type { AuditTrail } from '../shared/audit';

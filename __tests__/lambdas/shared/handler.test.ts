@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ThrottlingException } from '@aws-sdk/client-bedrock-runtime';
 import { FUNCTION_SETTINGS } from '../../../lambdas/shared/contract';
 import { directInvoke, invocationDeadline, lambdaHandler, remainingTimeMs } from '../../../lambdas/shared/handler';

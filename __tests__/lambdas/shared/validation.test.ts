@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HandlerError } from '../../../lambdas/shared/responses';
 import { checkInput, fieldPath, parseInput } from '../../../lambdas/shared/validation';
 

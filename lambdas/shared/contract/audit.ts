@@ -4,7 +4,7 @@
  * an enum, a bounded id, a short lowercase code or a count. There is no free-text field to put
  * them in, and a value that does not fit is refused before anything is written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId, uuid } from './fields';
 import { BUILD_PHASES, BUILD_STATUSES, dataCounts, frameId } from './protocol';
 import { TOOL_NAME_PATTERN } from './tools';

@@ -3,7 +3,7 @@
  * record (the authorizer's context), never from a frame. One shape for every direct-invoke payload
  * that acts for a user.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { groupName } from './connect-auth';
 import { opaqueId, withDefault } from './fields';
 import { DEFAULT_ORG_ROLE, ORG_ROLES } from './identity';

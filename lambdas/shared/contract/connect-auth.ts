@@ -3,7 +3,7 @@
  * `$connect`, what the authorizer passes on as its context, and the connection record that keeps
  * it. The authorizer, connection-manager, the router and the infrastructure read these.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId } from './fields';
 import { ORG_ROLES, type OrgRole } from './identity';
 

@@ -3,7 +3,7 @@
  * identity is the caller's (the router passes the connection's, an operator the person's), and
  * `requestId` makes a request idempotent: the same request is answered from what it did before.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId } from './fields';
 import { DATA_ACTIONS, dataCounts, frameId } from './protocol';
 

@@ -2,7 +2,7 @@
  * Direct-invoke events of DESIGN.md section 4 as schemas: the types callers build (`z.input`) and
  * handlers receive (`z.output`, defaults applied) come from the same definition as the check.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId, optional, text, uuid, withDefault } from './fields';
 import { callerFields, callerIdentity } from './caller';
 import { BUILD_PHASES, BUILD_STATUSES, frameId, MAX_FRAME_BYTES, MAX_REVIEW_REASON_CHARS, REVIEW_DECISIONS, sha256Hex } from './protocol';

@@ -6,7 +6,7 @@
  * members of the `admins` group. An id the caller cannot see is NOT_FOUND, one it sees but does not
  * own is FORBIDDEN. Payloads accept only their own fields: anything else is rejected, not ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { callerFields } from './caller';
 import { maxBytes, optional, uuid, withDefault } from './fields';
 

@@ -1,5 +1,5 @@
 /** WebSocket protocol of DESIGN.md section 7. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { optional, text, uuid } from './fields';
 import { ERROR_CODES, retryHints } from './responses';
 

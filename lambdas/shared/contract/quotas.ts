@@ -3,7 +3,7 @@
  * override item, and the key layout of the quotas table (section 5). Pure data and schemas: the
  * stack hands the stage's limits to handlers as JSON (`QUOTA_LIMITS`), the handlers check it here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const count = z.int().min(0);
 const atLeastOne = z.int().min(1);

@@ -1,5 +1,5 @@
 /** Direct-invoke response shape of DESIGN.md section 4 (every handler but the WebSocket ones). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `UNAVAILABLE`: FABLE refuses the work for now (builds paused by an operator); try again later.

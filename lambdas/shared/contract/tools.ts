@@ -2,7 +2,7 @@
  * Tool hosting (DESIGN.md section 4, tool-deployer): events, records and the rules a tool must
  * meet. Values are rejected, never rewritten.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { opaqueId, text, withDefault } from './fields';
 import { ANONYMOUS_USER_ID, DEFAULT_ORG_ID } from './identity';
 import { sha256Hex } from './protocol';
