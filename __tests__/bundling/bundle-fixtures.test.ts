@@ -58,6 +58,15 @@ describe('bundleLambda on a fixture project', () => {
     expect(changed.sourceCodeHash).not.toBe(first.sourceCodeHash);
   });
 
+  it('gives the same bytes from checkouts at different paths (CI and a laptop plan the same hash)', async () => {
+    const files = { ...CJS_DEPENDENCY, 'lambdas/chat/index.ts': handlerSource('hello') };
+    const here = await bundleLambda('chat', outDir(), fixtureProject(files));
+    const there = await bundleLambda('chat', outDir(), fixtureProject(files));
+    expect(there.sourceCodeHash).toBe(here.sourceCodeHash);
+    const map = JSON.parse(readZip(readFileSync(here.zipPath)).find((record) => record.name === 'index.mjs.map')!.content.toString());
+    expect(map.sources).toEqual(['../../lambdas/chat/index.ts']);
+  });
+
   it('writes sorted entries with fixed timestamps and 0644 modes', async () => {
     const root = fixtureProject({ ...CJS_DEPENDENCY, 'lambdas/memory/index.ts': handlerSource('cjs') });
     const bundle = await bundleLambda('memory', outDir(), root);

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 import { deterministicZip } from './deterministic-zip';
+import { ownCodeSourceMap } from './own-code-source-map';
 import { buildKey, restoreFromCache, saveToCache, type BundleCache } from './bundle-cache';
 
 export type BundleFormat = 'esm' | 'cjs';
@@ -66,6 +67,7 @@ interface BundleOutput {
  */
 async function buildFormat(format: BundleFormat, names: readonly LambdaName[], root: string): Promise<BundleOutput[]> {
   const outExtension = format === 'esm' ? '.mjs' : '.js';
+  const outdir = join(root, 'bundle');
   const result = await build({
     entryPoints: Object.fromEntries(names.map((name) => [`${name}/index`, lambdaEntry(name, root)])),
     absWorkingDir: root,
@@ -74,11 +76,14 @@ async function buildFormat(format: BundleFormat, names: readonly LambdaName[], r
     target: 'node24',
     format,
     minify: true,
-    // Linked: the map ships beside the code and --enable-source-maps finds it; no sources inside.
+    // Linked: the map ships beside the code and --enable-source-maps finds it; no sources inside,
+    // and only FABLE's own code mapped (ownCodeSourceMap).
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
-    outdir: '/bundle',
+    // Never written (write: false); under the root so the map names sources relative to the
+    // project, and the zip's bytes do not depend on where the checkout is.
+    outdir,
     outExtension: { '.js': outExtension },
     write: false,
     mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
@@ -91,8 +96,11 @@ async function buildFormat(format: BundleFormat, names: readonly LambdaName[], r
     name,
     format,
     files: result.outputFiles
-      .filter((file) => file.path.startsWith(`/bundle/${name}/`))
-      .map((file) => ({ name: basename(file.path), content: Buffer.from(file.contents) })),
+      .filter((file) => file.path.startsWith(join(outdir, name, '/')))
+      .map((file) => ({
+        name: basename(file.path),
+        content: file.path.endsWith('.map') ? Buffer.from(ownCodeSourceMap(file.text)) : Buffer.from(file.contents),
+      })),
   }));
 }
 
