@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleLambda } from '../../src/bundling/lambda-bundle';
+import { SourceMap } from 'node:module';
+import { build } from 'esbuild';
+import { bundleLambda, lambdaEntry, PROJECT_ROOT } from '../../src/bundling/lambda-bundle';
 import { ownCodeSourceMap } from '../../src/bundling/own-code-source-map';
 import { NODE_24 } from '../../scripts/local/load-bundle';
 import { extractZip, readZip } from '../../scripts/local/unzip';
@@ -96,5 +98,44 @@ describe('the bundle source map (ownCodeSourceMap)', () => {
     expect(stripped.sources).toEqual(['../lambdas/router/index.ts']);
     expect(stripped.names).toEqual(['ownName']);
     expect(decode(stripped.mappings)).toEqual([[[0, 0, 0, 0], [10], [30, 0, 1, 4, 0]], []]);
+  });
+
+  it("keeps, on a real Lambda's map, every FABLE position as Node's own source map reader saw it, and no package position", async () => {
+    const result = await build({
+      entryPoints: { 'ws-authorizer/index': lambdaEntry('ws-authorizer') },
+      absWorkingDir: PROJECT_ROOT,
+      outdir: join(PROJECT_ROOT, 'bundle'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      sourcemap: 'external',
+      sourcesContent: false,
+      write: false,
+      logLevel: 'silent',
+    });
+    const full = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text);
+    const original = new SourceMap(full);
+    const stripped = new SourceMap(JSON.parse(ownCodeSourceMap(JSON.stringify(full))));
+    let fable = 0;
+    let vendor = 0;
+    const wrong: string[] = [];
+    decode(full.mappings).forEach((line, lineNumber) => {
+      for (const [column, source] of line) {
+        if (source === undefined) continue;
+        const entry: { originalSource?: string } = stripped.findEntry(lineNumber, column);
+        if (full.sources[source].includes('node_modules/')) {
+          vendor++;
+          if (entry.originalSource !== undefined) wrong.push(`package code at ${lineNumber}:${column} maps to ${entry.originalSource}`);
+        } else {
+          fable++;
+          const expected = original.findEntry(lineNumber, column);
+          if (JSON.stringify(entry) !== JSON.stringify(expected)) wrong.push(`${lineNumber}:${column}: ${JSON.stringify(entry)}, not ${JSON.stringify(expected)}`);
+        }
+      }
+    });
+    expect(wrong).toEqual([]);
+    expect(fable).toBeGreaterThan(1000);
+    expect(vendor).toBeGreaterThan(fable);
   });
 });
