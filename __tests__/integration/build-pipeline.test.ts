@@ -144,6 +144,25 @@ const executions = new Map<
 >();
 /** AwaitApproval tasks waiting for their token, as Step Functions keeps them. */
 const waitingTasks = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void }>();
+/** Tasks still running, by the build their execution is named after. */
+const runningTasks = new Map<string, Set<(error: Error) => void>>();
+
+/** How a running task ends when its execution stops: Step Functions ends it and never retries it. */
+const executionStopped = () => Object.assign(stepFunctionsError('States.Runtime', 'The execution was stopped'), { isRetryable: false });
+
+/**
+ * A task that runs until its execution (named by its build) stops. The local engine races each
+ * task against its TimeoutSeconds timer and clears the timer only when the task settles, so a
+ * task left pending forever would keep that timer, and the jest worker, alive for hours.
+ */
+function untilStopped(buildId: string): Promise<never> {
+  return new Promise((_, reject) => {
+    if (executions.get(buildId)?.running === false) return reject(executionStopped());
+    if (!runningTasks.has(buildId)) runningTasks.set(buildId, new Set());
+    runningTasks.get(buildId)!.add(reject);
+  });
+}
+
 /** The owner of each build, for the default reviewer. */
 const owners = new Map<string, string>();
 
@@ -219,9 +238,11 @@ function deployToolState() {
   return async (input: Json) => {
     if (scenario.beforeDeploy && trace.deployCalls.length === 0) {
       trace.deployCalls.push(input.Payload);
-      await scenario.beforeDeploy(currentBuild(input.Payload.payload.userId));
+      const buildId = currentBuild(input.Payload.payload.userId);
       // An aborted execution never sees this deploy's answer.
-      return new Promise(() => undefined);
+      const running = untilStopped(buildId);
+      await scenario.beforeDeploy(buildId);
+      return running;
     }
     trace.deployCalls.push(input.Payload);
     const result = await invokeLambda(deployer.handler, input.Payload);
@@ -295,7 +316,10 @@ async function startExecution(input: StartExecutionCommandInput) {
     )
     .finally(() => {
       entry.running = false;
+      waitingTasks.get(`token-${name}`)?.reject(executionStopped());
       waitingTasks.delete(`token-${name}`);
+      for (const stop of runningTasks.get(name) ?? []) stop(executionStopped());
+      runningTasks.delete(name);
     });
   executions.set(name, entry);
   return { executionArn: arn, startDate: new Date() };
@@ -746,7 +770,6 @@ describe('a person approves the exact artifacts; any build can be stopped', () =
   const callerOf = async (buildId: string) => ({ userId: ((await buildItem(buildId)) as { userId: string }).userId, orgId: 'org-1', orgRole: 'member', groups: [] });
   const cancelAsOwner = async (buildId: string) => kickoff({ action: 'cancel', payload: { buildId, caller: await callerOf(buildId) } });
   /** Never answers: the execution is stopped around it. */
-  const hang = () => new Promise<never>(() => undefined);
 
   test('the owner rejects: the build ends rejected with the reason, build_rejected is recorded, nothing is deployed', async () => {
     const { buildId, userId, connectionId, execution } = await startBuild({
@@ -839,12 +862,12 @@ describe('a person approves the exact artifacts; any build can be stopped', () =
     {
       phase: 'core',
       status: 'running',
-      scenario: (cancelled) => ({ core: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), hang()) }),
+      scenario: (cancelled) => ({ core: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), untilStopped(env.FABLE_BUILD_ID)) }),
     },
     {
       phase: 'oi',
       status: 'running',
-      scenario: (cancelled) => ({ oi: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), hang()) }),
+      scenario: (cancelled) => ({ oi: async ({ env }) => (cancelled(await cancelAsOwner(env.FABLE_BUILD_ID)), untilStopped(env.FABLE_BUILD_ID)) }),
     },
     {
       phase: 'review',
