@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import { buildApp } from '../../src/app';
-import { bundleLambdas, describeZip, type LambdaBundles } from '../../src/bundling/lambda-bundle';
+import { bundleLambdas, bundlesIn, type LambdaBundles } from '../../src/bundling/lambda-bundle';
 import { LAMBDA_NAMES, type LambdaName } from '../../lambdas/shared/contract';
 import { TEST_BUNDLES_ENV } from './global-setup';
 
@@ -29,9 +29,7 @@ export function testBundles(names: readonly LambdaName[] = LAMBDA_NAMES): Promis
   let bundles = bundleCache.get(key);
   if (!bundles) {
     const built = process.env[TEST_BUNDLES_ENV];
-    bundles = built
-      ? Promise.all(names.map((name) => describeZip(name, join(built, `${name}.zip`)))).then((list) => new Map(list.map((bundle) => [bundle.name, bundle])))
-      : bundleLambdas(mkdtempSync(join(tmpdir(), 'fable-bundles-')), names);
+    bundles = built ? bundlesIn(built, names) : bundleLambdas(mkdtempSync(join(tmpdir(), 'fable-bundles-')), names);
     bundleCache.set(key, bundles);
   }
   return bundles;

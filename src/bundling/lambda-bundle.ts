@@ -104,7 +104,7 @@ async function buildFormat(format: BundleFormat, names: readonly LambdaName[], r
   }));
 }
 
-export async function describeZip(name: LambdaName, zipPath: string): Promise<LambdaBundle> {
+async function describeZip(name: LambdaName, zipPath: string): Promise<LambdaBundle> {
   const zip = await readFile(zipPath);
   return {
     name,
@@ -153,7 +153,12 @@ export async function bundleLambdas(
   await Promise.all(
     formats.map((format) => bundleFormat(format, names.filter((name) => BUNDLE_FORMATS[name] === format), outDir, root, options.cache)),
   );
-  const bundles = await Promise.all(names.map((name) => describeZip(name, join(outDir, `${name}.zip`))));
+  return bundlesIn(outDir, names);
+}
+
+/** The bundles of Lambdas already zipped into `dir` (as bundleLambdas leaves them). */
+export async function bundlesIn(dir: string, names: readonly LambdaName[]): Promise<LambdaBundles> {
+  const bundles = await Promise.all(names.map((name) => describeZip(name, join(dir, `${name}.zip`))));
   return new Map(bundles.map((bundle) => [bundle.name, bundle]));
 }
 

@@ -27,7 +27,7 @@ function encodeVlq(value: number): string {
  *
  * One pass over the VLQ string, without building the segment arrays a codec library would
  * (decoding every map with @jridgewell/sourcemap-codec took ~0.8 s of each full rebuild);
- * the tests check the result against that library's decoding.
+ * the tests check the result against Node's own source map reader.
  */
 export function ownCodeSourceMap(mapJson: string): string {
   const map = JSON.parse(mapJson) as { sources: string[]; names: string[]; mappings: string };
