@@ -769,7 +769,6 @@ describe('build pipeline, end to end', () => {
 describe('a person approves the exact artifacts; any build can be stopped', () => {
   const callerOf = async (buildId: string) => ({ userId: ((await buildItem(buildId)) as { userId: string }).userId, orgId: 'org-1', orgRole: 'member', groups: [] });
   const cancelAsOwner = async (buildId: string) => kickoff({ action: 'cancel', payload: { buildId, caller: await callerOf(buildId) } });
-  /** Never answers: the execution is stopped around it. */
 
   test('the owner rejects: the build ends rejected with the reason, build_rejected is recorded, nothing is deployed', async () => {
     const { buildId, userId, connectionId, execution } = await startBuild({

@@ -13,8 +13,6 @@ export function earlierPhases(phase: BuildPhase): BuildPhase[] {
   return BUILD_PHASES.slice(0, BUILD_PHASES.indexOf(phase));
 }
 
-/** The statuses a build may still leave: failed, rejected and cancelled are reachable from each. */
-
 /** When each status is entered, recorded once. */
 const TIMESTAMPS: Partial<Record<BuildStatus, string>> = {
   completed: 'completedAt',
